@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 eval: $(STAMP)
-	$(PY) -m bot eval tests/data/eval_questions.yaml
+	$(PY) -m bot eval tests/data/eval_questions.yaml -v
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'

@@ -1,0 +1,269 @@
+"""``python -m bot …``: the engine in a terminal, and the entry point of the Discord bot.
+
+argparse (standard library) is enough here: it gives sub-commands, help and exit status 2 for usage
+errors, which is the contract the README promises. Exit status: 0 for an answer or an honest "not in
+the articles", 2 with one line on stderr for a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.formatting import render_answer, render_sources, render_summary
+from knowledge.answers import answer
+from knowledge.config import ConfigError, KnowledgeConfig, load_knowledge_config
+from knowledge.evaluation import evaluate, load_question_set
+from knowledge.index import KnowledgeBase, load_knowledge_base
+from knowledge.model import Answer
+from knowledge.summaries import Length, summarize
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "knowledge.yaml"
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called, shown as one line with exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except (ConfigError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Answers questions about the US–China trade talks with quoted, cited sentences.",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path(os.environ.get("DISPUTE_BOT_CONFIG", DEFAULT_CONFIG)),
+        help="knowledge configuration (default: config/knowledge.yaml)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("question", nargs="+", help="the question, quoted or as words")
+    ask.add_argument("--json", action="store_true", help="print JSON instead of the Discord text")
+    ask.set_defaults(handler=cmd_ask)
+
+    chat = sub.add_parser("chat", help="interactive console (Ctrl-D to leave)")
+    chat.set_defaults(handler=cmd_chat)
+
+    summary = sub.add_parser("summary", help="extractive summary of the articles")
+    summary.add_argument("--long", action="store_true", help="a longer summary")
+    summary.add_argument("--source", help="summarise one source (file name, see `sources`)")
+    summary.add_argument("--json", action="store_true")
+    summary.set_defaults(handler=cmd_summary)
+
+    sources = sub.add_parser("sources", help="list the articles in the knowledge base")
+    sources.add_argument("--json", action="store_true")
+    sources.set_defaults(handler=cmd_sources)
+
+    evaluation = sub.add_parser("eval", help="score the engine on a question set")
+    evaluation.add_argument("file", type=Path, help="question set YAML")
+    evaluation.add_argument("--verbose", "-v", action="store_true", help="list the misses")
+    evaluation.set_defaults(handler=cmd_eval)
+
+    run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument("--bot-config", type=Path, help="bot configuration (default: config/bot.yaml)")
+    run.set_defaults(handler=cmd_run)
+
+    sync = sub.add_parser("sync", help="sync slash commands to the configured guilds, or --global")
+    sync.add_argument("--global", dest="globally", action="store_true", help="sync globally")
+    sync.add_argument("--bot-config", type=Path)
+    sync.set_defaults(handler=cmd_sync)
+
+    start = sub.add_parser(
+        "start", help="the Discord bot if DISCORD_TOKEN is set, else the console"
+    )
+    start.set_defaults(handler=cmd_start)
+    return parser
+
+
+def load(args: argparse.Namespace) -> KnowledgeBase:
+    config = load_config(args)
+    kb = load_knowledge_base(config)
+    for problem in kb.problems:
+        print(f"warning: skipped {problem}", file=sys.stderr)
+    return kb
+
+
+def load_config(args: argparse.Namespace) -> KnowledgeConfig:
+    return load_knowledge_config(args.config)
+
+
+def question_text(words: Sequence[str]) -> str:
+    text = " ".join(words).strip()
+    if not text:
+        raise UsageError("the question is empty")
+    return text
+
+
+def answer_json(result: Answer) -> dict[str, Any]:
+    return {
+        "question": result.question,
+        "answered": result.answered,
+        "reply": render_answer(result),
+        "quotes": [
+            {
+                "text": q.text,
+                "source": q.sentence.source,
+                "title": result.titles.get(q.sentence.source, q.sentence.source),
+                "paragraph": q.sentence.paragraph,
+                "sentence": q.sentence.number,
+                "score": round(q.score, 4),
+            }
+            for q in result.quotes
+        ],
+    }
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    question = question_text(args.question)
+    kb = load(args)
+    result = answer(kb, question)
+    if args.json:
+        print(json.dumps(answer_json(result), ensure_ascii=False, indent=2))
+    else:
+        print(render_answer(result))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    kb = load(args)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(
+            f"dispute-bot console — {len(kb.articles)} article(s), {len(kb)} sentences. "
+            "Ask a question; 'summary', 'sources' or Ctrl-D to leave."
+        )
+    history: list[str] = []
+    while True:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            if interactive:
+                print()
+            return 0
+        question = line.strip()
+        if not question:
+            continue
+        if question.lower() in {"quit", "exit", ":q"}:
+            return 0
+        if question.lower() in {"summary", "/summary"}:
+            print(render_summary(summarize(kb)) + "\n")
+            continue
+        if question.lower() in {"sources", "/sources"}:
+            print(render_sources(kb.articles, _counts(kb)) + "\n")
+            continue
+        result = answer(kb, question, tuple(history[-1:]))
+        history.append(question)
+        print(render_answer(result) + "\n")
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    kb = load(args)
+    if args.source and args.source not in kb.by_source:
+        raise UsageError(f"no source named {args.source!r}; see `python -m bot sources`")
+    result = summarize(kb, Length.LONG if args.long else Length.SHORT, args.source)
+    if args.json:
+        quotes = [
+            {
+                "text": q.text,
+                "source": q.sentence.source,
+                "paragraph": q.sentence.paragraph,
+                "sentence": q.sentence.number,
+            }
+            for q in result.quotes
+        ]
+        print(
+            json.dumps(
+                {"source": result.source, "quotes": quotes, "reply": render_summary(result)},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        print(render_summary(result))
+    return 0
+
+
+def _counts(kb: KnowledgeBase) -> dict[str, int]:
+    return dict(Counter(s.source for s in kb.sentences))
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    kb = load(args)
+    if args.json:
+        counts = _counts(kb)
+        items = [
+            {
+                "source": a.source,
+                "title": a.title,
+                "sentences": counts.get(a.source, 0),
+                "publisher": a.metadata.publisher,
+                "published": a.metadata.published,
+                "url": a.metadata.url,
+            }
+            for a in kb.articles
+        ]
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+    else:
+        print(render_sources(kb.articles, _counts(kb)))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    questions = load_question_set(args.file)
+    kb = load(args)
+    report = evaluate(kb, questions)
+    print(report.table())
+    if args.verbose or not report.meets_targets():
+        for miss in report.misses:
+            print(f"  {miss}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.discord_app.runner import StartError, run_bot  # discord.py only when needed
+
+    try:
+        return run_bot(args)
+    except StartError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from bot.discord_app.runner import StartError, sync_commands
+
+    try:
+        return sync_commands(args)
+    except StartError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    from bot.discord_app.runner import StartError, discord_token
+
+    try:
+        discord_token()
+    except StartError:
+        print("DISCORD_TOKEN is not set: starting the local console instead.", file=sys.stderr)
+        return cmd_chat(args)
+    return cmd_run(args)

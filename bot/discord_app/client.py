@@ -1,0 +1,89 @@
+"""The Discord bot: a ``commands.Bot`` whose ``setup_hook`` loads the knowledge base and the cogs."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.discord_app.tree import NO_MENTIONS, DisputeTree
+from bot.knowledge_service import KnowledgeService
+from bot.settings import BotConfig
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.discord_app.cogs.questions", "bot.discord_app.cogs.moderation")
+
+
+def intents(message_content: bool = True) -> discord.Intents:
+    chosen = discord.Intents.default()
+    chosen.message_content = message_content  # privileged: enable it in the developer portal
+    chosen.members = False
+    chosen.presences = False
+    return chosen
+
+
+class DisputeBot(commands.Bot):
+    """The bot on one gateway connection; ``ShardedDisputeBot`` is the same on many."""
+
+    def __init__(
+        self,
+        settings: BotConfig,
+        knowledge: KnowledgeService,
+        *,
+        message_content: bool = True,
+        sync_on_start: bool = True,
+        **options: object,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents(message_content),
+            tree_cls=DisputeTree,
+            allowed_mentions=NO_MENTIONS,
+            **options,
+        )
+        self.settings = settings
+        self.knowledge = knowledge
+        self.sync_on_start = sync_on_start
+
+    async def setup_hook(self) -> None:
+        try:
+            self.knowledge.kb  # noqa: B018 - loaded already (tests, CLI)?
+        except RuntimeError:
+            await self.knowledge.load()
+        kb = self.knowledge.kb
+        log.info("knowledge base: %d articles, %d sentences", len(kb.articles), len(kb))
+        for problem in kb.problems:
+            log.warning("skipped %s", problem)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.sync_on_start:
+            await self.sync_guilds()
+
+    async def sync_guilds(self) -> None:
+        """Instant per-guild sync for the guilds in config (global sync is `python -m bot sync`)."""
+        for guild_id in self.settings.guilds:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            try:
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %s", len(synced), guild_id)
+            except discord.HTTPException as exc:
+                log.warning("could not sync commands to guild %s: %s", guild_id, exc)
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
+
+
+class ShardedDisputeBot(DisputeBot, commands.AutoShardedBot):
+    """For large deployments: discord.py's AutoShardedBot, shard count from config or Discord."""
+
+
+def create_bot(settings: BotConfig, knowledge: KnowledgeService, **options: object) -> DisputeBot:
+    if settings.auto_shard:
+        return ShardedDisputeBot(settings, knowledge, **options)
+    if settings.shard_count > 1:
+        return ShardedDisputeBot(settings, knowledge, shard_count=settings.shard_count, **options)
+    return DisputeBot(settings, knowledge, **options)

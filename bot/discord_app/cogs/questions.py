@@ -1,0 +1,198 @@
+"""Questions from people: mentions and set-aside channels, threads with follow-ups, /ask and friends."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, OrderedDict, deque
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_app.tree import NO_MENTIONS
+from bot.formatting import DISCORD_LIMIT, render_answer, render_sources, render_summary, trim
+from knowledge.summaries import Length, summarize
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import DisputeBot
+
+log = logging.getLogger(__name__)
+
+_QUESTION_START = re.compile(
+    r"^(?:who|whom|whose|what|whats|when|where|why|how|which|is|are|was|were|do|does|did|can|"
+    r"could|will|would|should|has|have|had|any|tell me|explain)\b",
+    re.IGNORECASE,
+)
+
+HELP_TEXT = (
+    "**dispute-bot** answers questions about the US–China trade talks with sentences quoted "
+    "word for word from its news articles, each cited.\n"
+    "• `/ask question` — ask in public (or mention me in a message)\n"
+    "• `/summary [length]` — the gist of the articles\n"
+    "• `/sources` — what the knowledge base holds\n"
+    "• `/reload` — moderators: re-read the articles after adding or changing them\n"
+    "If the articles don't answer a question, I say so rather than guess."
+)
+
+
+def looks_like_question(text: str) -> bool:
+    text = text.strip()
+    return text.endswith("?") or bool(_QUESTION_START.match(text))
+
+
+def _settings_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+    """Per-user cooldown read from configuration at call time."""
+    bot: DisputeBot = interaction.client  # type: ignore[assignment]
+    return app_commands.Cooldown(bot.settings.cooldown_uses, bot.settings.cooldown_seconds)
+
+
+class Questions(commands.Cog):
+    def __init__(self, bot: DisputeBot) -> None:
+        self.bot = bot
+        self.settings = bot.settings
+        self._seen: deque[int] = deque(maxlen=2000)  # message ids answered: each only once
+        self._seen_set: set[int] = set()
+        # thread id → questions asked there, for follow-ups; least recently used forgotten.
+        self._threads: OrderedDict[int, list[str]] = OrderedDict()
+        self._message_cooldown = commands.CooldownMapping.from_cooldown(
+            self.settings.cooldown_uses, self.settings.cooldown_seconds, commands.BucketType.user
+        )
+
+    # ---- messages -------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if message.author.bot or me is None or message.author.id == me.id:
+            return
+        if message.id in self._seen_set:
+            return
+        question, _reason = self._question_in(message)
+        if question is None:
+            return
+        self._remember(message.id)
+        bucket = self._message_cooldown.get_bucket(message)
+        retry = bucket.update_rate_limit() if bucket else None
+        if retry:
+            await self._reply(message, f"Slow down a little: try again in {retry:.0f} s.")
+            return
+        refusal = self._refusal(question)
+        if refusal:
+            await self._reply(message, refusal)
+            return
+        thread_id = message.channel.id if isinstance(message.channel, discord.Thread) else None
+        context = tuple(self._threads.get(thread_id, [])) if thread_id else ()
+        async with message.channel.typing():
+            result = await self.bot.knowledge.ask(question, context[-1:])
+        text = render_answer(result)
+        channel_config = self.settings.channel(message.channel.id)
+        if thread_id is None and channel_config and channel_config.threads and message.guild:
+            await self._answer_in_thread(message, question, text)
+            return
+        if thread_id is not None:
+            self._note_thread(thread_id, question)
+        await self._reply(message, text)
+
+    def _question_in(self, message: discord.Message) -> tuple[str | None, str]:
+        me = self.bot.user
+        assert me is not None
+        content = message.content or ""
+        mentioned = me in message.mentions or re.search(rf"<@!?{me.id}>", content) is not None
+        text = re.sub(rf"<@!?{me.id}>", "", content).strip()
+        if mentioned:
+            return text, "mention"
+        channel = message.channel
+        if isinstance(channel, discord.Thread) and channel.id in self._threads:
+            return (text or None), "thread"
+        config = self.settings.channel(channel.id)
+        if config and config.answer_all and looks_like_question(text):
+            return text, "channel"
+        return None, ""
+
+    def _refusal(self, question: str) -> str | None:
+        if not question.strip():
+            return "Ask me a question about the US–China trade talks, e.g. “is China negotiating?”"
+        if len(question) > self.settings.max_question_chars:
+            return (
+                f"That question is too long ({len(question)} characters; the limit is "
+                f"{self.settings.max_question_chars}). Please ask it more briefly."
+            )
+        return None
+
+    async def _answer_in_thread(self, message: discord.Message, question: str, text: str) -> None:
+        try:
+            thread = await message.create_thread(name=trim(question, 90) or "question")
+        except discord.HTTPException:
+            log.warning(
+                "could not open a thread in channel %s; replying inline", message.channel.id
+            )
+            await self._reply(message, text)
+            return
+        self._note_thread(thread.id, question)
+        await thread.send(text, allowed_mentions=NO_MENTIONS)
+
+    def _note_thread(self, thread_id: int, question: str) -> None:
+        history = self._threads.pop(thread_id, [])
+        history.append(question)
+        self._threads[thread_id] = history[-5:]
+        while len(self._threads) > self.settings.thread_memory:
+            self._threads.popitem(last=False)
+
+    def _remember(self, message_id: int) -> None:
+        if len(self._seen) == self._seen.maxlen:
+            self._seen_set.discard(self._seen[0])
+        self._seen.append(message_id)
+        self._seen_set.add(message_id)
+
+    async def _reply(self, message: discord.Message, text: str) -> None:
+        await message.reply(
+            text[:DISCORD_LIMIT], mention_author=False, allowed_mentions=NO_MENTIONS
+        )
+
+    # ---- slash commands ---------------------------------------------------------------------
+    @app_commands.command(name="ask", description="Ask about the US–China trade talks")
+    @app_commands.describe(question="Your question, e.g. “is China negotiating?”")
+    @app_commands.checks.dynamic_cooldown(_settings_cooldown, key=lambda i: i.user.id)
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        refusal = self._refusal(question)
+        if refusal:
+            await interaction.response.send_message(
+                refusal, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        await interaction.response.defer(thinking=True)
+        result = await self.bot.knowledge.ask(question)
+        quoted = f"**Q:** {trim(' '.join(question.split()), 300)}\n\n"
+        text = render_answer(result)
+        if len(quoted) + len(text) > DISCORD_LIMIT:
+            quoted = ""
+        await interaction.followup.send(quoted + text, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="summary", description="The gist of the articles")
+    @app_commands.describe(length="short (3 sentences) or long")
+    @app_commands.checks.dynamic_cooldown(_settings_cooldown, key=lambda i: i.user.id)
+    async def summary(
+        self, interaction: discord.Interaction, length: Length = Length.SHORT
+    ) -> None:
+        await interaction.response.defer(thinking=True)
+        result = summarize(self.bot.knowledge.kb, length)
+        await interaction.followup.send(render_summary(result), allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="sources", description="What the knowledge base holds")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        kb = self.bot.knowledge.kb
+        counts = dict(Counter(s.source for s in kb.sentences))
+        await interaction.response.send_message(
+            render_sources(kb.articles, counts), allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(name="help", description="How to use dispute-bot")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(
+            HELP_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+async def setup(bot: DisputeBot) -> None:
+    await bot.add_cog(Questions(bot))

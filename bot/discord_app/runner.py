@@ -1,0 +1,107 @@
+"""Starting and stopping the Discord bot: token, logging, signals, exit codes.
+
+The token comes only from the environment or a git-ignored ``.env``; it is never logged or echoed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import discord
+from dotenv import dotenv_values
+
+from bot.discord_app.client import create_bot
+from bot.knowledge_service import KnowledgeService
+from bot.settings import BotConfig, load_bot_config
+
+log = logging.getLogger("bot")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class StartError(Exception):
+    """Why the bot cannot start, in one line (exit status 2)."""
+
+
+def discord_token(root: Path = PROJECT_ROOT) -> str:
+    token = os.environ.get("DISCORD_TOKEN") or dotenv_values(root / ".env").get("DISCORD_TOKEN")
+    if not token or not token.strip():
+        raise StartError("DISCORD_TOKEN is not set (environment or .env)")
+    return token.strip()
+
+
+def bot_config_path(args: argparse.Namespace) -> Path:
+    return Path(getattr(args, "bot_config", None) or args.config.parent / "bot.yaml")
+
+
+def run_bot(args: argparse.Namespace) -> int:
+    settings = load_bot_config(bot_config_path(args))
+    token = discord_token()
+    discord.utils.setup_logging(level=getattr(logging, settings.log_level.upper()), root=True)
+    try:
+        return asyncio.run(_serve(settings, KnowledgeService(args.config), token))
+    except StartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _serve(settings: BotConfig, knowledge: KnowledgeService, token: str) -> int:
+    message_content = True
+    while True:
+        bot = create_bot(settings, knowledge, message_content=message_content)
+        stop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError):  # signals are POSIX-only
+            stop.add_signal_handler(signal.SIGTERM, lambda b=bot: asyncio.ensure_future(b.close()))
+        try:
+            async with bot:
+                await bot.start(token)
+            return 0
+        except discord.LoginFailure:
+            raise StartError("Discord rejected the token: check DISCORD_TOKEN") from None
+        except discord.PrivilegedIntentsRequired:
+            if not message_content:
+                raise
+            log.warning(
+                "Message Content intent is not enabled for this application: answering mentions "
+                "and slash commands only (see README, 'Message Content intent')"
+            )
+            message_content = False
+
+
+def sync_commands(args: argparse.Namespace) -> int:
+    """``python -m bot sync [--global]``: push the slash commands to Discord and exit."""
+    settings = load_bot_config(bot_config_path(args))
+    token = discord_token()
+    discord.utils.setup_logging(level=logging.INFO, root=True)
+
+    async def main() -> int:
+        bot = create_bot(settings, KnowledgeService(args.config), sync_on_start=False)
+        async with bot:
+            try:
+                await bot.login(token)
+            except discord.LoginFailure:
+                raise StartError("Discord rejected the token: check DISCORD_TOKEN") from None
+            if args.globally:
+                synced = await bot.tree.sync()
+                print(f"synced {len(synced)} commands globally (may take up to an hour to show)")
+            else:
+                if not settings.guilds:
+                    raise StartError("no guilds in config/bot.yaml: use --global or list guilds")
+                await bot.sync_guilds()
+                print(f"synced commands to {len(settings.guilds)} guild(s)")
+        return 0
+
+    try:
+        return asyncio.run(main())
+    except StartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

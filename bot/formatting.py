@@ -1,0 +1,105 @@
+"""Answer → Discord markdown. The console prints the same text, so what you test is what users read.
+
+Quotes are blockquotes with numbered citations and a source list. Markdown in a quote is escaped
+(a quoted ``*`` must not turn into italics) and a reply never exceeds Discord's 2000 characters: it
+is cut at a quote boundary, or inside a quote at a sentence boundary, and marked with "…".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from knowledge.model import Answer, Article, Kind, Quote
+from knowledge.summaries import Summary
+
+DISCORD_LIMIT = 2000
+_MARKDOWN = re.compile(r"([\\*_`~|])")
+
+
+def escape(text: str) -> str:
+    """Neutralise Discord markdown so a quote renders as the plain words it is.
+
+    Mentions are left as written: every send uses ``AllowedMentions.none()``, so they ping nobody.
+    """
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def citation(quote: Quote, titles: dict[str, str]) -> str:
+    s = quote.sentence
+    first = quote.sentences[0]
+    where = f"¶{s.paragraph}"
+    if s.kind is not Kind.BODY:
+        where += f" ({s.kind.value})"
+    sentences = f"s{first.number}" if first is s else f"s{first.number}–{s.number}"
+    title = titles.get(s.source, s.source)
+    return f"*{escape(title)}* — {where}, {sentences} · `{s.source}`"
+
+
+def render_quotes(quotes: Sequence[Quote], titles: dict[str, str], heading: str = "") -> str:
+    blocks = [f"> {escape(q.text)} **[{n}]**" for n, q in enumerate(quotes, 1)]
+    sources = [f"**[{n}]** {citation(q, titles)}" for n, q in enumerate(quotes, 1)]
+    parts = [heading] if heading else []
+    return _fit(parts, blocks, sources)
+
+
+def render_answer(answer: Answer) -> str:
+    if not answer.answered:
+        return f"{answer.reason} Try `/sources` to see what the articles cover."
+    return render_quotes(answer.quotes, answer.titles)
+
+
+def render_summary(summary: Summary) -> str:
+    if not summary.quotes:
+        return "There is nothing to summarise yet: the knowledge base is empty."
+    if summary.source:
+        heading = f"**Summary of {escape(summary.titles.get(summary.source, summary.source))}**"
+    else:
+        heading = "**Summary of the articles**"
+    return render_quotes(summary.quotes, summary.titles, heading)
+
+
+def render_sources(articles: Iterable[Article], sentence_counts: dict[str, int]) -> str:
+    lines = []
+    for n, article in enumerate(articles, 1):
+        meta = article.metadata
+        extra = " · ".join(x for x in (meta.publisher, meta.published) if x)
+        count = sentence_counts.get(article.source, 0)
+        line = f"**{n}.** *{escape(article.title)}* — `{article.source}`, {count} sentences"
+        lines.append(line + (f" · {escape(extra)}" if extra else ""))
+    if not lines:
+        return "The knowledge base is empty: add articles to `seeds/` and reload."
+    return _fit([f"**{len(lines)} source(s)**"], lines, [])
+
+
+def _fit(head: list[str], blocks: list[str], sources: list[str]) -> str:
+    """Join, dropping trailing blocks (and their citations) until the text fits Discord's limit."""
+    keep = len(blocks)
+    while keep > 0:
+        text = _join(head, blocks[:keep], sources[:keep])
+        if len(text) <= DISCORD_LIMIT:
+            return text if keep == len(blocks) else text + "\n*(more quotes left out)*"
+        keep -= 1
+    # A single block longer than the limit: trim it at a sentence boundary.
+    room = DISCORD_LIMIT - len(_join(head, [""], sources[:1])) - 2
+    return _join(head, [trim(blocks[0], room)], sources[:1])
+
+
+def _join(head: list[str], blocks: list[str], sources: list[str]) -> str:
+    body = "\n".join(blocks)
+    tail = ("\n\n" + "\n".join(sources)) if sources else ""
+    return "\n\n".join([*head, body]) + tail if head else body + tail
+
+
+def trim(text: str, room: int) -> str:
+    """Cut ``text`` to at most ``room`` characters, at a sentence end if possible, adding "…"."""
+    if len(text) <= room:
+        return text
+    cut = text[: max(room - 1, 0)]
+    ends = [m.end() for m in re.finditer(r"[.!?][”\"’']?(?=\s)", cut)]
+    if ends and ends[-1] > room // 3:
+        cut = cut[: ends[-1]]
+    else:
+        space = cut.rfind(" ")
+        cut = cut[:space] if space > room // 3 else cut
+    return cut.rstrip() + "…"

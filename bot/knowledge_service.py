@@ -1,0 +1,141 @@
+"""Owns the live knowledge base: builds it off the event loop and swaps it in whole.
+
+Front ends hold a ``KnowledgeService`` and call ``ask``/``reload``; they never see half an index,
+because a ``KnowledgeBase`` is immutable and the swap is one reference assignment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.analysis import Analyzer
+from knowledge.answers import answer
+from knowledge.config import ConfigError, load_knowledge_config
+from knowledge.index import KnowledgeBase, build_knowledge_base
+from knowledge.ingest import load_articles
+from knowledge.model import Answer, Article, Problem
+
+log = logging.getLogger(__name__)
+
+# Below this many sentences a question is answered inline: a thread hop costs more than scoring.
+INLINE_SENTENCES = 20_000
+
+
+class ReloadError(Exception):
+    """The new knowledge base could not be built; the old one is still serving."""
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    sentences: int
+    seconds: float
+    problems: tuple[Problem, ...] = ()
+    kept: tuple[str, ...] = field(default=())  # broken now, previous version still served
+
+    def summary(self) -> str:
+        def names(items: tuple[str, ...]) -> str:
+            return ", ".join(f"`{n}`" for n in items) if items else "none"
+
+        lines = [
+            f"Reloaded in {self.seconds:.2f} s: {self.sentences} sentences.",
+            f"Added: {names(self.added)}",
+            f"Changed: {names(self.changed)}",
+            f"Removed: {names(self.removed)}",
+        ]
+        for problem in self.problems:
+            keep = " (previous version kept)" if problem.source in self.kept else " (skipped)"
+            lines.append(f"⚠ `{problem.source}`: {problem.reason}{keep}")
+        return "\n".join(lines)
+
+
+class KnowledgeService:
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path
+        self._kb: KnowledgeBase | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        if self._kb is None:
+            raise RuntimeError("knowledge base not loaded yet")
+        return self._kb
+
+    @property
+    def reloading(self) -> bool:
+        return self._lock.locked()
+
+    async def load(self) -> KnowledgeBase:
+        """First load: configuration errors propagate (the bot must not start without it)."""
+        async with self._lock:
+            self._kb = await asyncio.to_thread(self._build, None)
+            return self._kb
+
+    async def reload(self) -> ReloadReport:
+        """Build a new knowledge base from disk and swap it in; serialised, all-or-nothing."""
+        async with self._lock:
+            old = self._kb
+            started = time.perf_counter()
+            try:
+                new = await asyncio.to_thread(self._build, old)
+            except ConfigError as exc:
+                raise ReloadError(str(exc)) from None
+            except Exception as exc:  # anything else: keep serving the old one
+                log.exception("reload failed")
+                raise ReloadError(f"{type(exc).__name__}: {exc}") from None
+            report = _diff(old, new, time.perf_counter() - started)
+            self._kb = new
+            log.info("knowledge base reloaded: %s", report.summary().replace("\n", " | "))
+            return report
+
+    def _build(self, previous: KnowledgeBase | None) -> KnowledgeBase:
+        config = load_knowledge_config(self.config_path)
+        if not config.seeds.is_dir():
+            raise ConfigError(f"{self.config_path}: seeds: folder {config.seeds} not found")
+        articles, problems = load_articles(config.seeds, config.max_article_bytes)
+        articles = _keep_previous_versions(articles, problems, previous)
+        if not articles and problems:
+            raise ReloadError("no article could be loaded: " + "; ".join(map(str, problems[:3])))
+        analyzer = Analyzer.from_aliases(config.aliases)
+        return build_knowledge_base(articles, analyzer, config.retrieval, problems)
+
+    async def ask(self, question: str, context: Sequence[str] = ()) -> Answer:
+        kb = self.kb  # one index for the whole question, even if a reload swaps meanwhile
+        if len(kb) < INLINE_SENTENCES:
+            return answer(kb, question, context)
+        return await asyncio.to_thread(answer, kb, question, context)
+
+
+def _keep_previous_versions(
+    articles: list[Article], problems: list[Problem], previous: KnowledgeBase | None
+) -> list[Article]:
+    """An article that was fine and is now broken keeps serving its last good version."""
+    if previous is None:
+        return articles
+    broken = [p.source for p in problems if p.source in previous.by_source]
+    if not broken:
+        return articles
+    kept = articles + [previous.by_source[s] for s in broken]
+    return sorted(kept, key=lambda a: a.source)
+
+
+def _diff(old: KnowledgeBase | None, new: KnowledgeBase, seconds: float) -> ReloadReport:
+    before = {a.source: a.sha256 for a in old.articles} if old else {}
+    after = {a.source: a.sha256 for a in new.articles}
+    broken = {p.source for p in new.problems}
+    return ReloadReport(
+        added=tuple(sorted(set(after) - set(before))),
+        changed=tuple(sorted(s for s in after if s in before and after[s] != before[s])),
+        removed=tuple(sorted(set(before) - set(after))),
+        sentences=len(new),
+        seconds=seconds,
+        problems=new.problems,
+        kept=tuple(sorted(s for s in broken if s in after)),
+    )

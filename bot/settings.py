@@ -1,0 +1,54 @@
+"""``config/bot.yaml``: how the Discord front end behaves. Secrets never live here (see ``.env``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from knowledge.config import ConfigError, build, read_yaml
+
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelConfig:
+    id: int
+    answer_all: bool = True  # answer every question, not only mentions
+    threads: bool = False  # answer in a thread opened on the question; follow-ups there
+
+
+@dataclasses.dataclass(frozen=True)
+class BotConfig:
+    log_level: str = "INFO"
+    # Guilds whose command list is synced on start (instant); others get global commands.
+    guilds: list[int] = dataclasses.field(default_factory=list)
+    channels: list[ChannelConfig] = dataclasses.field(default_factory=list)
+    # Role names or ids that make a member a moderator (Manage Server always does).
+    moderator_roles: list[str] = dataclasses.field(default_factory=list)
+    cooldown_uses: int = 3
+    cooldown_seconds: float = 30.0
+    max_question_chars: int = 500
+    # Shards: 0 = one connection; "auto_shard" lets Discord choose (AutoShardedBot).
+    shard_count: int = 0
+    auto_shard: bool = False
+    # Threads remembered for follow-ups (least recently used forgotten first).
+    thread_memory: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise ValueError(f"log_level: expected one of {', '.join(sorted(LOG_LEVELS))}")
+        if self.cooldown_uses < 1 or self.cooldown_seconds < 0:
+            raise ValueError("cooldown_uses: must be at least 1 (and cooldown_seconds ≥ 0)")
+        if not 10 <= self.max_question_chars <= 4000:
+            raise ValueError("max_question_chars: expected 10 to 4000")
+        if self.shard_count < 0:
+            raise ValueError("shard_count: must not be negative")
+
+    def channel(self, channel_id: int | None) -> ChannelConfig | None:
+        return next((c for c in self.channels if c.id == channel_id), None)
+
+
+def load_bot_config(path: Path) -> BotConfig:
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found")
+    return build(BotConfig, read_yaml(path), path)

@@ -1,0 +1,218 @@
+"""Question → ``Answer``: the best sentences, verbatim and cited, or an honest "not in the articles".
+
+Ranking is BM25 over sentences, re-ranked by question cues (who/when/where/why). Whether to answer
+at all is decided on *coverage*: how much of the question's informative weight the best sentence
+matches. A question naming something the articles never mention ("Canada", "GDP") is not answered
+with a sentence that merely shares "China".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.analysis import normalise, surface_tokens
+from knowledge.cues import REQUIRED, Cue, question_cues
+from knowledge.index import KnowledgeBase
+from knowledge.model import Answer, Kind, Quote, Sentence
+
+CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
+MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
+MAX_QUESTION_CHARS = 2000
+
+NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
+NOT_FOUND = "The articles I have don't answer that."
+UNKNOWN_NAME = "The articles I have don't mention {name}."
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    terms: tuple[str, ...]
+    context_terms: tuple[str, ...]
+    cues: frozenset[Cue]
+
+
+def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
+    """Answer ``question``; ``context`` holds earlier questions of the conversation, oldest first."""
+    question = question.strip()
+    titles = kb.titles()
+    if not question or len(question) > MAX_QUESTION_CHARS or not kb.sentences:
+        reason = NOTHING_TO_SEARCH if kb.sentences else "The knowledge base is empty."
+        return Answer(question, False, reason=reason, titles=titles)
+    meta = _meta_answer(kb, question)
+    if meta:
+        return Answer(question, True, meta, titles=titles)
+    terms = tuple(kb.analyzer.terms(question))
+    earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
+    unknown = _unknown_name(kb, question)
+    if unknown:
+        return Answer(question, False, reason=UNKNOWN_NAME.format(name=unknown), titles=titles)
+    if not terms and not earlier:
+        return Answer(question, False, reason=NOTHING_TO_SEARCH, titles=titles)
+    query = _Query(terms, earlier, question_cues(question))
+    quotes = _select(kb, query)
+    if not quotes:
+        return Answer(question, False, reason=NOT_FOUND, titles=titles)
+    return Answer(question, True, tuple(quotes), titles=titles)
+
+
+_SUMMARY_INTENT = re.compile(
+    r"\b(?:tl;?dr|summar(?:y|ise|ize)|gist|overview|recap|in short|what(?:'s| is) (?:this|it|the "
+    r"(?:article|story|news)) about|what(?:'s| is) the (?:story|article|news))\b",
+    re.IGNORECASE,
+)
+_HEADLINE_INTENT = re.compile(r"\b(?:headlines?|title)\b", re.IGNORECASE)
+
+
+def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
+    """Questions about the articles themselves ("tl;dr?", "what's the headline?")."""
+    from knowledge.summaries import summarize  # summaries builds on answers' neighbours
+
+    plain = normalise(question)
+    if _HEADLINE_INTENT.search(plain) and len(kb.analyzer.terms(plain)) <= 2:
+        heads = [s for s in kb.sentences if s.kind is Kind.HEADLINE][: kb.retrieval.max_quotes]
+        return tuple(Quote(s, 1.0, (), s.text) for s in heads)
+    if _SUMMARY_INTENT.search(plain) and len(kb.analyzer.terms(plain)) <= 3:
+        return summarize(kb).quotes
+    return ()
+
+
+def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
+    """A capitalised name or acronym in the question that no article contains, if any.
+
+    Names are runs of capitalised words ("Mount Everest", "Foreign Ministry"), analysed as a whole
+    so that phrase aliases apply; the question's first word is capitalised anyway and is skipped.
+    """
+    tokens = surface_tokens(question)
+    spans: list[list[str]] = []
+    previous = -2
+    for position, token in enumerate(tokens):
+        if not token[:1].isupper() or len(token) < 2 or token.lower() in kb.analyzer.stop_words:
+            continue
+        if position == previous + 1 and spans:
+            spans[-1].append(token)
+        elif position > 0:
+            spans.append([token])
+        previous = position
+    for span in spans:
+        name = " ".join(span)
+        analysed = kb.analyzer.terms(name)
+        if analysed and all(kb.scorer.doc_freq(t) == 0 for t in analysed):
+            return name
+    return None
+
+
+def _weight(kb: KnowledgeBase, term: str) -> float:
+    """How informative a question term is: rare in the articles is informative; unknown, somewhat."""
+    n = kb.scorer.corpus_size
+    df = kb.scorer.doc_freq(term)
+    if df == 0:  # unknown words are often chat filler ("sides", "rn"); names are caught apart
+        return 0.5 * math.log(1 + n)
+    return math.log(1 + n / df)
+
+
+def _coverage(kb: KnowledgeBase, query_terms: Sequence[str], sentence_terms: set[str]) -> float:
+    wanted = set(query_terms)
+    if not wanted:
+        return 0.0
+    total = sum(_weight(kb, t) for t in wanted)
+    found = sum(_weight(kb, t) for t in wanted if t in sentence_terms)
+    return found / total if total else 0.0
+
+
+def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
+    retrieval = kb.retrieval
+    scores = _scores(kb, query)
+    coverage_terms = query.terms or query.context_terms
+    ranked: list[tuple[float, int]] = []
+    candidates = np.flatnonzero(scores > 0)
+    for i in candidates[np.argsort(-scores[candidates], kind="stable")][:200]:
+        sentence_terms = set(kb.terms[i])
+        if not sentence_terms.intersection(coverage_terms):
+            continue
+        cover = _coverage(kb, coverage_terms, sentence_terms)
+        if cover < retrieval.min_coverage:
+            continue
+        offered = kb.cues[i].cues
+        if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
+            continue  # "when" needs a date, "how many" a number: a sentence without one is no answer
+        satisfied = len(query.cues & offered)
+        ranked.append((float(scores[i]) * (1 + CUE_BONUS * satisfied), int(i)))
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    if not ranked:
+        return []
+    best = ranked[0][0]
+    quotes: list[Quote] = []
+    quoted: set[int] = set()
+    for score, i in ranked:
+        if len(quotes) >= retrieval.max_quotes or score < retrieval.follow_ratio * best:
+            break
+        if i in quoted:
+            continue
+        sentence = kb.sentences[i]
+        context = _context(kb, sentence)
+        overlap = [q for q in quotes if q.sentence.id in {c.id for c in context}]
+        if overlap:  # the sentence it leans on is already quoted: extend that quote instead
+            old = overlap[0]
+            context = tuple(s for s in context if s.id >= old.sentences[0].id)
+            merged = _quote(kb, sentence, max(score, old.score), context)
+            quotes[quotes.index(old)] = merged
+        elif quoted.intersection(c.id for c in context):
+            continue
+        else:
+            quotes.append(_quote(kb, sentence, score, context))
+        quoted.update(s.id for s in quotes[-1].sentences)
+        quoted.update(s.id for q in quotes for s in q.sentences)
+    return quotes
+
+
+def _scores(kb: KnowledgeBase, query: _Query) -> np.ndarray:
+    scores = np.zeros(len(kb), dtype=np.float64)
+    if query.terms:
+        scores += _relevance(kb, query.terms)
+    if query.context_terms:
+        weight = kb.retrieval.context_weight if query.terms else 1.0
+        scores += weight * _relevance(kb, query.context_terms)
+    return scores
+
+
+def _relevance(kb: KnowledgeBase, terms: Sequence[str]) -> np.ndarray:
+    """BM25 scores with the floor a sentence gets for matching nothing taken away."""
+    raw = np.asarray(kb.scorer.scores(list(terms)), dtype=np.float64)
+    return raw - kb.scorer.base_score(list(terms))
+
+
+def _context(kb: KnowledgeBase, sentence: Sentence) -> tuple[Sentence, ...]:
+    context: list[Sentence] = []
+    current = sentence
+    while len(context) < MAX_CONTEXT and kb.cues[current.id].leans:
+        before = kb.previous(current)
+        if before is None:
+            break
+        context.insert(0, before)
+        current = before
+    return tuple(context)
+
+
+def _quote(
+    kb: KnowledgeBase, sentence: Sentence, score: float, context: tuple[Sentence, ...]
+) -> Quote:
+    first = context[0] if context else sentence
+    text = kb.article(sentence.source).text[first.start : sentence.end]
+    return Quote(sentence, score, context, _one_line(text))
+
+
+def _one_line(text: str) -> str:
+    """Line breaks inside a quoted span become spaces; the words are the source's own."""
+    return re.sub(r"\s*\n\s*", " ", text)
+
+
+def is_verbatim(quote_text: str, source_text: str) -> bool:
+    """Whether a quote appears word for word in the source (line breaks count as spaces)."""
+    return " ".join(quote_text.split()) in " ".join(normalise(source_text).split()) or (
+        " ".join(quote_text.split()) in " ".join(source_text.split())
+    )

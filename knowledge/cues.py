@@ -1,0 +1,120 @@
+"""Question words and what sentences offer them: "who" wants a person, "when" a date, and so on.
+
+BM25 only sees shared words; these cues re-rank sentences that already match, so that "When was the
+statement released?" prefers the sentence with the date over the one that only says "statement".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from knowledge.analysis import normalise
+
+
+class Cue(StrEnum):
+    PERSON = "person"
+    DATE = "date"
+    PLACE = "place"
+    REASON = "reason"
+    NUMBER = "number"
+    SPEECH = "speech"
+
+
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_RELATIVE = (
+    "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
+    "(?:last|this|next) (?:week|month|year)|within (?:days|weeks|months)|on the horizon"
+)
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}|(?:19|20)\d\d|{_RELATIVE})\b", re.IGNORECASE
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+_ROLE = re.compile(
+    r"\b(?:spokes(?:man|woman|person)|director|president|minister|secretary|leader(?:ship)?|"
+    r"official|officials|analyst|analysts|ambassador|chairman|premier|led by|envoy|negotiator|"
+    r"representative|CEO|head of)\b",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(r"\b(?:in|at|from|to|near|based in)\s+(?:the\s+)?[A-Z][a-z]+")
+_REASON = re.compile(
+    r"\b(?:because|since|due to|as a result|so that|in order to|believ\w*|confident|reason|"
+    r"thanks to|given that|unless|perceive|pressure|fear\w*|aim\w* (?:at|to)|"
+    r"(?:^|,\s)as\s)",
+    re.IGNORECASE,
+)
+# A quantity: looked for once dates are taken out, so "April 25, 2025" is not a number.
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*|\$\d|\b(?:hundred|"
+    r"thousand|dozen|million|billion|trillion|percent|half|double|triple)\b",
+    re.IGNORECASE,
+)
+_SPEECH = re.compile(
+    r"[“\"]|\b(?:said|says|stated|states|told|added|argued|declared|announced|posted|wrote|"
+    r"denied|denies|labeled|labelled|called|urged|claimed|claims)\b",
+    re.IGNORECASE,
+)
+
+# First words that make a sentence lean on the one before it ("This could entail…").
+_LEANING = re.compile(
+    r"^(?:This|That|These|Those|It|Its|He|She|They|Their|His|Her|Such|However|But|Yet|Also|"
+    r"Moreover|Furthermore|Meanwhile|Still|Instead|Otherwise|Therefore|Thus|Then|The move|"
+    r"The statement|The comments|The remarks|And|Or|So)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceCues:
+    cues: frozenset[Cue]
+    leans: bool  # needs the sentence before it to be understood
+
+
+def sentence_cues(text: str) -> SentenceCues:
+    plain = normalise(text)
+    found: set[Cue] = set()
+    if _DATE.search(plain):
+        found.add(Cue.DATE)
+    if _NAME.search(plain) or _ROLE.search(plain):
+        found.add(Cue.PERSON)
+    if _PLACE.search(plain):
+        found.add(Cue.PLACE)
+    if _REASON.search(plain):
+        found.add(Cue.REASON)
+    if _NUMBER.search(_DATE.sub(" ", plain)):
+        found.add(Cue.NUMBER)
+    if _SPEECH.search(plain):
+        found.add(Cue.SPEECH)
+    return SentenceCues(frozenset(found), bool(_LEANING.match(plain.lstrip("“\"'"))))
+
+
+_QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
+    (re.compile(r"\b(?:who|whom|whose)\b", re.I), Cue.PERSON),
+    (
+        re.compile(r"\b(?:when|what (?:date|day|time|year|month)|how long ago|since when)\b", re.I),
+        Cue.DATE,
+    ),
+    (re.compile(r"\b(?:where|which (?:city|country|place))\b", re.I), Cue.PLACE),
+    (re.compile(r"\b(?:why|how come|what makes|reason)\b", re.I), Cue.REASON),
+    (re.compile(r"\bhow (?:many|much|old|big|large|tall|high|far|long)\b", re.I), Cue.NUMBER),
+    (
+        re.compile(
+            r"\b(?:say|said|says|tell|told|claim|claims|post|posted|state|stated|call|"
+            r"called|describe|described|quote|words)\b",
+            re.I,
+        ),
+        Cue.SPEECH,
+    ),
+)
+
+
+# Cues that a sentence must satisfy to answer at all: "when" wants a date, "how many" a number.
+REQUIRED = frozenset({Cue.DATE, Cue.NUMBER})
+
+
+def question_cues(question: str) -> frozenset[Cue]:
+    plain = normalise(question)
+    return frozenset(cue for pattern, cue in _QUESTION_CUES if pattern.search(plain))

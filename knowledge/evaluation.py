@@ -1,0 +1,144 @@
+"""Scores the answer engine on a question set (format: tests/data/dev_questions.yaml).
+
+A reply *hits* when a quote contains a gold key's substring. Precision counts quoted sentences that
+are gold or ``ok``; abstention is the share of out-of-scope questions answered with no quotes;
+faithfulness checks every quote word for word against its source file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from knowledge.answers import answer, is_verbatim
+from knowledge.config import ConfigError, read_yaml
+from knowledge.index import KnowledgeBase
+from knowledge.model import Answer
+
+TARGETS = {
+    "hit@1": 0.90,
+    "hit@any": 0.97,
+    "precision": 0.80,
+    "abstention": 0.95,
+    "faithfulness": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class InScope:
+    question: str
+    gold: tuple[str, ...]  # substrings
+    ok: tuple[str, ...]
+    context: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    in_scope: tuple[InScope, ...]
+    out_of_scope: tuple[str, ...]
+
+
+@dataclass
+class Report:
+    scores: dict[str, float]
+    misses: list[str] = field(default_factory=list)  # one line per question that went wrong
+
+    def meets_targets(self) -> bool:
+        return all(self.scores[k] >= v for k, v in TARGETS.items())
+
+    def table(self) -> str:
+        lines = [f"{'measure':<14}{'score':>8}{'target':>8}"]
+        for key, target in TARGETS.items():
+            mark = "ok" if self.scores[key] >= target else "BELOW"
+            lines.append(f"{key:<14}{self.scores[key]:>8.3f}{target:>8.2f}  {mark}")
+        counts = (
+            f"({int(self.scores['in_scope'])} in scope, {int(self.scores['out_of_scope'])} out)"
+        )
+        lines.append(counts)
+        return "\n".join(lines)
+
+
+def load_question_set(path: Path) -> QuestionSet:
+    data = read_yaml(path)
+    keys: dict[str, str] = {str(k): str(v) for k, v in (data.get("gold_keys") or {}).items()}
+
+    def resolve(names: Any, where: str) -> tuple[str, ...]:
+        if names is None:
+            return ()
+        if not isinstance(names, list):
+            raise ConfigError(f"{path}: {where}: expected a list of gold keys")
+        try:
+            return tuple(keys[str(n)] for n in names)
+        except KeyError as exc:
+            raise ConfigError(f"{path}: {where}: unknown gold key {exc.args[0]!r}") from None
+
+    in_scope = []
+    for n, item in enumerate(data.get("in_scope") or []):
+        if not isinstance(item, dict) or "q" not in item:
+            raise ConfigError(f"{path}: in_scope[{n}]: expected a mapping with q and gold")
+        context = item.get("context") or []
+        in_scope.append(
+            InScope(
+                str(item["q"]),
+                resolve(item.get("gold"), f"in_scope[{n}].gold"),
+                resolve(item.get("ok"), f"in_scope[{n}].ok"),
+                tuple(str(c) for c in ([context] if isinstance(context, str) else context)),
+            )
+        )
+    out = tuple(str(q) for q in data.get("out_of_scope") or [])
+    return QuestionSet(tuple(in_scope), out)
+
+
+def evaluate(
+    kb: KnowledgeBase,
+    questions: QuestionSet,
+    ask: Callable[[KnowledgeBase, str, tuple[str, ...]], Answer] | None = None,
+) -> Report:
+    ask = ask or (lambda kb, q, ctx: answer(kb, q, ctx))
+    hit1 = hit_any = quoted = relevant = faithful = total_quotes = 0
+    misses: list[str] = []
+    for item in questions.in_scope:
+        result = ask(kb, item.question, item.context)
+        texts = [q.text for q in result.quotes]
+        first_hits = bool(texts) and _contains_any(texts[0], item.gold)
+        any_hits = any(_contains_any(t, item.gold) for t in texts)
+        hit1 += first_hits
+        hit_any += any_hits
+        for quote in result.quotes:
+            quoted += 1
+            relevant += _contains_any(quote.text, item.gold + item.ok)
+        if not first_hits:
+            got = texts[0][:70] if texts else f"(no answer: {result.reason})"
+            misses.append(f"hit@1 miss: {item.question!r} → {got}")
+        faithful, total_quotes = _faithfulness(kb, result, faithful, total_quotes)
+    abstained = 0
+    for question in questions.out_of_scope:
+        result = ask(kb, question, ())
+        abstained += not result.quotes
+        if result.quotes:
+            misses.append(f"answered out of scope: {question!r} → {result.quotes[0].text[:70]}")
+        faithful, total_quotes = _faithfulness(kb, result, faithful, total_quotes)
+    n_in = max(len(questions.in_scope), 1)
+    scores = {
+        "hit@1": hit1 / n_in,
+        "hit@any": hit_any / n_in,
+        "precision": relevant / quoted if quoted else 1.0,
+        "abstention": abstained / max(len(questions.out_of_scope), 1),
+        "faithfulness": faithful / total_quotes if total_quotes else 1.0,
+        "in_scope": float(len(questions.in_scope)),
+        "out_of_scope": float(len(questions.out_of_scope)),
+    }
+    return Report(scores, misses)
+
+
+def _contains_any(text: str, keys: tuple[str, ...]) -> bool:
+    return any(key in text for key in keys)
+
+
+def _faithfulness(kb: KnowledgeBase, result: Answer, faithful: int, total: int) -> tuple[int, int]:
+    for quote in result.quotes:
+        total += 1
+        faithful += is_verbatim(quote.text, kb.article(quote.sentence.source).text)
+    return faithful, total

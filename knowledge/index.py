@@ -1,0 +1,121 @@
+"""Articles → a searchable, immutable knowledge base of sentences.
+
+A ``KnowledgeBase`` is never changed after it is built: a reload builds a new one and swaps the
+reference, so a question is always answered from one whole index.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from knowledge.analysis import Analyzer
+from knowledge.config import KnowledgeConfig, RetrievalConfig
+from knowledge.cues import SentenceCues, sentence_cues
+from knowledge.ingest import load_articles, match_key
+from knowledge.model import Article, Problem, Sentence
+from knowledge.scoring import BM25Scorer
+from knowledge.sentences import sentence_spans
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    articles: tuple[Article, ...]
+    sentences: tuple[Sentence, ...]
+    terms: tuple[tuple[str, ...], ...]  # analysed terms of each sentence
+    cues: tuple[SentenceCues, ...]
+    scorer: BM25Scorer
+    analyzer: Analyzer
+    retrieval: RetrievalConfig
+    problems: tuple[Problem, ...] = ()
+    build_seconds: float = 0.0
+    by_source: dict[str, Article] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def article(self, source: str) -> Article:
+        return self.by_source[source]
+
+    def previous(self, sentence: Sentence) -> Sentence | None:
+        """The sentence just before, in the same paragraph (what a leaning sentence leans on)."""
+        if sentence.number == 1 or sentence.id == 0:
+            return None
+        before = self.sentences[sentence.id - 1]
+        same = before.source == sentence.source and before.paragraph == sentence.paragraph
+        return before if same else None
+
+    def titles(self) -> dict[str, str]:
+        return {a.source: a.title for a in self.articles}
+
+
+def split_article(article: Article, first_id: int, seen: set[str]) -> list[Sentence]:
+    """Sentences of one article, skipping any already seen (repeats across or within articles)."""
+    out: list[Sentence] = []
+    for paragraph in article.paragraphs:
+        number = 0
+        for start, end in sentence_spans(paragraph.text):
+            text = paragraph.text[start:end]
+            key = match_key(text)
+            if key in seen:
+                continue
+            seen.add(key)
+            number += 1
+            at = paragraph.start + start
+            out.append(
+                Sentence(
+                    first_id + len(out),
+                    article.source,
+                    paragraph.number,
+                    number,
+                    paragraph.kind,
+                    text,
+                    at,
+                    at + len(text),
+                )
+            )
+    return out
+
+
+def build_knowledge_base(
+    articles: Sequence[Article],
+    analyzer: Analyzer,
+    retrieval: RetrievalConfig,
+    problems: Iterable[Problem] = (),
+    progress: Callable[[Iterable[Article]], Iterable[Article]] | None = None,
+) -> KnowledgeBase:
+    """Split, analyse and index; pure CPU work, safe to run in a worker thread."""
+    started = time.perf_counter()
+    sentences: list[Sentence] = []
+    seen: set[str] = set()
+    for article in progress(articles) if progress else articles:
+        sentences.extend(split_article(article, len(sentences), seen))
+    terms = tuple(tuple(analyzer.terms(s.text)) for s in sentences)
+    scorer = BM25Scorer(
+        [list(t) for t in terms],
+        variant=retrieval.variant,
+        k1=retrieval.k1,
+        b=retrieval.b,
+        epsilon=retrieval.epsilon,
+        delta=retrieval.delta,
+    )
+    return KnowledgeBase(
+        articles=tuple(articles),
+        sentences=tuple(sentences),
+        terms=terms,
+        cues=tuple(sentence_cues(s.text) for s in sentences),
+        scorer=scorer,
+        analyzer=analyzer,
+        retrieval=retrieval,
+        problems=tuple(problems),
+        build_seconds=time.perf_counter() - started,
+        by_source={a.source: a for a in articles},
+    )
+
+
+def load_knowledge_base(config: KnowledgeConfig) -> KnowledgeBase:
+    """Read the seeds folder named in the configuration and index it."""
+    articles, problems = load_articles(config.seeds, config.max_article_bytes)
+    analyzer = Analyzer.from_aliases(config.aliases)
+    return build_knowledge_base(articles, analyzer, config.retrieval, problems)

@@ -1,0 +1,87 @@
+"""The data that flows between stages: Article → Sentence → (index) → Answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """Role of a paragraph in a scraped article; shown in citations and used by summaries."""
+
+    SUMMARY = "summary"  # the short line some sites print before the headline
+    HEADLINE = "headline"
+    SUBTITLE = "subtitle"
+    BODY = "body"
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    title: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    number: int  # 1-based among the paragraphs kept after removing repeats
+    kind: Kind
+    text: str  # verbatim, markup such as ``**`` removed
+    start: int  # character offset of ``text`` in the article's text
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    source: str  # file name relative to the seeds folder: the citation's "source"
+    text: str  # the decoded file, verbatim (front matter included): quotes are found in it
+    title: str
+    metadata: Metadata
+    paragraphs: tuple[Paragraph, ...]
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    id: int  # position in the knowledge base
+    source: str
+    paragraph: int
+    number: int  # 1-based within its paragraph
+    kind: Kind
+    text: str  # verbatim
+    start: int  # character offsets in the article's text
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A file that could not be loaded, and why, in one line."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    sentence: Sentence
+    score: float
+    # Sentences just before ``sentence`` that it leans on ("This could entail…"), in order.
+    context: tuple[Sentence, ...] = ()
+    text: str = ""  # what is quoted: context and sentence as one verbatim span of the source
+
+    @property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return (*self.context, self.sentence)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    answered: bool
+    quotes: tuple[Quote, ...] = ()
+    # Why nothing was quoted, for the reply (empty when answered).
+    reason: str = ""
+    titles: dict[str, str] = field(default_factory=dict)  # source → title, for citations

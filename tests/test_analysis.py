@@ -1,0 +1,65 @@
+"""Analysis: tokens, stop words, stems and aliases, the same for articles and questions."""
+
+from __future__ import annotations
+
+from knowledge.analysis import Analyzer, surface_tokens
+
+
+def test_dotted_abbreviations_survive_tokenising():
+    assert surface_tokens("the U.S. and the U.K. agreed") == [
+        "the",
+        "U.S",
+        "and",
+        "the",
+        "U.K",
+        "agreed",
+    ]
+
+
+def test_us_in_capitals_is_the_country_and_lowercase_is_a_pronoun(config):
+    analyzer = Analyzer.from_aliases(config.aliases)
+    assert analyzer.terms("US tariffs") == analyzer.terms("U.S. tariffs")
+    assert "u.s" not in analyzer.terms("tell us about tariffs")
+    assert analyzer.terms("USA") == analyzer.terms("United States") == ["u.s"]
+
+
+def test_aliases_apply_after_stemming(config):
+    analyzer = Analyzer.from_aliases(config.aliases)
+    negotiation = analyzer.terms("negotiation")
+    for variant in ("talks", "talking", "consultation", "negotiating", "negotiations"):
+        assert analyzer.terms(variant) == negotiation, variant
+    assert analyzer.terms("Beijing") == analyzer.terms("Chinese") == analyzer.terms("China")
+
+
+def test_phrase_alias_is_one_term(config):
+    analyzer = Analyzer.from_aliases(config.aliases)
+    assert analyzer.terms("the Foreign Ministry") == ["foreign ministry"]
+    assert analyzer.terms("Xi Jinping") == analyzer.terms("Xi") == ["xi"]
+
+
+def test_stop_words_and_case_folding():
+    analyzer = Analyzer.from_aliases({})
+    assert analyzer.terms("What is THE Tariff?") == ["tariff"]
+    assert analyzer.terms("what is the") == []
+
+
+def test_curly_and_straight_quotes_and_possessives_match():
+    analyzer = Analyzer.from_aliases({})
+    assert (
+        analyzer.terms("China’s approach")
+        == analyzer.terms("China's approach")
+        == ["china", "approach"]
+    )
+
+
+def test_hyphenated_words_match_joined_and_parts():
+    analyzer = Analyzer.from_aliases({})
+    terms = analyzer.terms("de-escalate")
+    assert analyzer.terms("deescalate")[0] in terms
+    assert "escal" in terms
+
+
+def test_case_sensitive_alias_does_not_leak_into_other_words():
+    analyzer = Analyzer.from_aliases({"china": ["PRC"]})
+    assert analyzer.terms("PRC") == ["china"]
+    assert analyzer.terms("prc") == ["prc"]

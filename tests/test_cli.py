@@ -1,0 +1,99 @@
+"""The console front end, run as a real process: text, JSON, exit codes, bad configuration."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEED
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_ask_prints_the_discord_reply():
+    result = run("ask", "is China negotiating?")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("> ")
+    assert "**[1]**" in result.stdout and SEED.name in result.stdout
+
+
+def test_ask_json_shape():
+    result = run("ask", "--json", "Who is the Foreign Ministry spokesman?")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert set(data) == {"question", "answered", "reply", "quotes"}
+    assert data["answered"] is True
+    quote = data["quotes"][0]
+    assert set(quote) == {"text", "source", "title", "paragraph", "sentence", "score"}
+    assert "Guo Jiakun" in quote["text"] and quote["source"] == SEED.name
+
+
+def test_not_in_the_articles_is_exit_zero():
+    result = run("ask", "--json", "What is the capital of France?")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["answered"] is False and data["quotes"] == []
+    assert "don't" in data["reply"]
+
+
+def test_usage_errors_exit_two_with_one_line():
+    result = run("ask", "   ")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "empty" in result.stderr
+    assert run("frobnicate").returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("seeds: [unclosed\n", "invalid YAML"),
+        ("seeds: seeds\nbogus: 1\n", "bogus: unknown key"),
+        ("retrieval:\n  k1: fast\n", "retrieval.k1: expected a number"),
+        ("retrieval:\n  variant: magic\n", "retrieval.variant"),
+        ("- a list\n", "expected a mapping"),
+    ],
+)
+def test_bad_config_is_one_line_and_exit_two(tmp_path: Path, content, message):
+    path = tmp_path / "knowledge.yaml"
+    path.write_text(content)
+    result = run("--config", str(path), "ask", "hello")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert str(path) in result.stderr and message in result.stderr
+
+
+def test_missing_config():
+    result = run("--config", "/nonexistent/knowledge.yaml", "sources")
+    assert result.returncode == 2 and "file not found" in result.stderr
+
+
+def test_summary_sources_and_chat():
+    summary = run("summary", "--json")
+    assert summary.returncode == 0 and len(json.loads(summary.stdout)["quotes"]) == 3
+    long = run("summary", "--long")
+    assert long.returncode == 0 and long.stdout.count("> ") > 3
+    sources = run("sources")
+    assert sources.returncode == 0 and "China Stands Firm" in sources.stdout
+    chat = run("chat", stdin="is there a stalemate?\nwhy?\n")
+    assert chat.returncode == 0 and "stalemate" in chat.stdout
+
+
+def test_start_without_token_opens_the_console():
+    result = run("start", stdin="who leads china?\n")
+    assert result.returncode == 0
+    assert "DISCORD_TOKEN is not set" in result.stderr and "Xi Jinping" in result.stdout
