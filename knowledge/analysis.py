@@ -31,7 +31,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     those through to too under until up very was wasn't we we'd we'll we're we've were weren't
     what what's when when's where where's which while who who's whom why why's with won't
     would wouldn't you you'd you'll you're you've your yours yourself yourselves also just may
-    might must shall will yes tell told know please thanks thank hi hey hello right now
+    might must shall will yes say says said saying tell told telling know please thanks thank hi hey hello right now
     currently actually really like got go going anything something even ever us s t d ll m re
     ve whats hows whos wheres whys whens thats theres dont doesnt didnt isnt arent wasnt wont
     cant im ive youre u ur rn pls plz idk tho lol lmao ok okay yeah yep nope hmm um uh btw fyi
@@ -52,34 +52,40 @@ def surface_tokens(text: str) -> list[str]:
     return [m.group(0).rstrip(".") for m in _TOKEN.finditer(normalise(text))]
 
 
+@dataclass(frozen=True, slots=True)
+class _Token:
+    key: str  # stem, or the word itself for a stop word; phrases are matched on keys
+    stop: bool = False
+    canonical: str | None = None  # set by a case-sensitive alias ("US")
+
+
 @dataclass(frozen=True)
 class AliasTable:
     """Maps variants to a canonical term. Variants written in capitals match case-sensitively."""
 
     case_sensitive: Mapping[str, str] = field(default_factory=dict)
     words: Mapping[str, str] = field(default_factory=dict)  # stem → canonical term
-    phrases: Mapping[tuple[str, ...], str] = field(default_factory=dict)  # stems → canonical term
+    phrases: Mapping[tuple[str, ...], str] = field(default_factory=dict)  # keys → canonical term
     longest_phrase: int = 1
 
     @classmethod
-    def from_mapping(cls, aliases: Mapping[str, Iterable[str]], stem) -> AliasTable:
+    def from_mapping(
+        cls, aliases: Mapping[str, Iterable[str]], stop_words: frozenset[str] = STOP_WORDS
+    ) -> AliasTable:
         case_sensitive: dict[str, str] = {}
         words: dict[str, str] = {}
         phrases: dict[tuple[str, ...], str] = {}
         for canonical, variants in aliases.items():
             target = _canonical_term(canonical)
             for variant in [canonical, *variants]:
-                parts = [t.lower() for t in surface_tokens(variant)]
-                if not parts:
-                    continue
-                if len(parts) == 1 and variant.isupper() and "." not in variant:
+                if variant.isupper() and "." not in variant and len(surface_tokens(variant)) == 1:
                     case_sensitive[variant] = target  # "US" the country, not "us"
                     continue
-                stems = tuple(stem(p) for p in parts)
-                if len(stems) == 1:
-                    words[stems[0]] = target
-                else:
-                    phrases[stems] = target
+                keys = tuple(t.key for t in _tokens(variant, stop_words, {}))
+                if len(keys) == 1:
+                    words[keys[0]] = target
+                elif keys:
+                    phrases[keys] = target  # may hold stop words: "calling the shots"
         longest = max((len(p) for p in phrases), default=1)
         return cls(case_sensitive, words, phrases, longest)
 
@@ -89,65 +95,67 @@ def _canonical_term(name: str) -> str:
     return normalise(name).strip().lower().rstrip(".")
 
 
+def _tokens(text: str, stop_words: frozenset[str], case_sensitive: Mapping[str, str]) -> list[_Token]:
+    out: list[_Token] = []
+    previous = ""
+    for token in surface_tokens(text):
+        canonical = case_sensitive.get(token)
+        if canonical is None and previous == "the":  # "the us" is never the pronoun
+            canonical = case_sensitive.get(token.upper())
+        previous = token.lower()
+        if canonical is not None:
+            out.append(_Token(canonical, canonical=canonical))
+            continue
+        lower = token.lower()
+        if lower.endswith("'s"):
+            lower = lower[:-2]
+        if lower in stop_words:
+            out.append(_Token(lower, stop=True))
+            continue
+        pieces = [p for p in lower.split("-") if p]
+        if len(pieces) > 1:  # "de-escalate" matches "deescalate", "escalate" matches too
+            out.append(_Token(stem("".join(pieces))))
+            for piece in pieces:
+                country = case_sensitive.get(piece.upper())  # "us-china": no pronoun in there
+                if country is not None:
+                    out.append(_Token(country, canonical=country))
+                elif len(piece) > 2 and piece not in stop_words:
+                    out.append(_Token(stem(piece)))
+        elif pieces:
+            out.append(_Token(stem(pieces[0])))
+    return out
+
+
 @dataclass(frozen=True)
 class Analyzer:
-    """Turns text into index terms. Pure and deterministic; one instance serves articles and questions."""
+    """Turns text into index terms; pure, and one instance serves articles and questions."""
 
     aliases: AliasTable = field(default_factory=AliasTable)
     stop_words: frozenset[str] = STOP_WORDS
 
     @classmethod
     def from_aliases(cls, aliases: Mapping[str, Iterable[str]] | None = None) -> Analyzer:
-        return cls(AliasTable.from_mapping(aliases or {}, stem))
+        return cls(AliasTable.from_mapping(aliases or {}, STOP_WORDS))
 
     def terms(self, text: str) -> list[str]:
         """Index terms of ``text`` in order (repeats kept: BM25 counts them)."""
-        stems: list[str | None] = []  # None marks a stop word: phrases may not span it
-        for token in surface_tokens(text):
-            canonical = self.aliases.case_sensitive.get(token)
-            if canonical is not None:
-                stems.append("=" + canonical)
-                continue
-            lower = token.lower()
-            if "'" in lower:
-                lower = lower.split("'")[0] if lower.endswith("'s") else lower
-            if lower in self.stop_words:
-                stems.append(None)
-                continue
-            pieces = [p for p in lower.split("-") if p] if "-" in lower else [lower]
-            if len(pieces) > 1:
-                stems.append(stem("".join(pieces)))
-                stems.extend(stem(p) for p in pieces if len(p) > 2 and p not in self.stop_words)
-            else:
-                stems.append(stem(lower))
-        return self._apply_aliases(stems)
-
-    def _apply_aliases(self, stems: list[str | None]) -> list[str]:
+        tokens = _tokens(text, self.stop_words, self.aliases.case_sensitive)
         out: list[str] = []
         words, phrases = self.aliases.words, self.aliases.phrases
         i = 0
-        while i < len(stems):
-            current = stems[i]
-            if current is None:
-                i += 1
-                continue
-            if current.startswith("="):
-                out.append(current[1:])
-                i += 1
-                continue
-            matched = False
-            for size in range(min(self.aliases.longest_phrase, len(stems) - i), 1, -1):
-                window = stems[i : i + size]
-                if None in window:
-                    continue
-                target = phrases.get(tuple(window))  # type: ignore[arg-type]
+        while i < len(tokens):
+            for size in range(min(self.aliases.longest_phrase, len(tokens) - i), 1, -1):
+                target = phrases.get(tuple(t.key for t in tokens[i : i + size]))
                 if target is not None:
                     out.append(target)
                     i += size
-                    matched = True
                     break
-            if not matched:
-                out.append(words.get(current, current))
+            else:
+                token = tokens[i]
+                if token.canonical is not None:
+                    out.append(token.canonical)
+                elif not token.stop:
+                    out.append(words.get(token.key, token.key))
                 i += 1
         return out
 

@@ -16,17 +16,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.analysis import normalise, surface_tokens
-from knowledge.cues import REQUIRED, Cue, question_cues
+from knowledge.cues import REQUIRED, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
 from knowledge.model import Answer, Kind, Quote, Sentence
 
 CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
+# A headline is short, so it scores high on few words, yet says less than the body sentence
+# that reports the same thing: it needs a clear lead to be quoted first.
+HEADLINE_PRIOR = 0.85
 MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
 MAX_QUESTION_CHARS = 2000
 
 NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
 NOT_FOUND = "The articles I have don't answer that."
 UNKNOWN_NAME = "The articles I have don't mention {name}."
+UNKNOWN_TOPIC = "The articles I have say nothing about {name}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,7 @@ class _Query:
     terms: tuple[str, ...]
     context_terms: tuple[str, ...]
     cues: frozenset[Cue]
+    focus: frozenset[str] = frozenset()  # an answer must contain one of these terms
 
 
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
@@ -53,7 +58,15 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
         return Answer(question, False, reason=UNKNOWN_NAME.format(name=unknown), titles=titles)
     if not terms and not earlier:
         return Answer(question, False, reason=NOTHING_TO_SEARCH, titles=titles)
-    query = _Query(terms, earlier, question_cues(question))
+    focus: frozenset[str] = frozenset()
+    asked_about = question_focus(question)
+    head = kb.analyzer.terms(asked_about.text)[-1:] if asked_about else []
+    if head and kb.scorer.doc_freq(head[0]) == 0:
+        name = asked_about.text if len(head[0]) < 3 else head[0]
+        return Answer(question, False, reason=UNKNOWN_TOPIC.format(name=name), titles=titles)
+    if head and asked_about.required:
+        focus = frozenset(head)
+    query = _Query(terms, earlier, question_cues(question), focus)
     quotes = _select(kb, query)
     if not quotes:
         return Answer(question, False, reason=NOT_FOUND, titles=titles)
@@ -134,6 +147,8 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         sentence_terms = set(kb.terms[i])
         if not sentence_terms.intersection(coverage_terms):
             continue
+        if query.focus and not query.focus & sentence_terms:
+            continue
         cover = _coverage(kb, coverage_terms, sentence_terms)
         if cover < retrieval.min_coverage:
             continue
@@ -141,7 +156,8 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
             continue  # "when" needs a date, "how many" a number: a sentence without one is no answer
         satisfied = len(query.cues & offered)
-        ranked.append((float(scores[i]) * (1 + CUE_BONUS * satisfied), int(i)))
+        prior = HEADLINE_PRIOR if kb.sentences[i].kind is Kind.HEADLINE else 1.0
+        ranked.append((float(scores[i]) * prior * (1 + CUE_BONUS * satisfied), int(i)))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     if not ranked:
         return []

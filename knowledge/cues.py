@@ -55,7 +55,8 @@ _NUMBER = re.compile(
 )
 _SPEECH = re.compile(
     r"[“\"]|\b(?:said|says|stated|states|told|added|argued|declared|announced|posted|wrote|"
-    r"denied|denies|labeled|labelled|called|urged|claimed|claims)\b",
+    r"denied|denies|labeled|labelled|called|urged|claimed|claims|maintain|maintains|insist|"
+    r"insists|refuted|assertions?)\b",
     re.IGNORECASE,
 )
 
@@ -99,7 +100,8 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
     ),
     (re.compile(r"\b(?:where|which (?:city|country|place))\b", re.I), Cue.PLACE),
     (re.compile(r"\b(?:why|how come|what makes|reason)\b", re.I), Cue.REASON),
-    (re.compile(r"\bhow (?:many|much|old|big|large|tall|high|far|long)\b", re.I), Cue.NUMBER),
+    (re.compile(r"\bhow (?:many|much|old|big|large|tall|high|far|long)\b|\bwhat (?:\w+ )?(?:rate|"
+                r"percent\w*|amount|number|price|cost|size|share|total|figure)s?\b", re.I), Cue.NUMBER),
     (
         re.compile(
             r"\b(?:say|said|says|tell|told|claim|claims|post|posted|state|stated|call|"
@@ -118,3 +120,46 @@ REQUIRED = frozenset({Cue.DATE, Cue.NUMBER})
 def question_cues(question: str) -> frozenset[Cue]:
     plain = normalise(question)
     return frozenset(cue for pattern, cue in _QUESTION_CUES if pattern.search(plain))
+
+
+_PREPOSITIONS = r"(?:of|in|to|for|on|at|from|with|about|between|by|over|under|during|since|now|today)"
+_FOCUS_PATTERNS = (
+    # "who is the US trade representative", "what's the weather in Beijing", "what is the GDP of China"
+    re.compile(
+        r"^(?:so\s+|and\s+|but\s+)?(?:who|what|which)(?:'s|s|\s+is|\s+are|\s+was|\s+were)\s+"
+        rf"(?:(?:the|a|an|this|that)\s+)?(?P<phrase>(?:(?!{_PREPOSITIONS}\b)[\w'.-]+\s*)+?)"
+        rf"(?:\s+{_PREPOSITIONS}\b.*)?[?.!]*$",
+        re.IGNORECASE,
+    ),
+    # "who owns X": the verb is what is asked about
+    re.compile(r"^(?:so\s+)?who\s+(?P<verb>(?!is|was|are|were|did|does|do|has|had|will|would|can|could)"
+               r"[a-z]+s)\b", re.IGNORECASE),
+    # "what did Japan say", "what does Trump want": the speaker
+    re.compile(r"^(?:so\s+)?(?:what|how|why)\s+(?:did|does|do|has|have|will|would)\s+(?:the\s+)?"
+               r"(?P<subject>[\w'.-]+?)(?:'s)?\s+(?:say|said|think|want|claim|do|post|tell|mean|"
+               r"feel|believe|respond|react)\b", re.IGNORECASE),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """What a question is really about: the noun phrase of "who is the …", the speaker of "what did
+    … say", the verb of "who owns …". ``required``: an answer must contain its last term."""
+
+    text: str
+    required: bool
+
+
+def question_focus(question: str) -> Focus | None:
+    plain = " ".join(normalise(question).split())
+    for pattern in _FOCUS_PATTERNS:
+        match = pattern.match(plain)
+        if not match:
+            continue
+        groups = {k: v for k, v in match.groupdict().items() if v}
+        if "phrase" in groups:
+            return Focus(groups["phrase"], required=True)
+        if "subject" in groups:
+            return Focus(groups["subject"], required=True)
+        return Focus(groups["verb"], required=False)
+    return None
