@@ -31,7 +31,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     those through to too under until up very was wasn't we we'd we'll we're we've were weren't
     what what's when when's where where's which while who who's whom why why's with won't
     would wouldn't you you'd you'll you're you've your yours yourself yourselves also just may
-    might must shall will yes say says said saying tell told telling know please thanks thank hi hey hello right now
+    might must shall will yes say says said saying tell told telling know please thanks thank
+    hi hey hello right now
     currently actually really like got go going anything something even ever us s t d ll m re
     ve whats hows whos wheres whys whens thats theres dont doesnt didnt isnt arent wasnt wont
     cant im ive youre u ur rn pls plz idk tho lol lmao ok okay yeah yep nope hmm um uh btw fyi
