@@ -1,0 +1,43 @@
+"""The eval as a regression guard: a score may not drop below what the engine has reached."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.evaluation import TARGETS, evaluate, load_question_set
+from tests.conftest import ROOT
+
+# Reached on each set; raise these when the engine improves, never lower them to pass.
+REACHED = {
+    "eval_questions.yaml": {"hit@1": 0.937, "hit@any": 0.953, "precision": 0.875,
+                            "abstention": 0.970, "faithfulness": 1.0},
+    "dev_questions.yaml": {"hit@1": 1.0, "hit@any": 1.0, "precision": 0.947,
+                           "abstention": 1.0, "faithfulness": 1.0},
+}
+
+
+@pytest.mark.parametrize("name", sorted(REACHED))
+def test_scores_do_not_drop(kb, name):
+    report = evaluate(kb, load_question_set(ROOT / "tests" / "data" / name))
+    for measure, floor in REACHED[name].items():
+        assert report.scores[measure] >= floor, (measure, report.scores[measure], report.misses)
+
+
+def test_own_set_is_large_enough_and_faithful(kb):
+    questions = load_question_set(ROOT / "tests" / "data" / "eval_questions.yaml")
+    assert len(questions.in_scope) + len(questions.out_of_scope) >= 60
+    assert evaluate(kb, questions).scores["faithfulness"] == TARGETS["faithfulness"]
+
+
+def test_eval_catches_a_bad_engine(kb):
+    """The measures can fail: an engine that always quotes the first sentence scores badly."""
+    from knowledge.model import Answer, Quote
+
+    def first_sentence(kb, question, context):
+        s = kb.sentences[0]
+        return Answer(question, True, (Quote(s, 1.0, (), s.text),))
+
+    report = evaluate(kb, load_question_set(ROOT / "tests" / "data" / "dev_questions.yaml"),
+                      ask=first_sentence)
+    assert report.scores["abstention"] == 0.0 and report.scores["hit@1"] < 0.2
+    assert not report.meets_targets()
