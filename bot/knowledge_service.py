@@ -16,7 +16,7 @@ from pathlib import Path
 from knowledge.analysis import Analyzer
 from knowledge.answers import answer
 from knowledge.config import ConfigError, load_knowledge_config
-from knowledge.index import KnowledgeBase, build_knowledge_base
+from knowledge.index import KnowledgeBase, Spans, build_knowledge_base
 from knowledge.ingest import load_articles
 from knowledge.model import Answer, Article, Problem
 
@@ -61,6 +61,7 @@ class KnowledgeService:
         self.config_path = config_path
         self._kb: KnowledgeBase | None = None
         self._lock = asyncio.Lock()
+        self._spans: dict[str, Spans] = {}  # sentence spans by article hash: only changes re-split
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -104,7 +105,12 @@ class KnowledgeService:
         if not articles and problems:
             raise ReloadError("no article could be loaded: " + "; ".join(map(str, problems[:3])))
         analyzer = Analyzer.from_aliases(config.aliases)
-        return build_knowledge_base(articles, analyzer, config.retrieval, problems)
+        current = {a.sha256 for a in articles}
+        for digest in set(self._spans) - current:  # forget articles that are gone
+            del self._spans[digest]
+        return build_knowledge_base(
+            articles, analyzer, config.retrieval, problems, cache=self._spans
+        )
 
     async def ask(self, question: str, context: Sequence[str] = ()) -> Answer:
         kb = self.kb  # one index for the whole question, even if a reload swaps meanwhile

@@ -7,7 +7,7 @@ reference, so a question is always answered from one whole index.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.analysis import Analyzer
@@ -50,31 +50,43 @@ class KnowledgeBase:
         return {a.source: a.title for a in self.articles}
 
 
-def split_article(article: Article, first_id: int, seen: set[str]) -> list[Sentence]:
+# Sentence spans of one article, before repeats are removed: (paragraph number, start, end) with
+# offsets into the paragraph's text. Keyed by the article's sha256 so a reload re-splits only
+# articles whose bytes changed (splitting is the slow step of indexing).
+Spans = list[tuple[int, int, int]]
+SpanCache = MutableMapping[str, Spans]
+
+
+def article_spans(article: Article) -> Spans:
+    return [
+        (paragraph.number, start, end)
+        for paragraph in article.paragraphs
+        for start, end in sentence_spans(paragraph.text)
+    ]
+
+
+def split_article(
+    article: Article, first_id: int, seen: set[str], spans: Spans | None = None
+) -> list[Sentence]:
     """Sentences of one article, skipping any already seen (repeats across or within articles)."""
+    paragraphs = {p.number: p for p in article.paragraphs}
     out: list[Sentence] = []
-    for paragraph in article.paragraphs:
-        number = 0
-        for start, end in sentence_spans(paragraph.text):
-            text = paragraph.text[start:end]
-            key = match_key(text)
-            if key in seen:
-                continue
-            seen.add(key)
-            number += 1
-            at = paragraph.start + start
-            out.append(
-                Sentence(
-                    first_id + len(out),
-                    article.source,
-                    paragraph.number,
-                    number,
-                    paragraph.kind,
-                    text,
-                    at,
-                    at + len(text),
-                )
+    numbers: dict[int, int] = {}
+    for number, start, end in article_spans(article) if spans is None else spans:
+        paragraph = paragraphs[number]
+        text = paragraph.text[start:end]
+        key = match_key(text)
+        if key in seen:
+            continue
+        seen.add(key)
+        numbers[number] = numbers.get(number, 0) + 1
+        at = paragraph.start + start
+        out.append(
+            Sentence(
+                first_id + len(out), article.source, number, numbers[number], paragraph.kind,
+                text, at, at + len(text),
             )
+        )
     return out
 
 
@@ -84,13 +96,22 @@ def build_knowledge_base(
     retrieval: RetrievalConfig,
     problems: Iterable[Problem] = (),
     progress: Callable[[Iterable[Article]], Iterable[Article]] | None = None,
+    cache: SpanCache | None = None,
 ) -> KnowledgeBase:
-    """Split, analyse and index; pure CPU work, safe to run in a worker thread."""
+    """Split, analyse and index; pure CPU work, safe to run in a worker thread.
+
+    ``cache`` maps article hashes to their sentence spans; it is read and filled in.
+    """
     started = time.perf_counter()
     sentences: list[Sentence] = []
     seen: set[str] = set()
     for article in progress(articles) if progress else articles:
-        sentences.extend(split_article(article, len(sentences), seen))
+        spans = cache.get(article.sha256) if cache is not None else None
+        if spans is None:
+            spans = article_spans(article)
+            if cache is not None:
+                cache[article.sha256] = spans
+        sentences.extend(split_article(article, len(sentences), seen, spans))
     terms = tuple(tuple(analyzer.terms(s.text)) for s in sentences)
     scorer = BM25Scorer(
         [list(t) for t in terms],
