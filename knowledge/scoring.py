@@ -1,0 +1,374 @@
+"""BM25 over an inverted index, with rank-bm25 0.2.2 as the definition of the scores.
+
+rank_bm25's ``get_scores`` walks every document in Python for every query term (about 0.1 s a
+question at 100,000 documents). ``BM25Scorer`` works out once, with rank_bm25's own formulas, what
+each term adds to each document that contains it, and keeps those numbers as postings; a query
+then touches only the documents that contain its terms.
+
+What rank_bm25 0.2.2 defines, and this module reproduces:
+
+- idf is computed by rank_bm25's own ``_calc_idf`` from document frequencies counted here, handed
+  over in the order rank_bm25 would have counted them (first occurrence in the corpus). The order
+  matters: Okapi floors a negative idf at ``epsilon * average_idf``, and that average is a float
+  sum over the dict taken before the floor. The floor can itself be negative (for example in a
+  one-document corpus). A term in exactly half the documents gets idf 0, which the floor
+  (``idf < 0``) does not touch.
+- A query term unknown to the corpus adds nothing (``idf.get(q) or 0``); a repeated term counts
+  once per repeat.
+- A document without the term: Okapi and BM25L add 0 (rank_bm25's BM25L multiplies by the term
+  frequency), BM25Plus adds ``idf * delta``. That per-query constant is ``base_score`` and is added
+  to every document instead of being stored.
+
+With ``dtype=np.float64`` Okapi and BM25L scores equal ``get_scores`` bit for bit (the same
+additions in the same order); Plus (the base is summed apart) and float32 postings agree to
+rounding.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from rank_bm25 import BM25, BM25L, BM25Okapi, BM25Plus
+
+VARIANTS: Final[dict[str, type[BM25]]] = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
+DEFAULT_DELTA: Final[dict[str, float]] = {"plus": 1.0, "l": 0.5}  # rank_bm25's own defaults
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int32)
+_EMPTY_VALUES = np.zeros(0, dtype=np.float64)
+
+
+def rank_bm25_model(
+    corpus: Sequence[Sequence[str]],
+    variant: str = "okapi",
+    *,
+    k1: float = 1.5,
+    b: float = 0.75,
+    epsilon: float = 0.25,
+    delta: float | None = None,
+) -> BM25:
+    """The plain rank_bm25 object with these settings: the reference for tests and small corpora."""
+    cls = _variant_class(variant)
+    if variant == "okapi":
+        return cls(corpus, k1=k1, b=b, epsilon=epsilon)
+    return cls(corpus, k1=k1, b=b, delta=DEFAULT_DELTA[variant] if delta is None else delta)
+
+
+class BM25Scorer:
+    """Immutable BM25 index; queries are thread-safe (each thread has its own scratch buffer).
+
+    Postings are stored per term, concatenated: ``_docs[_offsets[r]:_offsets[r + 1]]`` are the
+    documents (ascending) containing term row ``r`` and ``_weights`` the same slice's score
+    contributions, minus what a document without the term gets.
+    """
+
+    __slots__ = (
+        "_best",
+        "_dict_bytes",
+        "_docs",
+        "_idf",
+        "_local",
+        "_offsets",
+        "_rows",
+        "_weights",
+        "avgdl",
+        "b",
+        "corpus_size",
+        "delta",
+        "epsilon",
+        "k1",
+        "variant",
+    )
+
+    def __init__(
+        self,
+        corpus: Sequence[Sequence[str]],
+        variant: str = "okapi",
+        *,
+        k1: float = 1.5,
+        b: float = 0.75,
+        epsilon: float = 0.25,
+        delta: float | None = None,
+        dtype: npt.DTypeLike = np.float32,
+    ) -> None:
+        """Index ``corpus`` (one token list per document); ``dtype`` is that of stored weights.
+
+        float32 halves the postings' memory for a relative error near 1e-7; float64 makes Okapi
+        and BM25L scores identical to rank_bm25's. ``delta`` defaults to rank_bm25's default of
+        the variant; ``epsilon`` is used by Okapi only, ``delta`` by Plus and BM25L only.
+        """
+        cls = _variant_class(variant)
+        weight_type = np.dtype(dtype)
+        if weight_type not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError("dtype: expected float32 or float64")
+        self.variant = variant
+        self.k1 = float(k1)
+        self.b = float(b)
+        self.epsilon = float(epsilon)
+        self.delta = float(DEFAULT_DELTA.get(variant, 0.0) if delta is None else delta)
+        self._local = threading.local()
+
+        docs = corpus if isinstance(corpus, Sequence) else list(corpus)
+        n = len(docs)
+        if n >= 2**31:
+            raise ValueError("corpus: at most 2**31 - 1 documents (doc ids are int32)")
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
+        total = int(lengths.sum())
+        self.corpus_size = n
+        # rank_bm25 divides Python ints; an empty corpus (where it divides by zero) gets 0.0.
+        self.avgdl = total / n if n else 0.0
+
+        # Rows in order of first occurrence: the order in which rank_bm25 fills its df dict.
+        numbering: defaultdict[Any, int] = defaultdict(int)
+        numbering.default_factory = numbering.__len__
+        tokens = chain.from_iterable(docs)
+        token_rows = np.fromiter(map(numbering.__getitem__, tokens), dtype=np.int64, count=total)
+        self._rows: dict[Any, int] = dict(numbering)  # plain dict: unknown lookups add nothing
+        del numbering
+        vocabulary = len(self._rows)
+
+        term_of, doc_of, tf = _term_doc_counts(token_rows, lengths)
+        del token_rows
+        df = np.bincount(term_of, minlength=vocabulary)
+        offsets = np.zeros(vocabulary + 1, dtype=np.int64)
+        np.cumsum(df, out=offsets[1:])
+
+        if vocabulary:
+            model = _idf_model(cls, n, self.avgdl, self.k1, self.b, self.epsilon, self.delta)
+            model._calc_idf(dict(zip(self._rows, df.tolist(), strict=True)))
+            idf = np.fromiter(model.idf.values(), dtype=np.float64, count=vocabulary)
+            weights = self._contributions(idf[term_of], tf, lengths[doc_of])
+            best = np.maximum.reduceat(weights, offsets[:-1])
+            # A document without the term gets 0 over the base: the best is never below that.
+            best = np.where(df < n, np.maximum(best, 0.0), best)
+        else:  # no tokens at all: every score is 0 (rank_bm25 raises or returns NaN here)
+            idf = best = weights = _EMPTY_VALUES
+        self._idf = _frozen(idf)
+        self._best = _frozen(best)
+        self._offsets = _frozen(offsets)
+        self._docs = _frozen(doc_of.astype(np.int32))
+        self._weights = _frozen(weights.astype(weight_type))
+        self._dict_bytes = sys.getsizeof(self._rows)
+
+    def _contributions(
+        self, idf: np.ndarray, tf: np.ndarray, doc_len: np.ndarray
+    ) -> npt.NDArray[np.float64]:
+        """Each posting's addend, written exactly as in rank_bm25's get_scores (same float ops)."""
+        k1, b, avgdl, delta = self.k1, self.b, self.avgdl, self.delta
+        if self.variant == "okapi":
+            return idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl)))
+        if self.variant == "plus":  # minus idf * delta, which every document gets (base_score)
+            return idf * (tf * (k1 + 1) / (k1 * (1 - b + b * doc_len / avgdl) + tf))
+        ctd = tf / (1 - b + b * doc_len / avgdl)
+        return idf * tf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
+
+    # --- statistics -------------------------------------------------------------------------
+
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self._rows)
+
+    @property
+    def nbytes(self) -> int:
+        """Index memory: postings, per-term arrays and the term dict's table.
+
+        Not counted: the term strings, which are the corpus's own token objects (about 50 bytes
+        a distinct term if the corpus is dropped), and one float64 scratch vector per querying
+        thread (8 bytes a document).
+        """
+        arrays = (self._docs, self._weights, self._offsets, self._idf, self._best)
+        return sum(a.nbytes for a in arrays) + self._dict_bytes
+
+    def idf(self, term: str) -> float:
+        """rank_bm25's idf (after Okapi's floor); 0.0 for a term not in the corpus."""
+        row = self._rows.get(term)
+        return 0.0 if row is None else float(self._idf[row])
+
+    def doc_freq(self, term: str) -> int:
+        """Number of documents containing ``term``."""
+        row = self._rows.get(term)
+        return 0 if row is None else int(self._offsets[row + 1] - self._offsets[row])
+
+    def docs_with(self, term: str) -> np.ndarray:
+        """Ids of the documents containing ``term``, ascending (a read-only view)."""
+        row = self._rows.get(term)
+        return _EMPTY_IDS if row is None else self._docs[self._slice(row)]
+
+    def matched(self, query_terms: Iterable[str], doc_id: int) -> set[str]:
+        """The query terms that document ``doc_id`` contains."""
+        found: set[str] = set()
+        for term in set(query_terms):
+            docs = self.docs_with(term)
+            at = int(np.searchsorted(docs, doc_id))
+            if at < len(docs) and docs[at] == doc_id:
+                found.add(term)
+        return found
+
+    # --- scoring ----------------------------------------------------------------------------
+
+    def base_score(self, query_terms: Iterable[str]) -> float:
+        """What every document scores, matching or not: Σ idf·delta for Plus, else 0."""
+        return self._base(self._known(query_terms))
+
+    def max_possible(self, query_terms: Iterable[str]) -> float:
+        """An upper bound on any document's score: base plus each term's best contribution.
+
+        It is reached when one document holds the best contribution of every term; a
+        one-term query always reaches it.
+        """
+        rows = self._known(query_terms)
+        return self._base(rows) + sum(float(self._best[r]) for r in rows)
+
+    def scores(self, query_terms: Iterable[str]) -> npt.NDArray[np.float64]:
+        """Scores of all documents, equal to rank_bm25's ``get_scores(query_terms)``."""
+        rows = self._known(query_terms)
+        out = np.zeros(self.corpus_size, dtype=np.float64)
+        for row in rows:  # per repeat, in query order: the additions get_scores makes
+            part = self._slice(row)
+            out[self._docs[part]] += self._weights[part]
+        base = self._base(rows)
+        if base:
+            out += base
+        return out
+
+    def top_k(self, query_terms: Iterable[str], k: int) -> list[tuple[int, float]]:
+        """The ``k`` best ``(doc_id, score)``, best first, ties to the lower id.
+
+        The same order (and the same floats) as sorting ``scores()`` by (-score, id), without
+        building that vector: only documents containing a query term are looked at.
+        """
+        k = min(k, self.corpus_size)
+        if k <= 0:
+            return []
+        rows = self._known(query_terms)
+        base = self._base(rows)
+        ids, values = self._touched(rows)
+        if base:
+            values = values + base
+        above = values > base
+        found = _best_first(ids[above], values[above], k)
+        if len(found) < k:  # then documents at the base score, lowest ids first
+            away = ids[values != base]
+            wanted = k - len(found)
+            limit = min(self.corpus_size, wanted + len(away))
+            free = np.ones(limit, dtype=bool)
+            free[away[away < limit]] = False
+            found += [(i, base) for i in np.flatnonzero(free)[:wanted].tolist()]
+        if len(found) < k:  # negative contributions (Okapi's floor can be negative)
+            below = values < base
+            found += _best_first(ids[below], values[below], k - len(found))
+        return found
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _known(self, query_terms: Iterable[str]) -> list[int]:
+        """Rows of the query's known terms, repeats kept (unknown terms add nothing)."""
+        get = self._rows.get
+        return [row for row in map(get, query_terms) if row is not None]
+
+    def _base(self, rows: list[int]) -> float:
+        if self.variant != "plus":
+            return 0.0
+        return sum(float(self._idf[r]) * self.delta for r in rows)
+
+    def _slice(self, row: int) -> slice:
+        return slice(int(self._offsets[row]), int(self._offsets[row + 1]))
+
+    def _touched(self, rows: list[int]) -> tuple[np.ndarray, npt.NDArray[np.float64]]:
+        """Each document with a non-zero sum of contributions, once, with that sum.
+
+        Sums build up in a per-thread dense buffer in the order ``scores()`` adds them, so the
+        floats are identical; reading a document's sum also resets it, so a document under
+        several terms is reported once (its later readings are 0 and dropped).
+        """
+        if not rows:
+            return _EMPTY_IDS, _EMPTY_VALUES
+        buffer = self._scratch()
+        ids: list[np.ndarray] = []
+        sums: list[np.ndarray] = []
+        try:
+            for row in rows:
+                part = self._slice(row)
+                buffer[self._docs[part]] += self._weights[part]
+            for row in dict.fromkeys(rows):
+                docs = self._docs[self._slice(row)]
+                ids.append(docs)
+                sums.append(buffer[docs])
+                buffer[docs] = 0.0
+        except BaseException:
+            self._local.buffer = None  # possibly dirty: never reuse it
+            raise
+        all_ids = ids[0] if len(ids) == 1 else np.concatenate(ids)
+        all_sums = sums[0] if len(sums) == 1 else np.concatenate(sums)
+        keep = all_sums != 0.0
+        return all_ids[keep], all_sums[keep]
+
+    def _scratch(self) -> npt.NDArray[np.float64]:
+        buffer = getattr(self._local, "buffer", None)
+        if buffer is None:
+            buffer = self._local.buffer = np.zeros(self.corpus_size, dtype=np.float64)
+        return buffer
+
+
+def _variant_class(variant: str) -> type[BM25]:
+    try:
+        return VARIANTS[variant]
+    except KeyError:
+        raise ValueError(f"variant: expected one of {', '.join(VARIANTS)}") from None
+
+
+def _idf_model(
+    cls: type[BM25], n: int, avgdl: float, k1: float, b: float, epsilon: float, delta: float
+) -> BM25:
+    """A rank_bm25 object holding only what ``_calc_idf`` reads.
+
+    Its constructor would also keep a dict of term counts per document, many times the size of
+    this index and slow to build at a million documents.
+    """
+    model = cls.__new__(cls)
+    model.corpus_size, model.avgdl, model.k1, model.b = n, avgdl, k1, b
+    model.epsilon, model.delta = epsilon, delta
+    model.idf, model.doc_freqs, model.doc_len, model.tokenizer = {}, [], [], None
+    return model
+
+
+def _term_doc_counts(
+    token_rows: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term row, doc id, term frequency) of each distinct pair, by term and then by doc.
+
+    Reuses ``token_rows`` as the sort keys (term row * n + doc id) to keep the build's peak down.
+    """
+    n = len(lengths)
+    if not len(token_rows):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    keys = token_rows
+    keys *= n
+    keys += np.repeat(np.arange(n, dtype=np.int64), lengths)
+    keys.sort()
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    tf = np.diff(starts, append=len(keys))
+    keys = keys[starts]
+    term_of = keys // n
+    return term_of, keys - term_of * n, tf
+
+
+def _best_first(ids: np.ndarray, values: np.ndarray, count: int) -> list[tuple[int, float]]:
+    """Up to ``count`` (id, value) pairs by descending value, ties to the lower id."""
+    if len(ids) > count:
+        threshold = -np.partition(-values, count - 1)[count - 1]
+        keep = values >= threshold  # ties at the threshold stay, for the id order to pick
+        ids, values = ids[keep], values[keep]
+    order = np.lexsort((ids, -values))[:count]
+    return list(zip(ids[order].tolist(), values[order].tolist(), strict=True))
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array

@@ -1,0 +1,282 @@
+"""BM25Scorer against rank_bm25 0.2.2, which defines the scores it must reproduce."""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25
+
+from knowledge.scoring import BM25Scorer, rank_bm25_model
+
+VARIANTS = ("okapi", "plus", "l")
+PARAMS = {
+    "defaults": {},
+    "tuned": {"k1": 0.9, "b": 0.4, "epsilon": 0.5, "delta": 0.7},
+    "no length": {"k1": 2.0, "b": 0.0, "epsilon": 0.1, "delta": 1.5},  # b=0: many exact ties
+}
+UNKNOWN = ("unknown", "zzz")
+
+
+def random_corpus(
+    seed: int, docs: int, vocabulary: int, longest: int, empty: float
+) -> tuple[tuple[str, ...], ...]:
+    """Random documents, plus planted terms: in every non-empty doc, in half the docs, in one."""
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(vocabulary)]
+    corpus = []
+    for i in range(docs):
+        if rng.random() < empty:
+            corpus.append(())
+            continue
+        doc = [words[j] for j in rng.integers(0, vocabulary, int(rng.integers(1, longest + 1)))]
+        doc.append("every")
+        if i % 2 == 0:
+            doc.append("half")
+        if i == 1:
+            doc.extend(["once", "once"])
+        rng.shuffle(doc)
+        corpus.append(tuple(doc))
+    return tuple(corpus)
+
+
+CORPORA = {
+    "small vocabulary": random_corpus(1, 40, 4, 8, empty=0.0),  # terms in most docs: idf < 0
+    "large vocabulary": random_corpus(2, 60, 300, 12, empty=0.0),
+    "empty documents": random_corpus(3, 41, 20, 10, empty=0.15),
+}
+TINY = {
+    "two docs": (("a", "b"), ("a", "c")),  # Okapi: average idf < 0, so the floor is negative
+    "three docs": (("a", "b", "a"), ("b", "c"), ("d",)),
+    "one doc": (("x", "y", "x"),),
+    "with empties": ((), ("a",), (), ("a", "b", "b")),
+}
+
+
+def random_queries(corpus: tuple[tuple[str, ...], ...], seed: int) -> list[list[str]]:
+    rng = np.random.default_rng(seed)
+    pool = sorted({t for doc in corpus for t in doc}) + list(UNKNOWN)
+    fixed = [[], ["every"], ["half"], ["once"], ["half", "half", "once"], ["unknown"]]
+    drawn = [[pool[i] for i in rng.integers(0, len(pool), rng.integers(1, 8))] for _ in range(24)]
+    repeats = [q + q[:2] for q in drawn[:6]]
+    return fixed + drawn + repeats
+
+
+@cache
+def reference(corpus_name: str, variant: str, params_name: str) -> BM25:
+    corpus = {**CORPORA, **TINY}[corpus_name]
+    return rank_bm25_model([list(d) for d in corpus], variant, **PARAMS[params_name])
+
+
+@cache
+def scorer(corpus_name: str, variant: str, params_name: str, dtype: str) -> BM25Scorer:
+    corpus = {**CORPORA, **TINY}[corpus_name]
+    return BM25Scorer(
+        [list(d) for d in corpus], variant, dtype=np.dtype(dtype), **PARAMS[params_name]
+    )
+
+
+def tolerance(variant: str, dtype: str, scores: np.ndarray) -> float:
+    """0 where equality is exact by construction (float64 Okapi and BM25L), else rounding."""
+    if dtype == "float64" and variant != "plus":
+        return 0.0
+    scale = float(np.max(np.abs(scores), initial=1.0))
+    return scale * (1e-5 if dtype == "float32" else 1e-12)
+
+
+def best_first(scores: np.ndarray, k: int) -> list[int]:
+    return np.lexsort((np.arange(len(scores)), -scores))[:k].tolist()
+
+
+def assert_top_k(got: list[tuple[int, float]], want: np.ndarray, k: int, tol: float) -> None:
+    """Same scores rank by rank; another document only where the reference is a near tie."""
+    expected = best_first(want, k)
+    assert len(got) == len(expected)
+    assert len({doc for doc, _ in got}) == len(got)
+    for (doc, score), ref_doc in zip(got, expected, strict=True):
+        assert abs(score - want[ref_doc]) <= tol
+        assert doc == ref_doc or abs(want[doc] - want[ref_doc]) <= 2 * tol
+
+
+CASES = [
+    (c, v, p, d) for c in CORPORA for v in VARIANTS for p in PARAMS for d in ("float64", "float32")
+]
+
+
+@pytest.mark.parametrize(("corpus_name", "variant", "params_name", "dtype"), CASES)
+def test_scores_and_top_k_equal_rank_bm25(
+    corpus_name: str, variant: str, params_name: str, dtype: str
+) -> None:
+    model = reference(corpus_name, variant, params_name)
+    index = scorer(corpus_name, variant, params_name, dtype)
+    for query in random_queries(CORPORA[corpus_name], seed=len(corpus_name)):
+        want = model.get_scores(query)
+        got = index.scores(query)
+        tol = tolerance(variant, dtype, want)
+        assert got.dtype == np.float64
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=0, atol=tol)
+        for k in (1, 10, len(want) + 5):
+            top = index.top_k(query, k)
+            assert_top_k(top, want, k, tol)
+            # and exactly the order (and floats) of the index's own full score vector
+            assert top == [(i, float(got[i])) for i in best_first(got, k)]
+
+
+@pytest.mark.parametrize("corpus_name", [*CORPORA, *TINY])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_statistics_are_rank_bm25s(corpus_name: str, variant: str) -> None:
+    corpus = {**CORPORA, **TINY}[corpus_name]
+    model = reference(corpus_name, variant, "tuned")
+    index = scorer(corpus_name, variant, "tuned", "float32")
+    assert index.corpus_size == model.corpus_size
+    assert index.avgdl == model.avgdl
+    assert index.vocabulary_size == len(model.idf)
+    for term, idf in model.idf.items():
+        assert index.idf(term) == idf  # exact: rank_bm25's own _calc_idf computed it
+        assert index.doc_freq(term) == sum(term in doc for doc in corpus)
+        assert index.docs_with(term).tolist() == [i for i, d in enumerate(corpus) if term in d]
+    assert index.idf("unknown") == 0.0
+    assert index.doc_freq("unknown") == 0
+    assert index.docs_with("unknown").tolist() == []
+
+
+def test_okapi_definitions_that_surprise() -> None:
+    corpus = [list(d) for d in CORPORA["small vocabulary"]]
+    index = BM25Scorer(corpus, "okapi")
+    model = rank_bm25_model(corpus, "okapi")
+    assert index.doc_freq("half") == len(corpus) // 2
+    assert index.idf("half") == 0.0  # log(x) - log(x): not floored, as idf < 0 is strict
+    assert index.idf("every") == pytest.approx(0.25 * model.average_idf)
+    one = BM25Scorer([["x", "y", "x"]], "okapi")
+    assert one.idf("x") < 0  # one document: every idf is negative, and so is the floor
+    assert one.top_k(["x"], 1)[0][1] < 0
+
+
+@pytest.mark.parametrize("corpus_name", list(TINY))
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_tiny_corpora(corpus_name: str, variant: str, dtype: str) -> None:
+    corpus = TINY[corpus_name]
+    model = reference(corpus_name, variant, "defaults")
+    index = scorer(corpus_name, variant, "defaults", dtype)
+    terms = sorted({t for doc in corpus for t in doc})
+    queries = [[], ["nope"], *([t] for t in terms), terms, terms + terms[:1] + ["nope"]]
+    for query in queries:
+        want = model.get_scores(query)
+        got = index.scores(query)
+        tol = tolerance(variant, dtype, want)
+        np.testing.assert_allclose(got, want, rtol=0, atol=tol)
+        assert_top_k(index.top_k(query, len(corpus)), want, len(corpus), tol)
+        assert index.top_k(query, 0) == []
+
+
+def test_documents_without_the_terms_rank_above_negative_scores() -> None:
+    corpus = [["a", "b", "e"], ["a", "b", "e", "c"], ["b", "a", "e"], ["e", "b", "a"], ["d"]]
+    index = BM25Scorer(corpus, "okapi", dtype=np.float64)
+    assert index.idf("a") < 0  # average idf < 0: the floor is negative too
+    top = index.top_k(["a"], 5)
+    # 0 first; then the longer document (a negative idf favours length); then ties by id
+    assert [doc for doc, _ in top] == [4, 1, 0, 2, 3]
+    assert top[0][1] == 0.0 and top[1][1] < 0
+    want = rank_bm25_model(corpus).get_scores(["a"])
+    assert top == [(i, float(want[i])) for i in best_first(want, 5)]
+
+
+def test_empty_and_token_free_corpora() -> None:
+    with pytest.raises(ZeroDivisionError):  # rank_bm25 cannot index these; the scorer can
+        rank_bm25_model([], "okapi")
+    with pytest.raises(ZeroDivisionError):
+        rank_bm25_model([[], []], "okapi")
+    empty = BM25Scorer([], "plus")
+    assert empty.corpus_size == 0 and empty.avgdl == 0.0
+    assert empty.scores(["a"]).shape == (0,)
+    assert empty.top_k(["a"], 5) == []
+    blank = BM25Scorer([[], []], "okapi")
+    assert blank.scores(["a"]).tolist() == [0.0, 0.0]
+    assert blank.top_k(["a"], 5) == [(0, 0.0), (1, 0.0)]
+    assert blank.max_possible(["a"]) == 0.0
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_empty_document_with_full_length_normalisation(variant: str) -> None:
+    """b=1 makes rank_bm25 divide 0 by 0 for an empty document; the scorer gives it the base."""
+    corpus = [["a", "b"], [], ["b"]]
+    with np.errstate(invalid="ignore"):
+        want = rank_bm25_model(corpus, variant, b=1.0).get_scores(["a", "b"])
+    index = BM25Scorer(corpus, variant, b=1.0, dtype=np.float64)
+    got = index.scores(["a", "b"])
+    assert math.isnan(want[1])
+    assert got[1] == index.base_score(["a", "b"])
+    np.testing.assert_allclose(got[[0, 2]], want[[0, 2]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_base_score_and_max_possible(variant: str) -> None:
+    corpus = CORPORA["empty documents"]
+    index = scorer("empty documents", variant, "tuned", "float64")
+    query = ["w1", "w2", "w1", "unknown"]
+    scores = index.scores(query)
+    base = index.base_score(query)
+    if variant == "plus":
+        assert base == pytest.approx(0.7 * (2 * index.idf("w1") + index.idf("w2")))
+    else:
+        assert base == 0.0
+    untouched = [i for i, d in enumerate(corpus) if not {"w1", "w2"} & set(d)]
+    assert untouched and all(scores[i] == base for i in untouched)
+    assert index.max_possible(query) >= scores.max()
+    for term in ("w1", "every", "half", "once", "unknown"):
+        assert index.max_possible([term]) == pytest.approx(index.scores([term]).max())
+
+
+def test_matched_terms() -> None:
+    corpus = CORPORA["large vocabulary"]
+    index = scorer("large vocabulary", "plus", "defaults", "float32")
+    query = ["w3", "w10", "every", "half", "once", "unknown", "w3"]
+    for doc_id, doc in enumerate(corpus):
+        assert index.matched(query, doc_id) == set(query) & set(doc)
+
+
+def test_larger_corpus_is_exact_in_float64() -> None:
+    rng = np.random.default_rng(7)
+    ranks = np.arange(1, 801)
+    p = (1 / ranks) / (1 / ranks).sum()
+    corpus = [[f"t{j}" for j in rng.choice(800, rng.integers(1, 25), p=p)] for _ in range(1500)]
+    queries = [[f"t{j}" for j in rng.choice(800, rng.integers(1, 7), p=p)] for _ in range(10)]
+    for variant in ("okapi", "l"):
+        model = rank_bm25_model(corpus, variant)
+        index = BM25Scorer(corpus, variant, dtype=np.float64)
+        for query in queries:
+            want = model.get_scores(query)
+            np.testing.assert_array_equal(index.scores(query), want)
+            top = index.top_k(query, 10)
+            assert [d for d, _ in top] == best_first(want, 10)
+            assert [s for _, s in top] == want[best_first(want, 10)].tolist()
+
+
+def test_concurrent_queries_match_sequential() -> None:
+    corpus = [list(d) for d in CORPORA["large vocabulary"]] * 20
+    index = BM25Scorer(corpus, "plus")
+    queries = random_queries(CORPORA["large vocabulary"], seed=11) * 5
+    sequential = [index.top_k(q, 10) for q in queries]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(lambda q: index.top_k(q, 10), queries)) == sequential
+
+
+def test_settings_and_memory() -> None:
+    corpus = [list(d) for d in CORPORA["large vocabulary"]]
+    assert BM25Scorer(corpus, "plus").delta == 1.0
+    assert BM25Scorer(corpus, "l").delta == 0.5
+    with pytest.raises(ValueError, match="variant"):
+        BM25Scorer(corpus, "bm25t")
+    with pytest.raises(ValueError, match="dtype"):
+        BM25Scorer(corpus, "okapi", dtype=np.int32)
+    small, large = BM25Scorer(corpus, "okapi"), BM25Scorer(corpus, "okapi", dtype=np.float64)
+    postings = sum(len(set(d)) for d in corpus)
+    assert large.nbytes - small.nbytes == 4 * postings
+    assert small.nbytes >= 8 * postings
+    with pytest.raises(ValueError):
+        small.docs_with("every")[0] = 3  # the index is read-only
