@@ -24,7 +24,8 @@ CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
 # A headline is short, so it scores high on few words, yet says less than the body sentence
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
-MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
+MAX_CONTEXT = 2
+CANDIDATES = 200  # sentences re-ranked per question  # sentences of context a leaning sentence may pull in
 MAX_QUESTION_CHARS = 2000
 
 NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
@@ -139,11 +140,9 @@ def _coverage(kb: KnowledgeBase, query_terms: Sequence[str], sentence_terms: set
 
 def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     retrieval = kb.retrieval
-    scores = _scores(kb, query)
     coverage_terms = query.terms or query.context_terms
     ranked: list[tuple[float, int]] = []
-    candidates = np.flatnonzero(scores > 0)
-    for i in candidates[np.argsort(-scores[candidates], kind="stable")][:200]:
+    for i, score in _candidates(kb, query):
         sentence_terms = set(kb.terms[i])
         if not sentence_terms.intersection(coverage_terms):
             continue
@@ -157,7 +156,7 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
             continue  # "when" needs a date, "how many" a number: a sentence without one is no answer
         satisfied = len(query.cues & offered)
         prior = HEADLINE_PRIOR if kb.sentences[i].kind is Kind.HEADLINE else 1.0
-        ranked.append((float(scores[i]) * prior * (1 + CUE_BONUS * satisfied), int(i)))
+        ranked.append((score * prior * (1 + CUE_BONUS * satisfied), i))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     if not ranked:
         return []
@@ -186,20 +185,27 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     return quotes
 
 
-def _scores(kb: KnowledgeBase, query: _Query) -> np.ndarray:
+def _candidates(kb: KnowledgeBase, query: _Query) -> list[tuple[int, float]]:
+    """The best-scoring sentences that match anything, with the no-match floor taken away.
+
+    A plain question touches only the sentences holding its terms (``top_k``); a follow-up mixes
+    two score vectors, which is dense but rare.
+    """
+    scorer = kb.scorer
+    if not query.context_terms:
+        terms = list(query.terms)
+        base = scorer.base_score(terms)
+        hits = scorer.top_k(terms, CANDIDATES)
+        return [(i, s - base) for i, s in hits if s - base > 0]
     scores = np.zeros(len(kb), dtype=np.float64)
     if query.terms:
-        scores += _relevance(kb, query.terms)
-    if query.context_terms:
-        weight = kb.retrieval.context_weight if query.terms else 1.0
-        scores += weight * _relevance(kb, query.context_terms)
-    return scores
-
-
-def _relevance(kb: KnowledgeBase, terms: Sequence[str]) -> np.ndarray:
-    """BM25 scores with the floor a sentence gets for matching nothing taken away."""
-    raw = np.asarray(kb.scorer.scores(list(terms)), dtype=np.float64)
-    return raw - kb.scorer.base_score(list(terms))
+        scores += scorer.scores(list(query.terms)) - scorer.base_score(list(query.terms))
+    weight = kb.retrieval.context_weight if query.terms else 1.0
+    context = list(query.context_terms)
+    scores += weight * (scorer.scores(context) - scorer.base_score(context))
+    best = np.flatnonzero(scores > 0)
+    best = best[np.argsort(-scores[best], kind="stable")][:CANDIDATES]
+    return [(int(i), float(scores[i])) for i in best]
 
 
 def _context(kb: KnowledgeBase, sentence: Sentence) -> tuple[Sentence, ...]:
