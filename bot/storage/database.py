@@ -1,0 +1,227 @@
+"""One SQLite file: opened in WAL mode, migrated, and handed out as locked sessions.
+
+aiosqlite runs a connection's statements in order on one thread, so two coroutines sharing a
+connection would slip statements into each other's transactions. A ``Session`` pairs one
+connection with an ``asyncio.Lock`` held from ``BEGIN`` to ``COMMIT``. The heavy writers (the
+knowledge store, the question log) get a session each, so one waiting for SQLite's write lock
+(``busy_timeout``) holds up nobody else; WAL lets readers go on meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.migrations import MIGRATIONS, Migration, StorageError, migrate
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+ASKER_HASH_CHARS = 16  # 64 bits of sha256: unique enough per person, useless for reversing
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive datetime is taken to be UTC already (not local time)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def utc_iso(moment: datetime) -> str:
+    """The one timestamp format stored: UTC, millisecond ISO 8601, so text order is time order."""
+    return as_utc(moment).isoformat(timespec="milliseconds")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite gave up waiting for another connection's lock (worth retrying later)."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+class Session:
+    """One connection; its lock keeps each transaction's statements together."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._lock:
+            return list(await self._conn.execute_fetchall(sql, params))
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement in its own (implicit) transaction; returns the rows changed."""
+        async with self._lock, self._conn.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[aiosqlite.Connection]:
+        """``BEGIN IMMEDIATE`` (or a read snapshot) … ``COMMIT``; ``ROLLBACK`` on any exception.
+
+        ``write=True`` takes SQLite's write lock up front, so the transaction cannot fail half-way
+        with "database is locked"; it waits up to ``busy_timeout`` for it instead.
+        """
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
+            try:
+                yield self._conn
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                # Shielded: a cancelled caller must still end the transaction it started.
+                await asyncio.shield(self._rollback())
+                raise
+
+    async def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            await self._conn.execute("ROLLBACK")
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._conn.close()
+
+
+class Database:
+    """The bot's database file. Open with ``await Database.open(path)``; ``close()`` at exit."""
+
+    def __init__(self, path: Path, main: Session, salt: str, busy_timeout_ms: int) -> None:
+        self.path = path
+        self.main = main  # short reads and one-statement writes (votes, reports)
+        self.salt = salt
+        self._busy_timeout_ms = busy_timeout_ms
+        self._sessions: list[Session] = []
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> Database:
+        """Create folders and file on first run, switch to WAL, migrate, read or make the salt."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"{path.parent}: cannot create folder: {exc.strerror}") from exc
+        conn = await _connect(path, busy_timeout_ms)
+        try:
+            await _enable_wal(conn, path, busy_timeout_ms)
+            await migrate(conn, migrations)
+            salt = await _salt(conn)
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise StorageError(f"{path}: {exc}") from exc
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(path, Session(conn), salt, busy_timeout_ms)
+
+    async def session(self) -> Session:
+        """A connection of its own (same settings), closed with the database."""
+        try:
+            conn = await _connect(self.path, self._busy_timeout_ms)
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"{self.path}: {exc}") from exc
+        session = Session(conn)
+        self._sessions.append(session)
+        return session
+
+    def hash_user(self, user_id: int | str) -> str:
+        """A stable pseudonym for a user id: the same person maps to the same string here only."""
+        digest = hashlib.sha256(f"{self.salt}:{user_id}".encode()).hexdigest()
+        return digest[:ASKER_HASH_CHARS]
+
+    async def integrity_check(self) -> list[str]:
+        """``["ok"]`` for a sound file, else SQLite's list of problems."""
+        return [str(row[0]) for row in await self.main.fetchall("PRAGMA integrity_check")]
+
+    async def close(self) -> None:
+        """Close every connection; close the components (question log first) before this."""
+        for session in (*self._sessions, self.main):
+            with contextlib.suppress(ValueError):  # already closed
+                await session.close()
+        self._sessions.clear()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
+    # isolation_level=None: no implicit BEGINs; transactions are explicit (Session.transaction).
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StorageError(f"{path}: cannot open: {exc}") from exc
+    try:
+        conn.row_factory = sqlite3.Row
+        await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost the
+        # last commits. The database never ends up corrupt either way.
+        await conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise StorageError(f"{path}: {exc}") from exc
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def _enable_wal(conn: aiosqlite.Connection, path: Path, busy_timeout_ms: int) -> None:
+    """Switch to WAL (persistent: a no-op after the first run).
+
+    The switch needs an exclusive lock, and SQLite answers "locked" at once, without waiting
+    ``busy_timeout``, when two connections race for it on a new file; so wait here instead.
+    """
+    deadline = asyncio.get_running_loop().time() + busy_timeout_ms / 1000
+    while True:
+        try:
+            async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
+                mode = (await cursor.fetchone())[0]
+            break
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.01)
+    if str(mode).lower() != "wal":
+        log.warning("%s: journal mode is %s, not WAL (network filesystem?)", path, mode)
+
+
+async def _salt(conn: aiosqlite.Connection) -> str:
+    """The per-install salt: made on first run, kept forever (changing it renames every asker)."""
+    await conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('salt', ?) ON CONFLICT(key) DO NOTHING",
+        (secrets.token_hex(16),),
+    )
+    async with conn.execute("SELECT value FROM meta WHERE key = 'salt'") as cursor:
+        row = await cursor.fetchone()
+    return str(row[0])
+
+
+def chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    """Slices of at most ``size``: keeps ``IN (?, …)`` lists under SQLite's variable limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
