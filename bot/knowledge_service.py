@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knowledge.analysis import Analyzer
 from knowledge.answers import answer
@@ -19,6 +20,9 @@ from knowledge.config import ConfigError, load_knowledge_config
 from knowledge.index import KnowledgeBase, Spans, build_knowledge_base
 from knowledge.ingest import load_articles
 from knowledge.model import Answer, Article, Problem
+
+if TYPE_CHECKING:
+    from bot.storage.knowledge_store import KnowledgeStore
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +61,16 @@ class ReloadReport:
 
 
 class KnowledgeService:
-    def __init__(self, config_path: Path) -> None:
+    """The live knowledge base, optionally persisted as numbered generations in SQLite.
+
+    With a store, start-up loads the current generation (no re-splitting), and a reload is swapped
+    in only after its generation has committed: a crash or a full disk leaves the old one current.
+    """
+
+    def __init__(self, config_path: Path, store: KnowledgeStore | None = None) -> None:
         self.config_path = config_path
+        self.store = store
+        self.generation: int | None = None
         self._kb: KnowledgeBase | None = None
         self._lock = asyncio.Lock()
         self._spans: dict[str, Spans] = {}  # sentence spans by article hash: only changes re-split
@@ -70,14 +82,30 @@ class KnowledgeService:
         return self._kb
 
     @property
+    def loaded(self) -> bool:
+        return self._kb is not None
+
+    @property
     def reloading(self) -> bool:
         return self._lock.locked()
 
     async def load(self) -> KnowledgeBase:
-        """First load: configuration errors propagate (the bot must not start without it)."""
+        """First load: the stored generation if there is one, else the seeds folder.
+
+        Configuration errors propagate: the bot must not start without a knowledge base.
+        """
         async with self._lock:
-            self._kb = await asyncio.to_thread(self._build, None)
-            return self._kb
+            stored = await self.store.load_current() if self.store else None
+            if stored is not None:
+                articles, spans = stored
+                self._spans.update(spans)
+                self._kb = await asyncio.to_thread(self._index, list(articles), [])
+                self.generation = await self.store.current_generation()  # type: ignore[union-attr]
+                return self._kb
+            new = await self._build(None)
+            generation = await self._save(new)
+            self._kb, self.generation = new, generation
+            return new
 
     async def reload(self) -> ReloadReport:
         """Build a new knowledge base from disk and swap it in; serialised, all-or-nothing."""
@@ -85,18 +113,27 @@ class KnowledgeService:
             old = self._kb
             started = time.perf_counter()
             try:
-                new = await asyncio.to_thread(self._build, old)
+                new = await self._build(old)
+                generation = await self._save(new)
+            except ReloadError:
+                raise
             except ConfigError as exc:
                 raise ReloadError(str(exc)) from None
             except Exception as exc:  # anything else: keep serving the old one
                 log.exception("reload failed")
                 raise ReloadError(f"{type(exc).__name__}: {exc}") from None
             report = _diff(old, new, time.perf_counter() - started)
-            self._kb = new
+            self._kb, self.generation = new, generation
             log.info("knowledge base reloaded: %s", report.summary().replace("\n", " | "))
             return report
 
-    def _build(self, previous: KnowledgeBase | None) -> KnowledgeBase:
+    async def _build(self, previous: KnowledgeBase | None) -> KnowledgeBase:
+        articles, problems = await asyncio.to_thread(self._read_seeds, previous)
+        if self.store is not None:  # spans of unchanged files come from the database
+            self._spans.update(await self.store.reusable_spans(articles))
+        return await asyncio.to_thread(self._index, articles, problems)
+
+    def _read_seeds(self, previous: KnowledgeBase | None) -> tuple[list[Article], list[Problem]]:
         config = load_knowledge_config(self.config_path)
         if not config.seeds.is_dir():
             raise ConfigError(f"{self.config_path}: seeds: folder {config.seeds} not found")
@@ -104,13 +141,24 @@ class KnowledgeService:
         articles = _keep_previous_versions(articles, problems, previous)
         if not articles and problems:
             raise ReloadError("no article could be loaded: " + "; ".join(map(str, problems[:3])))
-        analyzer = Analyzer.from_aliases(config.aliases)
+        return articles, problems
+
+    def _index(self, articles: list[Article], problems: list[Problem]) -> KnowledgeBase:
+        config = load_knowledge_config(self.config_path)
         current = {a.sha256 for a in articles}
         for digest in set(self._spans) - current:  # forget articles that are gone
             del self._spans[digest]
+        analyzer = Analyzer.from_aliases(config.aliases)
         return build_knowledge_base(
             articles, analyzer, config.retrieval, problems, cache=self._spans
         )
+
+    async def _save(self, kb: KnowledgeBase) -> int | None:
+        """Commit ``kb`` as a new generation; only then may it be swapped in."""
+        if self.store is None:
+            return None
+        spans = {a.sha256: self._spans[a.sha256] for a in kb.articles}
+        return await self.store.save_generation(kb.articles, spans)
 
     async def ask(self, question: str, context: Sequence[str] = ()) -> Answer:
         kb = self.kb  # one index for the whole question, even if a reload swaps meanwhile

@@ -93,3 +93,35 @@ async def test_reloads_are_serialised_and_questions_keep_being_answered(
     reports = [await r for r in reloads]
     assert reports[0].added and reports[1].added == () and reports[2].added == ()
     assert answers and all(a.answered for a in answers)
+
+
+@pytest.fixture
+async def storage(tmp_path: Path):
+    from bot.storage.storage import Storage
+
+    opened = await Storage.open(tmp_path / "var" / "bot.sqlite3")
+    yield opened
+    await opened.close()
+
+
+async def test_restart_serves_the_stored_generation_without_the_seeds(project: Path, storage):
+    first = KnowledgeService(project / "config" / "knowledge.yaml", storage.knowledge)
+    await first.load()
+    assert first.generation == 1
+    shutil.rmtree(project / "seeds")  # what is served now comes from the database alone
+    again = KnowledgeService(project / "config" / "knowledge.yaml", storage.knowledge)
+    await again.load()
+    assert again.generation == 1
+    assert [s.text for s in again.kb.sentences] == [s.text for s in first.kb.sentences]
+    assert (await again.ask("who is Guo Jiakun?")).answered
+
+
+async def test_reload_is_swapped_in_only_after_it_commits(project: Path, storage):
+    service = KnowledgeService(project / "config" / "knowledge.yaml", storage.knowledge)
+    await service.load()
+    before = service.kb
+    (project / "seeds" / "new.txt").write_text("Negotiators met in Geneva on Saturday.\n")
+    await storage.db.close()  # the next commit cannot happen
+    with pytest.raises(ReloadError):
+        await service.reload()
+    assert service.kb is before and service.generation == 1
