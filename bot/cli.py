@@ -8,6 +8,8 @@ the articles", 2 with one line on stderr for a usage or configuration error.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import dataclasses
 import json
 import os
 import sys
@@ -16,9 +18,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.formatting import render_answer, render_sources, render_summary
-from knowledge.answers import answer
-from knowledge.config import ConfigError, KnowledgeConfig, load_knowledge_config
+from bot.console import ConsoleSession
+from bot.formatting import (
+    render_answer,
+    render_sources,
+    render_stats,
+    render_summary,
+    render_unanswered,
+)
+from bot.knowledge_service import ReloadError
+from bot.settings import BotConfig, load_bot_config
+from knowledge.config import ConfigError, load_knowledge_config
 from knowledge.evaluation import evaluate, load_question_set
 from knowledge.index import KnowledgeBase, load_knowledge_base
 from knowledge.model import Answer
@@ -55,6 +65,18 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(os.environ.get("DISPUTE_BOT_CONFIG", DEFAULT_CONFIG)),
         help="knowledge configuration (default: config/knowledge.yaml)",
     )
+    parser.add_argument(
+        "--bot-config",
+        type=Path,
+        default=None,
+        help="bot configuration (default: bot.yaml beside the knowledge configuration)",
+    )
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=os.environ.get("DISPUTE_BOT_DATABASE"),
+        help="SQLite file (default: `database` in config/bot.yaml)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ask = sub.add_parser("ask", help="answer one question and exit")
@@ -80,13 +102,23 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--verbose", "-v", action="store_true", help="list the misses")
     evaluation.set_defaults(handler=cmd_eval)
 
+    index = sub.add_parser("index", help="build a new knowledge generation from seeds/")
+    index.set_defaults(handler=cmd_index)
+
+    stats = sub.add_parser("stats", help="questions per day, answered share, feedback, channels")
+    stats.add_argument("--days", type=int, default=7)
+    stats.set_defaults(handler=cmd_stats)
+
+    unanswered = sub.add_parser("unanswered", help="recent questions the articles could not answer")
+    unanswered.add_argument("--days", type=int, default=7)
+    unanswered.add_argument("--limit", type=int, default=20)
+    unanswered.set_defaults(handler=cmd_unanswered)
+
     run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
-    run.add_argument("--bot-config", type=Path, help="bot configuration (default: config/bot.yaml)")
     run.set_defaults(handler=cmd_run)
 
     sync = sub.add_parser("sync", help="sync slash commands to the configured guilds, or --global")
     sync.add_argument("--global", dest="globally", action="store_true", help="sync globally")
-    sync.add_argument("--bot-config", type=Path)
     sync.set_defaults(handler=cmd_sync)
 
     start = sub.add_parser(
@@ -97,15 +129,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def load(args: argparse.Namespace) -> KnowledgeBase:
-    config = load_config(args)
-    kb = load_knowledge_base(config)
+    """The knowledge base straight from seeds/ (eval: what the engine makes of the files now)."""
+    kb = load_knowledge_base(load_knowledge_config(args.config))
     for problem in kb.problems:
         print(f"warning: skipped {problem}", file=sys.stderr)
     return kb
 
 
-def load_config(args: argparse.Namespace) -> KnowledgeConfig:
-    return load_knowledge_config(args.config)
+def bot_settings(args: argparse.Namespace) -> BotConfig:
+    """bot.yaml; the console may run without one (defaults), the Discord bot may not."""
+    path = args.bot_config or args.config.parent / "bot.yaml"
+    if not path.exists() and args.bot_config is None and args.command not in {"run", "sync"}:
+        root = args.config.resolve().parent.parent
+        return dataclasses.replace(BotConfig(), database=root / BotConfig().database)
+    return load_bot_config(path)
+
+
+def session(args: argparse.Namespace) -> ConsoleSession:
+    settings = bot_settings(args)
+    return ConsoleSession(args.config, settings, args.database or settings.database)
 
 
 def question_text(words: Sequence[str]) -> str:
@@ -136,8 +178,12 @@ def answer_json(result: Answer) -> dict[str, Any]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     question = question_text(args.question)
-    kb = load(args)
-    result = answer(kb, question)
+
+    async def ask() -> Answer:
+        async with session(args) as console:
+            return await console.ask(question)
+
+    result = asyncio.run(ask())
     if args.json:
         print(json.dumps(answer_json(result), ensure_ascii=False, indent=2))
     else:
@@ -146,59 +192,67 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    kb = load(args)
+    return asyncio.run(_chat(args))
+
+
+async def _chat(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
-    if interactive:
-        print(
-            f"dispute-bot console — {len(kb.articles)} article(s), {len(kb)} sentences. "
-            "Ask a question; 'summary', 'sources' or Ctrl-D to leave."
-        )
-    history: list[str] = []
-    while True:
-        try:
-            line = input("> " if interactive else "")
-        except EOFError:
-            if interactive:
-                print()
-            return 0
-        question = line.strip()
-        if not question:
-            continue
-        if question.lower() in {"quit", "exit", ":q"}:
-            return 0
-        if question.lower() in {"summary", "/summary"}:
-            print(render_summary(summarize(kb)) + "\n")
-            continue
-        if question.lower() in {"sources", "/sources"}:
-            print(render_sources(kb.articles, _counts(kb)) + "\n")
-            continue
-        result = answer(kb, question, tuple(history[-1:]))
-        history.append(question)
-        print(render_answer(result) + "\n")
+    async with session(args) as console:
+        assert console.service is not None
+        kb = console.service.kb
+        if interactive:
+            print(
+                f"dispute-bot console — {len(kb.articles)} article(s), {len(kb)} sentences. "
+                "Ask a question; 'summary', 'sources', 'reload' or Ctrl-D to leave."
+            )
+        history: list[str] = []
+        while True:
+            try:
+                line = await asyncio.to_thread(input, "> " if interactive else "")
+            except EOFError:
+                if interactive:
+                    print()
+                return 0
+            question = line.strip()
+            command = question.lower().lstrip("/")
+            if not question:
+                continue
+            if command in {"quit", "exit", ":q"}:
+                return 0
+            if command == "summary":
+                print(render_summary(summarize(console.service.kb)) + "\n")
+            elif command == "sources":
+                print(render_sources(console.service.kb.articles, _counts(console.service.kb)))
+            elif command == "reload":
+                try:
+                    print((await console.service.reload()).summary() + "\n")
+                except ReloadError as exc:
+                    print(f"Reload failed; still serving the previous articles. {exc}\n")
+            else:
+                result = await console.ask(question, tuple(history[-1:]))
+                history.append(question)
+                print(render_answer(result) + "\n")
+
+
+async def _stored_kb(args: argparse.Namespace) -> KnowledgeBase:
+    async with session(args) as console:
+        assert console.service is not None
+        return console.service.kb
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    kb = load(args)
+    kb = asyncio.run(_stored_kb(args))
     if args.source and args.source not in kb.by_source:
         raise UsageError(f"no source named {args.source!r}; see `python -m bot sources`")
     result = summarize(kb, Length.LONG if args.long else Length.SHORT, args.source)
     if args.json:
         quotes = [
-            {
-                "text": q.text,
-                "source": q.sentence.source,
-                "paragraph": q.sentence.paragraph,
-                "sentence": q.sentence.number,
-            }
+            {"text": q.text, "source": q.sentence.source, "paragraph": q.sentence.paragraph,
+             "sentence": q.sentence.number}
             for q in result.quotes
         ]
-        print(
-            json.dumps(
-                {"source": result.source, "quotes": quotes, "reply": render_summary(result)},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        print(json.dumps({"source": result.source, "quotes": quotes, "reply": render_summary(result)},
+                         ensure_ascii=False, indent=2))
     else:
         print(render_summary(result))
     return 0
@@ -209,7 +263,7 @@ def _counts(kb: KnowledgeBase) -> dict[str, int]:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    kb = load(args)
+    kb = asyncio.run(_stored_kb(args))
     if args.json:
         counts = _counts(kb)
         items = [
@@ -237,6 +291,53 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.verbose or not report.meets_targets():
         for miss in report.misses:
             print(f"  {miss}")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    async def index() -> str:
+        async with session(args) as console:
+            assert console.service is not None
+            console.service.progress = progress_bar()
+            report = await console.service.reload()
+            return f"Generation {console.service.generation}. " + report.summary()
+
+    try:
+        print(asyncio.run(index()))
+    except ReloadError as exc:
+        print(f"error: reload failed, the previous generation is still current: {exc}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def progress_bar():
+    """tqdm over the articles being split, on a terminal only (CI logs stay clean)."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return lambda articles: tqdm(articles, desc="indexing", unit="article", file=sys.stderr)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    async def stats() -> str:
+        async with session(args) as console:
+            assert console.storage is not None
+            return render_stats(await console.storage.reports.stats(args.days), args.days)
+
+    print(asyncio.run(stats()))
+    return 0
+
+
+def cmd_unanswered(args: argparse.Namespace) -> int:
+    async def unanswered() -> str:
+        async with session(args) as console:
+            assert console.storage is not None
+            rows = await console.storage.reports.unanswered(args.days, args.limit)
+            return render_unanswered(rows, args.days)
+
+    print(asyncio.run(unanswered()))
     return 0
 
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from knowledge.model import Answer, Article, Kind, Quote
 from knowledge.summaries import Summary
+
+if TYPE_CHECKING:
+    from bot.storage.reports import Stats, UnansweredQuestion
 
 DISCORD_LIMIT = 2000
 _MARKDOWN = re.compile(r"([\\*_`~|])")
@@ -103,3 +107,25 @@ def trim(text: str, room: int) -> str:
         space = cut.rfind(" ")
         cut = cut[:space] if space > room // 3 else cut
     return cut.rstrip() + "…"
+
+
+def render_stats(stats: Stats, days: int) -> str:
+    latency = f", mean {stats.mean_latency_ms:.0f} ms" if stats.mean_latency_ms is not None else ""
+    lines = [
+        f"**Last {days} day(s)**: {stats.questions} question(s), "
+        f"{stats.answered_share:.0%} answered, 👍 {stats.up} / 👎 {stats.down}{latency}",
+        "Per day: " + " · ".join(f"{d.day[5:]} {d.questions}" for d in stats.per_day),
+    ]
+    if stats.channels:
+        busiest = " · ".join(f"<#{c.channel_id}> {c.questions}" for c in stats.channels)
+        lines.append(f"Busiest channels: {busiest}")
+    return trim("\n".join(lines), DISCORD_LIMIT)
+
+
+def render_unanswered(rows: Sequence[UnansweredQuestion], days: int) -> str:
+    if not rows:
+        return f"No unanswered questions in the last {days} day(s)."
+    lines = [f"**Unanswered in the last {days} day(s)**, most asked first:"]
+    lines += [f"{r.count}× “{escape(trim(r.question, 150))}” (last {r.last_asked[:10]})"
+              for r in rows]
+    return _fit(lines[:1], lines[1:], [])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,6 +74,8 @@ class KnowledgeService:
         self._kb: KnowledgeBase | None = None
         self._lock = asyncio.Lock()
         self._spans: dict[str, Spans] = {}  # sentence spans by article hash: only changes re-split
+        # Wraps the articles being indexed, e.g. a tqdm progress bar in the CLI.
+        self.progress: Callable[[Iterable[Article]], Iterable[Article]] | None = None
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -150,13 +152,15 @@ class KnowledgeService:
             del self._spans[digest]
         analyzer = Analyzer.from_aliases(config.aliases)
         return build_knowledge_base(
-            articles, analyzer, config.retrieval, problems, cache=self._spans
+            articles, analyzer, config.retrieval, problems, self.progress, cache=self._spans
         )
 
     async def _save(self, kb: KnowledgeBase) -> int | None:
         """Commit ``kb`` as a new generation; only then may it be swapped in."""
         if self.store is None:
             return None
+        if self._kb is not None and _sources(self._kb) == _sources(kb):
+            return self.generation  # the same files: the current generation already holds them
         spans = {a.sha256: self._spans[a.sha256] for a in kb.articles}
         return await self.store.save_generation(kb.articles, spans)
 
@@ -178,6 +182,10 @@ def _keep_previous_versions(
         return articles
     kept = articles + [previous.by_source[s] for s in broken]
     return sorted(kept, key=lambda a: a.source)
+
+
+def _sources(kb: KnowledgeBase) -> list[tuple[str, str]]:
+    return [(a.source, a.sha256) for a in kb.articles]
 
 
 def _diff(old: KnowledgeBase | None, new: KnowledgeBase, seconds: float) -> ReloadReport:

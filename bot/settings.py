@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from knowledge.config import ConfigError, build, read_yaml
+from knowledge.config import build, read_yaml
 
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
@@ -33,6 +33,14 @@ class BotConfig:
     auto_shard: bool = False
     # Threads remembered for follow-ups (least recently used forgotten first).
     thread_memory: int = 1000
+    # SQLite file: knowledge generations, question log, feedback. Relative to the project root.
+    database: Path = Path("var/dispute-bot.sqlite3")
+    # Askers are stored as salted hashes unless this is true.
+    store_raw_ids: bool = False
+    # Questions older than this are deleted (daily).
+    retention_days: int = 90
+    # /kb add: largest article accepted.
+    max_upload_bytes: int = 2_000_000
 
     def __post_init__(self) -> None:
         if self.log_level.upper() not in LOG_LEVELS:
@@ -43,12 +51,18 @@ class BotConfig:
             raise ValueError("max_question_chars: expected 10 to 4000")
         if self.shard_count < 0:
             raise ValueError("shard_count: must not be negative")
+        if self.retention_days < 1:
+            raise ValueError("retention_days: must be at least 1")
+        if self.max_upload_bytes < 1:
+            raise ValueError("max_upload_bytes: must be positive")
 
     def channel(self, channel_id: int | None) -> ChannelConfig | None:
         return next((c for c in self.channels if c.id == channel_id), None)
 
 
 def load_bot_config(path: Path) -> BotConfig:
-    if not path.exists():
-        raise ConfigError(f"{path}: file not found")
-    return build(BotConfig, read_yaml(path), path)
+    config = build(BotConfig, read_yaml(path), path)
+    if not config.database.is_absolute():
+        root = path.resolve().parent.parent
+        config = dataclasses.replace(config, database=root / config.database)
+    return config

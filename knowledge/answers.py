@@ -63,7 +63,8 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     asked_about = question_focus(question)
     head = kb.analyzer.terms(asked_about.text)[-1:] if asked_about else []
     if head and kb.scorer.doc_freq(head[0]) == 0:
-        name = asked_about.text if len(head[0]) < 3 else head[0]
+        words = [w for w in asked_about.text.split() if kb.analyzer.terms(w) == head]
+        name = words[-1] if words else asked_about.text
         return Answer(question, False, reason=UNKNOWN_TOPIC.format(name=name), titles=titles)
     if head and asked_about.required:
         focus = frozenset(head)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,17 @@ import pytest
 from tests.conftest import ROOT, SEED
 
 
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own SQLite file, so the project's var/ is never touched."""
+    path = tmp_path / "bot.sqlite3"
+    monkeypatch.setenv("DISPUTE_BOT_DATABASE", str(path))
+    return path
+
+
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+           "DISPUTE_BOT_DATABASE": os.environ["DISPUTE_BOT_DATABASE"]}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=ROOT,
@@ -97,3 +107,18 @@ def test_start_without_token_opens_the_console():
     result = run("start", stdin="who leads china?\n")
     assert result.returncode == 0
     assert "DISCORD_TOKEN is not set" in result.stderr and "Xi Jinping" in result.stdout
+
+
+def test_console_questions_are_logged_and_reported():
+    assert run("ask", "is China negotiating?").returncode == 0
+    assert run("ask", "What is the capital of France?").returncode == 0
+    stats = run("stats", "--days", "1")
+    assert stats.returncode == 0 and "2 question(s), 50% answered" in stats.stdout
+    unanswered = run("unanswered")
+    assert "What is the capital of France?" in unanswered.stdout
+
+
+def test_index_builds_a_generation_only_when_files_change():
+    first = run("index")
+    assert first.returncode == 0 and first.stdout.startswith("Generation 1.")
+    assert run("index").stdout.startswith("Generation 1.")

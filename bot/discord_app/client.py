@@ -10,6 +10,7 @@ from discord.ext import commands
 from bot.discord_app.tree import NO_MENTIONS, DisputeTree
 from bot.knowledge_service import KnowledgeService
 from bot.settings import BotConfig
+from bot.storage.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class DisputeBot(commands.Bot):
         settings: BotConfig,
         knowledge: KnowledgeService,
         *,
+        storage: Storage | None = None,
         message_content: bool = True,
         sync_on_start: bool = True,
         **options: object,
@@ -46,12 +48,11 @@ class DisputeBot(commands.Bot):
         )
         self.settings = settings
         self.knowledge = knowledge
+        self.storage = storage  # question log, feedback, reports; owned by whoever opened it
         self.sync_on_start = sync_on_start
 
     async def setup_hook(self) -> None:
-        try:
-            self.knowledge.kb  # noqa: B018 - loaded already (tests, CLI)?
-        except RuntimeError:
+        if not self.knowledge.loaded:
             await self.knowledge.load()
         kb = self.knowledge.kb
         log.info("knowledge base: %d articles, %d sentences", len(kb.articles), len(kb))

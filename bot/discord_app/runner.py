@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -20,6 +21,7 @@ from dotenv import dotenv_values
 from bot.discord_app.client import create_bot
 from bot.knowledge_service import KnowledgeService
 from bot.settings import BotConfig, load_bot_config
+from bot.storage.storage import Storage
 
 log = logging.getLogger("bot")
 
@@ -43,10 +45,12 @@ def bot_config_path(args: argparse.Namespace) -> Path:
 
 def run_bot(args: argparse.Namespace) -> int:
     settings = load_bot_config(bot_config_path(args))
+    if getattr(args, "database", None):
+        settings = dataclasses.replace(settings, database=Path(args.database))
     token = discord_token()
     discord.utils.setup_logging(level=getattr(logging, settings.log_level.upper()), root=True)
     try:
-        return asyncio.run(_serve(settings, KnowledgeService(args.config), token))
+        return asyncio.run(_serve(settings, args.config, token))
     except StartError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -54,10 +58,25 @@ def run_bot(args: argparse.Namespace) -> int:
         return 0
 
 
-async def _serve(settings: BotConfig, knowledge: KnowledgeService, token: str) -> int:
+async def _serve(settings: BotConfig, config_path: Path, token: str) -> int:
+    storage = await Storage.open(
+        settings.database,
+        store_raw_ids=settings.store_raw_ids,
+        retention_days=settings.retention_days,
+    )
+    try:
+        return await _connect(settings, KnowledgeService(config_path, storage.knowledge), storage,
+                              token)
+    finally:
+        await storage.close()  # after the bot: queued question-log rows are written first
+
+
+async def _connect(
+    settings: BotConfig, knowledge: KnowledgeService, storage: Storage, token: str
+) -> int:
     message_content = True
     while True:
-        bot = create_bot(settings, knowledge, message_content=message_content)
+        bot = create_bot(settings, knowledge, storage=storage, message_content=message_content)
         stop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError):  # signals are POSIX-only
             stop.add_signal_handler(signal.SIGTERM, lambda b=bot: asyncio.ensure_future(b.close()))
