@@ -8,13 +8,18 @@ import discord
 from discord.ext import commands
 
 from bot.discord_app.tree import NO_MENTIONS, DisputeTree
+from bot.discord_app.views import FeedbackView
 from bot.knowledge_service import KnowledgeService
 from bot.settings import BotConfig
 from bot.storage.storage import Storage
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.discord_app.cogs.questions", "bot.discord_app.cogs.moderation")
+EXTENSIONS = (
+    "bot.discord_app.cogs.questions",
+    "bot.discord_app.cogs.moderation",
+    "bot.discord_app.cogs.knowledge_admin",
+)
 
 
 def intents(message_content: bool = True) -> discord.Intents:
@@ -60,6 +65,7 @@ class DisputeBot(commands.Bot):
             log.warning("skipped %s", problem)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        self.add_view(FeedbackView())  # persistent: 👍/👎 on answers sent before a restart
         if self.sync_on_start:
             await self.sync_guilds()
 

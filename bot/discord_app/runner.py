@@ -65,8 +65,9 @@ async def _serve(settings: BotConfig, config_path: Path, token: str) -> int:
         retention_days=settings.retention_days,
     )
     try:
-        return await _connect(settings, KnowledgeService(config_path, storage.knowledge), storage,
-                              token)
+        return await _connect(
+            settings, KnowledgeService(config_path, storage.knowledge), storage, token
+        )
     finally:
         await storage.close()  # after the bot: queued question-log rows are written first
 

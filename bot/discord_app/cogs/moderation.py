@@ -1,4 +1,4 @@
-"""Moderator tools: /reload re-reads the articles without restarting the bot."""
+"""Moderator tools: /reload re-reads the articles; /stats and /unanswered show what people ask."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from discord.ext import commands
 
 from bot.discord_app.checks import require_moderator
 from bot.discord_app.tree import NO_MENTIONS
-from bot.formatting import DISCORD_LIMIT, trim
+from bot.discord_app.views import Paginator, paginate
+from bot.formatting import DISCORD_LIMIT, escape, render_stats, trim
 from bot.knowledge_service import ReloadError
 
 if TYPE_CHECKING:
@@ -28,6 +29,21 @@ def moderators_only():
     return app_commands.check(predicate)
 
 
+async def reload_and_report(
+    bot: DisputeBot, interaction: discord.Interaction, prefix: str = ""
+) -> None:
+    """Reload, then tell the moderator (privately) what changed or why nothing did."""
+    try:
+        report = await bot.knowledge.reload()
+    except ReloadError as exc:
+        text = f"{prefix}Reload failed; still serving the previous articles.\nReason: {exc}"
+    else:
+        text = prefix + report.summary()
+    await interaction.followup.send(
+        trim(text, DISCORD_LIMIT), ephemeral=True, allowed_mentions=NO_MENTIONS
+    )
+
+
 class Moderation(commands.Cog):
     def __init__(self, bot: DisputeBot) -> None:
         self.bot = bot
@@ -38,14 +54,55 @@ class Moderation(commands.Cog):
     @moderators_only()
     async def reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            report = await self.bot.knowledge.reload()
-        except ReloadError as exc:
-            text = f"Reload failed; still serving the previous articles.\nReason: {exc}"
-        else:
-            text = report.summary()
+        await reload_and_report(self.bot, interaction)
+
+    @app_commands.command(name="stats", description="Questions, answers and feedback (moderators)")
+    @app_commands.describe(days="How many days back (default 7)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @moderators_only()
+    async def stats(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 7
+    ) -> None:
+        storage = self.bot.storage
+        if storage is None:
+            await interaction.response.send_message("No database is configured.", ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        stats = await storage.reports.stats(days, guild_id=interaction.guild_id)
         await interaction.followup.send(
-            trim(text, DISCORD_LIMIT), ephemeral=True, allowed_mentions=NO_MENTIONS
+            render_stats(stats, days), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(
+        name="unanswered", description="Questions the articles could not answer (moderators)"
+    )
+    @app_commands.describe(days="How many days back (default 7)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @moderators_only()
+    async def unanswered(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 7
+    ) -> None:
+        storage = self.bot.storage
+        if storage is None:
+            await interaction.response.send_message("No database is configured.", ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        rows = await storage.reports.unanswered(days, 100, guild_id=interaction.guild_id)
+        if not rows:
+            await interaction.followup.send(
+                f"No unanswered questions in the last {days} day(s).", ephemeral=True
+            )
+            return
+        lines = [
+            f"{r.count}× “{escape(trim(' '.join(r.question.split()), 150))}” ({r.last_asked[:10]})"
+            for r in rows
+        ]
+        pages = paginate(lines, f"**Unanswered in the last {days} day(s)**, most asked first:")
+        view = Paginator(pages, interaction.user.id)
+        await interaction.followup.send(
+            view.content(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
 

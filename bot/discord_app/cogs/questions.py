@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import Counter, OrderedDict, deque
 from typing import TYPE_CHECKING
 
@@ -11,8 +12,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.console import record_for
 from bot.discord_app.tree import NO_MENTIONS
-from bot.formatting import DISCORD_LIMIT, render_answer, render_sources, render_summary, trim
+from bot.discord_app.views import FeedbackView
+from bot.formatting import (
+    DISCORD_LIMIT,
+    escape,
+    render_answer,
+    render_sources,
+    render_summary,
+    trim,
+)
+from bot.storage.question_log import Origin
+from knowledge.model import Answer
 from knowledge.summaries import Length, summarize
 
 if TYPE_CHECKING:
@@ -83,16 +95,27 @@ class Questions(commands.Cog):
             return
         thread_id = message.channel.id if isinstance(message.channel, discord.Thread) else None
         context = tuple(self._threads.get(thread_id, [])) if thread_id else ()
+        started = time.perf_counter()
         async with message.channel.typing():
             result = await self.bot.knowledge.ask(question, context[-1:])
         text = render_answer(result)
+        view = FeedbackView() if result.answered else None
         channel_config = self.settings.channel(message.channel.id)
         if thread_id is None and channel_config and channel_config.threads and message.guild:
-            await self._answer_in_thread(message, question, text)
-            return
-        if thread_id is not None:
-            self._note_thread(thread_id, question)
-        await self._reply(message, text)
+            sent = await self._answer_in_thread(message, question, text, view)
+        else:
+            if thread_id is not None:
+                self._note_thread(thread_id, question)
+            sent = await self._reply(message, text, view)
+        self._log(
+            result,
+            Origin.CHANNEL,
+            started,
+            sent,
+            message.author.id,
+            message.guild,
+            message.channel.id,
+        )
 
     def _question_in(self, message: discord.Message) -> tuple[str | None, str]:
         me = self.bot.user
@@ -120,17 +143,18 @@ class Questions(commands.Cog):
             )
         return None
 
-    async def _answer_in_thread(self, message: discord.Message, question: str, text: str) -> None:
+    async def _answer_in_thread(
+        self, message: discord.Message, question: str, text: str, view: discord.ui.View | None
+    ) -> discord.Message:
         try:
             thread = await message.create_thread(name=trim(question, 90) or "question")
         except discord.HTTPException:
             log.warning(
                 "could not open a thread in channel %s; replying inline", message.channel.id
             )
-            await self._reply(message, text)
-            return
+            return await self._reply(message, text, view)
         self._note_thread(thread.id, question)
-        await thread.send(text, allowed_mentions=NO_MENTIONS)
+        return await thread.send(text, allowed_mentions=NO_MENTIONS, **_with(view))
 
     def _note_thread(self, thread_id: int, question: str) -> None:
         history = self._threads.pop(thread_id, [])
@@ -145,10 +169,41 @@ class Questions(commands.Cog):
         self._seen.append(message_id)
         self._seen_set.add(message_id)
 
-    async def _reply(self, message: discord.Message, text: str) -> None:
-        await message.reply(
-            text[:DISCORD_LIMIT], mention_author=False, allowed_mentions=NO_MENTIONS
+    async def _reply(
+        self, message: discord.Message, text: str, view: discord.ui.View | None = None
+    ) -> discord.Message:
+        return await message.reply(
+            text[:DISCORD_LIMIT], mention_author=False, allowed_mentions=NO_MENTIONS, **_with(view)
         )
+
+    def _log(
+        self,
+        result: Answer,
+        origin: Origin,
+        started: float,
+        sent: discord.Message | None,
+        user_id: int,
+        guild: discord.Guild | None,
+        channel_id: int | None,
+    ) -> None:
+        """Queue the question for the log; never delays the reply (the write is batched)."""
+        storage = self.bot.storage
+        if storage is None:
+            return
+        record = record_for(
+            self.bot.knowledge,
+            result,
+            origin,
+            started,
+            user_id=user_id,
+            guild_id=guild.id if guild else None,
+            channel_id=channel_id,
+            reply_message_id=sent.id if sent else None,
+        )
+        try:
+            storage.questions.record(record)
+        except RuntimeError:  # closing down
+            log.warning("question log closed; question not logged")
 
     # ---- slash commands ---------------------------------------------------------------------
     @app_commands.command(name="ask", description="Ask about the US–China trade talks")
@@ -161,13 +216,26 @@ class Questions(commands.Cog):
                 refusal, ephemeral=True, allowed_mentions=NO_MENTIONS
             )
             return
+        started = time.perf_counter()
         await interaction.response.defer(thinking=True)
         result = await self.bot.knowledge.ask(question)
-        quoted = f"**Q:** {trim(' '.join(question.split()), 300)}\n\n"
+        quoted = f"**Q:** {escape(trim(' '.join(question.split()), 300))}\n\n"
         text = render_answer(result)
         if len(quoted) + len(text) > DISCORD_LIMIT:
             quoted = ""
-        await interaction.followup.send(quoted + text, allowed_mentions=NO_MENTIONS)
+        view = FeedbackView() if result.answered else None
+        sent = await interaction.followup.send(
+            quoted + text, allowed_mentions=NO_MENTIONS, wait=True, **_with(view)
+        )
+        self._log(
+            result,
+            Origin.SLASH,
+            started,
+            sent,
+            interaction.user.id,
+            interaction.guild,
+            interaction.channel_id,
+        )
 
     @app_commands.command(name="summary", description="The gist of the articles")
     @app_commands.describe(length="short (3 sentences) or long")
@@ -192,6 +260,11 @@ class Questions(commands.Cog):
         await interaction.response.send_message(
             HELP_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
+
+
+def _with(view: discord.ui.View | None) -> dict[str, discord.ui.View]:
+    """``view=`` only when there is one."""
+    return {"view": view} if view is not None else {}
 
 
 async def setup(bot: DisputeBot) -> None:
