@@ -1,0 +1,256 @@
+"""End to end: the real DisputeBot (discord.py) against the Discord emulator on loopback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ChannelConfig
+from tests.conftest import SEED
+from tests.discord_bot_harness import dispute_bot, make_project
+from tests.discord_emulator import DiscordEmulator, StandardGuild
+
+pytest_plugins = ["tests.discord_emulator.fixtures"]
+pytestmark = pytest.mark.filterwarnings("error::ResourceWarning")
+
+EPHEMERAL = 1 << 6
+NO_PINGS = {"parse": [], "replied_user": False}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+def channel_messages(world: StandardGuild) -> str:
+    return f"/channels/{world.channel.id}/messages"
+
+
+async def followup(emu: DiscordEmulator, record) -> dict:
+    request = await emu.wait_for_request("POST", f"/webhooks/{emu.application_id}/{record.token}")
+    assert request.ok, request.response
+    return request.json
+
+
+async def test_mention_gets_a_cited_reply_that_pings_nobody(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    async with dispute_bot(emu, world, project) as bot:
+        question = f"<@{bot.user.id}> is China negotiating? @everyone <@{world.member.id}>"
+        sent = await emu.dispatch_message(
+            world.channel, question, author=world.moderator, mentions=[bot.user.id, world.member]
+        )
+        typing = await emu.wait_for_request("POST", f"/channels/{world.channel.id}/typing")
+        reply = await emu.wait_for_request("POST", channel_messages(world))
+    assert typing.ok
+    body = reply.json
+    assert body["message_reference"]["message_id"] == int(sent["id"])
+    assert body["allowed_mentions"] == NO_PINGS
+    assert reply.response["mentions"] == [] and not reply.response["mention_everyone"]
+    assert body["content"].startswith("> ") and "**[1]**" in body["content"]
+    assert SEED.name in body["content"] and len(body["content"]) <= 2000
+    buttons = [c["custom_id"] for row in body["components"] for c in row["components"]]
+    assert buttons == ["dispute-bot:vote:up", "dispute-bot:vote:down"]
+
+
+async def test_set_aside_channel_answers_questions_once_and_ignores_chatter_and_bots(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    other_bot = emu.add_user("other-bot")
+    other_bot.bot = True
+    emu.add_member(world.guild, other_bot)
+    async with dispute_bot(emu, world, project):
+        await emu.dispatch_message(world.channel, "lol nice", author=world.member)
+        await emu.dispatch_message(world.channel, "is there a stalemate?", author=other_bot)
+        asked = await emu.dispatch_message(world.channel, "who is guo jiakun?", author=world.member)
+        await emu.dispatch_event("MESSAGE_CREATE", asked, guild_id=world.guild.id)  # a replay
+        reply = await emu.wait_for_request("POST", channel_messages(world))
+        with pytest.raises(TimeoutError):
+            await emu.wait_for_request("POST", channel_messages(world), timeout=1.0)
+    assert reply.json["message_reference"]["message_id"] == int(asked["id"])
+    assert "Guo Jiakun" in reply.json["content"]
+
+
+async def test_out_of_scope_question_says_so_without_quotes(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    async with dispute_bot(emu, world, project):
+        await emu.dispatch_message(world.channel, "What is the capital of France?",
+                                   author=world.member)
+        reply = await emu.wait_for_request("POST", channel_messages(world))
+    assert "don't" in reply.json["content"] or "nothing about" in reply.json["content"]
+    assert "> " not in reply.json["content"] and not reply.json.get("components")
+
+
+async def test_too_long_and_empty_mentions_get_a_polite_refusal(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    async with dispute_bot(emu, world, project, max_question_chars=50) as bot:
+        await emu.dispatch_message(world.channel, f"<@{bot.user.id}> " + "why? " * 40,
+                                   author=world.member, mentions=[bot.user.id])
+        long = await emu.wait_for_request("POST", channel_messages(world))
+        await emu.dispatch_message(world.channel, f"<@{bot.user.id}>", author=world.member,
+                                   mentions=[bot.user.id])
+        empty = await emu.wait_for_request("POST", channel_messages(world))
+    assert "too long" in long.json["content"] and long.json["content"].count("\n") == 0
+    assert "Ask me a question" in empty.json["content"]
+
+
+async def test_slash_ask_is_acknowledged_in_time_and_answered_publicly(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    async with dispute_bot(emu, world, project):
+        record = await emu.dispatch_interaction(
+            "ask", {"question": "when did china deny the talks? @everyone"},
+            member=world.member, channel=world.channel,
+        )
+        body = await followup(emu, record)
+    assert record.ack_latency is not None and record.ack_latency < 3.0
+    assert record.response_type == 5  # deferred: "thinking…", then the followup
+    assert not (body.get("flags") or 0) & EPHEMERAL
+    assert body["allowed_mentions"]["parse"] == []
+    assert "April 25, 2025" in body["content"] and body["content"].startswith("**Q:**")
+
+
+async def test_help_sources_and_summary(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    async with dispute_bot(emu, world, project):
+        help_record = await emu.dispatch_interaction("help", member=world.member,
+                                                     channel=world.channel)
+        await emu.wait_for_ack(help_record)
+        sources = await emu.dispatch_interaction("sources", member=world.member,
+                                                 channel=world.channel)
+        await emu.wait_for_ack(sources)
+        summary = await emu.dispatch_interaction("summary", {"length": "long"},
+                                                 member=world.member, channel=world.channel)
+        summary_body = await followup(emu, summary)
+    help_body = help_record.callbacks[0].json["data"]
+    assert help_body["flags"] & EPHEMERAL and "/ask" in help_body["content"]
+    sources_body = sources.callbacks[0].json["data"]
+    assert "China Stands Firm" in sources_body["content"] and "13 sentences" in sources_body["content"]
+    assert summary_body["content"].startswith("**Summary of the articles**")
+    assert summary_body["content"].count("\n> ") >= 4
+
+
+async def test_reload_is_for_moderators_only(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    async with dispute_bot(emu, world, project):
+        refused = await emu.dispatch_interaction("reload", member=world.member,
+                                                 channel=world.channel)
+        await emu.wait_for_ack(refused)
+        (project.parent.parent / "seeds" / "geneva.md").write_text(
+            "# Geneva talks\n\nNegotiators met in Geneva on May 10, 2025.\n"
+        )
+        by_role = await emu.dispatch_interaction("reload", member=world.moderator,
+                                                 channel=world.channel)
+        role_body = await followup(emu, by_role)
+        by_permission = await emu.dispatch_interaction("reload", member=world.manager,
+                                                       channel=world.channel)
+        permission_body = await followup(emu, by_permission)
+        asked = await emu.dispatch_interaction("ask", {"question": "where did negotiators meet?"},
+                                               member=world.member, channel=world.channel)
+        answer = await followup(emu, asked)
+    refusal = refused.callbacks[0].json["data"]
+    assert refusal["flags"] & EPHEMERAL and "Only moderators" in refusal["content"]
+    assert role_body["flags"] & EPHEMERAL and "Added: `geneva.md`" in role_body["content"]
+    assert "Added: none" in permission_body["content"]
+    assert "Geneva" in answer["content"]
+
+
+async def test_failed_reload_keeps_the_old_knowledge_base_serving(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    async with dispute_bot(emu, world, project):
+        project.write_text("retrieval: {k1: fast}\n")
+        record = await emu.dispatch_interaction("reload", member=world.manager,
+                                                channel=world.channel)
+        body = await followup(emu, record)
+        await emu.dispatch_message(world.channel, "who is yun sun?", author=world.member)
+        reply = await emu.wait_for_request("POST", channel_messages(world))
+    assert body["flags"] & EPHEMERAL
+    assert "Reload failed; still serving the previous articles" in body["content"]
+    assert "retrieval.k1: expected a number" in body["content"]
+    assert "Stimson Center" in reply.json["content"]
+
+
+async def test_cooldown_and_unexpected_errors_are_ephemeral_one_liners(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    async with dispute_bot(emu, world, project, cooldown_uses=1) as bot:
+        first = await emu.dispatch_interaction("ask", {"question": "is there a stalemate?"},
+                                               member=world.member, channel=world.channel)
+        await followup(emu, first)
+        second = await emu.dispatch_interaction("ask", {"question": "is there a stalemate?"},
+                                                member=world.member, channel=world.channel)
+        await emu.wait_for_ack(second)
+        await bot.storage.db.close()  # a real fault: the database is gone
+        broken = await emu.dispatch_interaction("stats", member=world.manager,
+                                                channel=world.channel)
+        failure = await followup(emu, broken)
+    cooldown = second.callbacks[0].json["data"]
+    assert cooldown["flags"] & EPHEMERAL and re.search(r"try again in \d+ s", cooldown["content"])
+    assert failure["flags"] & EPHEMERAL
+    assert re.search(r"error id `[0-9a-f]{8}`", failure["content"])
+    assert "Traceback" not in failure["content"]
+
+
+async def test_threads_and_follow_ups_without_mention(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    channels = [ChannelConfig(id=world.channel.id, answer_all=True, threads=True)]
+    async with dispute_bot(emu, world, project, channels=channels):
+        await emu.dispatch_message(world.channel, "is china confident about the trade war?",
+                                   author=world.member)
+        created = await emu.wait_for_request("POST", re.compile(r"/channels/\d+/messages/\d+/threads"))
+        thread_id = int(created.response["id"])
+        first = await emu.wait_for_request("POST", f"/channels/{thread_id}/messages")
+        await emu.dispatch_message(thread_id, "why?", author=world.member)
+        second = await emu.wait_for_request("POST", f"/channels/{thread_id}/messages")
+    assert "confident" in first.json["content"]
+    assert second.json["allowed_mentions"] == NO_PINGS
+    assert "believing it can endure" in second.json["content"]
+
+
+async def test_questions_are_answered_after_the_gateway_drops(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    async with dispute_bot(emu, world, project):
+        await emu.drop_gateway(code=4000)
+        await emu.wait_for_resume(1)
+        await emu.dispatch_message(world.channel, "who leads china?", author=world.member)
+        after_resume = await emu.wait_for_request("POST", channel_messages(world))
+        await emu.drop_gateway(abrupt=True)
+        await emu.wait_for_heartbeats(emu.heartbeat_count + 1)
+        await emu.dispatch_message(world.channel, "is there a stalemate?", author=world.member)
+        after_drop = await emu.wait_for_request("POST", channel_messages(world), timeout=15)
+    assert "Xi Jinping" in after_resume.json["content"]
+    assert "stalemate" in after_drop.json["content"]
+
+
+async def test_commands_are_synced_to_the_configured_guild(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    emu, world = discord_emulator, standard_guild
+    async with dispute_bot(emu, world, project):
+        sync = await emu.wait_for_request(
+            "PUT", f"/applications/{emu.application_id}/guilds/{world.guild.id}/commands"
+        )
+    names = {c["name"] for c in sync.json}
+    assert {"ask", "summary", "sources", "help", "reload", "kb", "stats", "unanswered"} <= names
+    reload = next(c for c in sync.json if c["name"] == "reload")
+    assert str(reload["default_member_permissions"]) == str(1 << 5)  # Manage Server: a hint only
