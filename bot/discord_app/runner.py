@@ -13,12 +13,13 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import discord
 from dotenv import dotenv_values
 
-from bot.discord_app.client import create_bot
+from bot.discord_app.client import DisputeBot, create_bot
 from bot.knowledge_service import KnowledgeService
 from bot.settings import BotConfig, load_bot_config
 from bot.storage.storage import Storage
@@ -65,36 +66,54 @@ async def _serve(settings: BotConfig, config_path: Path, token: str) -> int:
         retention_days=settings.retention_days,
     )
     try:
-        return await _connect(
+        return await connect(
             settings, KnowledgeService(config_path, storage.knowledge), storage, token
         )
     finally:
         await storage.close()  # after the bot: queued question-log rows are written first
 
 
-async def _connect(
-    settings: BotConfig, knowledge: KnowledgeService, storage: Storage, token: str
+BotFactory = Callable[..., DisputeBot]
+
+
+async def connect(
+    settings: BotConfig,
+    knowledge: KnowledgeService,
+    storage: Storage | None,
+    token: str,
+    factory: BotFactory = create_bot,
 ) -> int:
+    """Run the bot until it is closed (SIGTERM, Ctrl-C); 0 on a clean stop.
+
+    Without the Message Content intent enabled in the developer portal Discord refuses the
+    connection; the bot then reconnects without it and serves mentions and slash commands.
+    """
+    loop = asyncio.get_running_loop()
     message_content = True
     while True:
-        bot = create_bot(settings, knowledge, storage=storage, message_content=message_content)
-        stop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError):  # signals are POSIX-only
-            stop.add_signal_handler(signal.SIGTERM, lambda b=bot: asyncio.ensure_future(b.close()))
+        bot = factory(settings, knowledge, storage=storage, message_content=message_content)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # POSIX main thread only
+                loop.add_signal_handler(signum, lambda b=bot: asyncio.ensure_future(b.close()))
         try:
             async with bot:
                 await bot.start(token)
+            log.info("disconnected cleanly")
             return 0
         except discord.LoginFailure:
             raise StartError("Discord rejected the token: check DISCORD_TOKEN") from None
         except discord.PrivilegedIntentsRequired:
             if not message_content:
-                raise
+                raise StartError("Discord refused the gateway intents this bot asks for") from None
             log.warning(
                 "Message Content intent is not enabled for this application: answering mentions "
                 "and slash commands only (see README, 'Message Content intent')"
             )
             message_content = False
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(signum)
 
 
 def sync_commands(args: argparse.Namespace) -> int:
