@@ -22,7 +22,9 @@ class Length(StrEnum):
 
 
 SENTENCES = {Length.SHORT: 3, Length.LONG: 7}
-REDUNDANCY = 0.7  # MMR trade-off: share of a pick's score that goes to novelty
+REDUNDANCY = 0.6  # MMR trade-off: share of a pick's score that goes to novelty
+MAX_ARTICLES = 30  # a summary of everything covers this many of the newest articles
+MMR_POOL = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,20 +34,19 @@ class Summary:
     titles: dict[str, str]
 
 
-def summarize(
-    kb: KnowledgeBase, length: Length = Length.SHORT, source: str | None = None
-) -> Summary:
+def summarize(kb: KnowledgeBase, length: Length = Length.SHORT, source: str | None = None) -> Summary:
+    if source is not None and source not in kb.by_source:
+        raise KeyError(source)
+    sources = {source} if source is not None else _latest_sources(kb)
     pool = [
         s
         for s in kb.sentences
-        if (source is None or s.source == source)
-        and s.kind is not Kind.HEADLINE
-        and not kb.cues[s.id].leans
+        if s.source in sources and s.kind is not Kind.HEADLINE and not kb.cues[s.id].leans
     ]
-    if source is not None and source not in kb.by_source:
-        raise KeyError(source)
     vectors = {s.id: _vector(kb, s) for s in pool}
     centrality = _centrality(pool, vectors)
+    # MMR over the most central sentences only: a huge article must not make this quadratic.
+    pool = sorted(pool, key=lambda s: (-centrality[s.id], s.id))[:MMR_POOL]
     chosen: list[Sentence] = []
     wanted = SENTENCES[length]
     while pool and len(chosen) < wanted:
@@ -56,10 +57,29 @@ def summarize(
 
         best = max(pool, key=lambda s: (gain(s), -s.id))
         chosen.append(best)
-        pool = [s for s in pool if s.id != best.id]
+        pool = [s for s in pool if not _same_slot(s, best)]
     chosen.sort(key=lambda s: s.id)
     quotes = tuple(Quote(s, centrality[s.id], (), s.text) for s in chosen)
     return Summary(source, quotes, kb.titles())
+
+
+def _same_slot(a: Sentence, b: Sentence) -> bool:
+    """One sentence per paragraph, and one of an article's own summary lines (summary, subtitle):
+    they restate the same gist, which the summary needs once."""
+    same_article = a.source == b.source
+    lead_kinds = (Kind.SUMMARY, Kind.SUBTITLE)
+    both_lead = a.kind in lead_kinds and b.kind in lead_kinds
+    return same_article and (a.paragraph == b.paragraph or both_lead)
+
+
+def _latest_sources(kb: KnowledgeBase) -> set[str]:
+    """A summary of everything covers the newest articles (by published date, then by name)."""
+    ranked = sorted(
+        enumerate(kb.articles),
+        key=lambda item: (item[1].metadata.published or "", item[0]),
+        reverse=True,
+    )
+    return {article.source for _, article in ranked[:MAX_ARTICLES]}
 
 
 def _vector(kb: KnowledgeBase, sentence: Sentence) -> dict[str, float]:
@@ -71,21 +91,33 @@ def _vector(kb: KnowledgeBase, sentence: Sentence) -> dict[str, float]:
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if not a or not b:
         return 0.0
+    if len(a) > len(b):
+        a, b = b, a
     dot = sum(w * b.get(t, 0.0) for t, w in a.items())
     norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
     return dot / norm if norm else 0.0
 
 
 def _centrality(pool: list[Sentence], vectors: dict[int, dict[str, float]]) -> dict[int, float]:
-    """Mean similarity to the other sentences of the same article, plus a lead bonus, in [0, 1]."""
+    """Similarity to the rest of its article (its centroid minus itself) plus a lead bonus,
+    scaled to [0, 1]. Linear in the article's length."""
     by_source: dict[str, list[Sentence]] = {}
     for s in pool:
         by_source.setdefault(s.source, []).append(s)
     raw: dict[int, float] = {}
     for sentences in by_source.values():
+        centroid: Counter[str] = Counter()
+        for s in sentences:
+            centroid.update(vectors[s.id])
+        centroid_norm2 = sum(w * w for w in centroid.values())
         for rank, s in enumerate(sentences):
-            others = [_cosine(vectors[s.id], vectors[o.id]) for o in sentences if o.id != s.id]
-            mean = sum(others) / len(others) if others else 0.0
-            raw[s.id] = mean + 0.1 / (1 + rank)
+            vector = vectors[s.id]
+            # cosine(v, centroid - v), without building centroid - v for every sentence
+            own = sum(w * w for w in vector.values())
+            dot = sum(w * centroid[t] for t, w in vector.items()) - own
+            rest_norm2 = max(centroid_norm2 - 2 * (dot + own) + own, 0.0)
+            denominator = math.sqrt(own * rest_norm2)
+            similarity = dot / denominator if denominator > 1e-12 else 0.0
+            raw[s.id] = similarity + 0.1 / (1 + rank)
     top = max(raw.values(), default=1.0) or 1.0
     return {k: v / top for k, v in raw.items()}

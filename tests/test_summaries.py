@@ -27,3 +27,23 @@ def test_summary_of_one_source_and_unknown_source(kb):
     assert {q.sentence.source for q in summarize(kb, source=source).quotes} == {source}
     with pytest.raises(KeyError):
         summarize(kb, source="nope.txt")
+
+
+def test_one_sentence_per_paragraph_and_one_lead_line(kb):
+    for length in Length:
+        quotes = summarize(kb, length).quotes
+        paragraphs = [(q.sentence.source, q.sentence.paragraph) for q in quotes]
+        assert len(paragraphs) == len(set(paragraphs))
+        assert sum(q.sentence.kind.value in ("summary", "subtitle") for q in quotes) <= 1
+
+
+def test_summary_of_a_long_article_picks_from_all_of_it(seeds_dir, config_for):
+    """Thousands of one-sentence paragraphs (linear centrality keeps this quick)."""
+    from knowledge.index import load_knowledge_base
+
+    lines = [f"Officials met on day {n} to discuss tariffs on {n} goods.\n" for n in range(3000)]
+    (seeds_dir / "big.txt").write_text("".join(lines))
+    kb = load_knowledge_base(config_for(seeds_dir))
+    summary = summarize(kb, Length.LONG)
+    assert len(summary.quotes) == 7
+    assert len({q.sentence.paragraph for q in summary.quotes}) == 7
