@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -244,7 +245,7 @@ class Questions(commands.Cog):
         self, interaction: discord.Interaction, length: Length = Length.SHORT
     ) -> None:
         await interaction.response.defer(thinking=True)
-        result = summarize(self.bot.knowledge.kb, length)
+        result = await asyncio.to_thread(summarize, self.bot.knowledge.kb, length)
         await interaction.followup.send(render_summary(result), allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="sources", description="What the knowledge base holds")
