@@ -13,29 +13,11 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.knowledge_service import KnowledgeService
+from bot.records import record_for
 from bot.settings import BotConfig
-from bot.storage.question_log import Origin, QuestionRecord
+from bot.storage.question_log import Origin
 from bot.storage.storage import Storage
 from knowledge.model import Answer
-
-
-def quoted_ids(result: Answer) -> tuple[int, ...]:
-    return tuple(s.id for quote in result.quotes for s in quote.sentences)
-
-
-def record_for(
-    service: KnowledgeService, result: Answer, origin: Origin, started: float, **where: int | None
-) -> QuestionRecord:
-    """The log line of one answered (or honestly unanswered) question."""
-    return QuestionRecord(
-        result.question,
-        origin,
-        result.answered,
-        quoted=quoted_ids(result),
-        latency_ms=(time.perf_counter() - started) * 1000,
-        generation_id=service.generation,
-        **where,  # type: ignore[arg-type]
-    )
 
 
 @dataclass

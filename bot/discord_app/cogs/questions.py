@@ -13,7 +13,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.console import record_for
 from bot.discord_app.tree import NO_MENTIONS
 from bot.discord_app.views import FeedbackView
 from bot.formatting import (
@@ -24,6 +23,7 @@ from bot.formatting import (
     render_summary,
     trim,
 )
+from bot.records import record_for
 from bot.storage.question_log import Origin
 from knowledge.model import Answer
 from knowledge.summaries import Length, summarize
