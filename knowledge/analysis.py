@@ -39,7 +39,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     imo basically literally honestly anyway anyways seriously exactly kinda sorta gonna wanna
     gotta bot guys folks someone anyone everyone thing things stuff lot lots bit kind sort way
     make makes made get gets getting think thinks thought mean means happen happens happening
-    happened""".split()
+    happened article articles story stories piece according quoted quote quotes mentioned
+    mention mentions cited""".split()
 )
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import REQUIRED, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
-from knowledge.model import Answer, Kind, Quote, Sentence
+from knowledge.model import Answer, Citation, Kind, Quote, Sentence
 
 CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
 # A headline is short, so it scores high on few words, yet says less than the body sentence
@@ -45,34 +45,33 @@ class _Query:
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
     """Answer ``question``; ``context`` holds earlier questions of the conversation, oldest first."""
     question = question.strip()
-    titles = kb.titles()
     if not question or len(question) > MAX_QUESTION_CHARS or not kb.sentences:
         reason = NOTHING_TO_SEARCH if kb.sentences else "The knowledge base is empty."
-        return Answer(question, False, reason=reason, titles=titles)
+        return Answer(question, False, reason=reason)
     meta = _meta_answer(kb, question)
     if meta:
-        return Answer(question, True, meta, titles=titles)
+        return Answer(question, True, meta, sources=cited_sources(kb, meta))
     terms = tuple(kb.analyzer.terms(question))
     earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
     unknown = _unknown_name(kb, question)
     if unknown:
-        return Answer(question, False, reason=UNKNOWN_NAME.format(name=unknown), titles=titles)
+        return Answer(question, False, reason=UNKNOWN_NAME.format(name=unknown))
     if not terms and not earlier:
-        return Answer(question, False, reason=NOTHING_TO_SEARCH, titles=titles)
+        return Answer(question, False, reason=NOTHING_TO_SEARCH)
     focus: frozenset[str] = frozenset()
     asked_about = question_focus(question)
     head = kb.analyzer.terms(asked_about.text)[-1:] if asked_about else []
     if head and kb.scorer.doc_freq(head[0]) == 0:
         words = [w for w in asked_about.text.split() if kb.analyzer.terms(w) == head]
         name = words[-1] if words else asked_about.text
-        return Answer(question, False, reason=UNKNOWN_TOPIC.format(name=name), titles=titles)
+        return Answer(question, False, reason=UNKNOWN_TOPIC.format(name=name))
     if head and asked_about.required:
         focus = frozenset(head)
     query = _Query(terms, earlier, question_cues(question), focus)
     quotes = _select(kb, query)
     if not quotes:
-        return Answer(question, False, reason=NOT_FOUND, titles=titles)
-    return Answer(question, True, tuple(quotes), titles=titles)
+        return Answer(question, False, reason=NOT_FOUND)
+    return Answer(question, True, tuple(quotes), sources=cited_sources(kb, quotes))
 
 
 _SUMMARY_INTENT = re.compile(
@@ -81,6 +80,10 @@ _SUMMARY_INTENT = re.compile(
     re.IGNORECASE,
 )
 _HEADLINE_INTENT = re.compile(r"\b(?:headlines?|title)\b", re.IGNORECASE)
+
+
+def cited_sources(kb: KnowledgeBase, quotes: Sequence[Quote]) -> dict[str, Citation]:
+    return {q.sentence.source: Citation.of(kb.article(q.sentence.source)) for q in quotes}
 
 
 def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
@@ -97,23 +100,30 @@ def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
 
 
 def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
-    """A capitalised name or acronym in the question that no article contains, if any.
+    """A name, acronym or number in the question that no article contains, if any.
 
-    Names are runs of capitalised words ("Mount Everest", "Foreign Ministry"), analysed as a whole
-    so that phrase aliases apply; the question's first word is capitalised anyway and is skipped.
+    Names are runs of capitalised words ("Mount Everest", "Xi Jinping"), analysed as a whole so
+    that phrase aliases apply. A lone capitalised first word is only sentence case, and skipped.
+    Numbers count as names: a question about "May 12" or "2019" is not answered by a sentence
+    that shares only "China".
     """
-    tokens = surface_tokens(question)
-    spans: list[list[str]] = []
+    spans: list[tuple[int, list[str]]] = []
     previous = -2
-    for position, token in enumerate(tokens):
+    for position, token in enumerate(surface_tokens(question)):
+        if token.isdigit():
+            if len(token) <= 6:  # a date or an amount; longer digit runs are ids, not topics
+                spans.append((position, [token]))
+            continue
         if not token[:1].isupper() or len(token) < 2 or token.lower() in kb.analyzer.stop_words:
             continue
-        if position == previous + 1 and spans:
-            spans[-1].append(token)
-        elif position > 0:
-            spans.append([token])
+        if position == previous + 1 and spans and not spans[-1][1][-1].isdigit():
+            spans[-1][1].append(token)
+        else:
+            spans.append((position, [token]))
         previous = position
-    for span in spans:
+    for start, span in spans:
+        if start == 0 and len(span) == 1 and not span[0].isdigit():
+            continue
         name = " ".join(span)
         analysed = kb.analyzer.terms(name)
         if analysed and all(kb.scorer.doc_freq(t) == 0 for t in analysed):
@@ -165,7 +175,9 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     quotes: list[Quote] = []
     quoted: set[int] = set()
     for score, i in ranked:
-        if len(quotes) >= retrieval.max_quotes or score < retrieval.follow_ratio * best:
+        # Each further quote must come closer to the best: a third one only if nearly as good.
+        needed = min(retrieval.follow_ratio + retrieval.follow_step * max(len(quotes) - 1, 0), 1)
+        if len(quotes) >= retrieval.max_quotes or score < needed * best:
             break
         if i in quoted:
             continue

@@ -31,6 +31,8 @@ class RetrievalConfig:
     max_quotes: int = 3
     # A further quote must score at least this share of the best one.
     follow_ratio: float = 0.7
+    # ... and each quote after the second this much more.
+    follow_step: float = 0.15
     # Share of the question's weight that the best sentence must match, else "not in the articles".
     min_coverage: float = 0.35
     # Weight of the earlier question of a thread when answering a follow-up.
@@ -41,7 +43,7 @@ class RetrievalConfig:
             raise ValueError("variant: expected one of okapi, plus, l")
         if not 1 <= self.max_quotes <= 10:
             raise ValueError("max_quotes: expected 1 to 10")
-        for name in ("k1", "b", "delta", "epsilon", "follow_ratio", "min_coverage"):
+        for name in ("k1", "b", "delta", "epsilon", "follow_ratio", "follow_step", "min_coverage"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: must not be negative")
 

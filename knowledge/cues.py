@@ -122,7 +122,13 @@ def question_cues(question: str) -> frozenset[Cue]:
     return frozenset(cue for pattern, cue in _QUESTION_CUES if pattern.search(plain))
 
 
-_PREPOSITIONS = r"(?:of|in|to|for|on|at|from|with|about|between|by|over|under|during|since|now|today)"
+_PREPOSITIONS = (
+    r"(?:of|in|to|for|on|at|from|with|about|between|by|over|under|during|since|as|now|today)"
+)
+# "What is Guo Jiakun's job?" asks about Guo Jiakun: these nouns name an attribute, not a topic.
+_ATTRIBUTES = frozenset(
+    "job role title position occupation profession work post name age background".split()
+)
 _FOCUS_PATTERNS = (
     # "who is the US trade representative", "what's the weather in Beijing", "what is the GDP of China"
     re.compile(
@@ -158,7 +164,12 @@ def question_focus(question: str) -> Focus | None:
             continue
         groups = {k: v for k, v in match.groupdict().items() if v}
         if "phrase" in groups:
-            return Focus(groups["phrase"], required=True)
+            phrase = groups["phrase"]
+            words = phrase.split()
+            if words and words[-1].lower() in _ATTRIBUTES:
+                owner = phrase.rsplit("'s", 1)[0] if "'s" in phrase else ""
+                return Focus(owner, required=True) if owner.strip() else None
+            return Focus(phrase, required=True)
         if "subject" in groups:
             return Focus(groups["subject"], required=True)
         return Focus(groups["verb"], required=False)

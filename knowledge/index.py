@@ -46,8 +46,6 @@ class KnowledgeBase:
         same = before.source == sentence.source and before.paragraph == sentence.paragraph
         return before if same else None
 
-    def titles(self) -> dict[str, str]:
-        return {a.source: a.title for a in self.articles}
 
 
 # Sentence spans of one article, before repeats are removed: (paragraph number, start, end) with

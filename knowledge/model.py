@@ -78,10 +78,22 @@ class Quote:
 
 
 @dataclass(frozen=True, slots=True)
+class Citation:
+    """What a reply shows about a quoted source."""
+
+    title: str
+    metadata: Metadata = Metadata()
+
+    @classmethod
+    def of(cls, article: Article) -> Citation:
+        return cls(article.title, article.metadata)
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     question: str
     answered: bool
     quotes: tuple[Quote, ...] = ()
     # Why nothing was quoted, for the reply (empty when answered).
     reason: str = ""
-    titles: dict[str, str] = field(default_factory=dict)  # source → title, for citations
+    sources: dict[str, Citation] = field(default_factory=dict)  # the quoted sources

@@ -40,6 +40,16 @@ from rank_bm25 import BM25, BM25L, BM25Okapi, BM25Plus
 VARIANTS: Final[dict[str, type[BM25]]] = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
 DEFAULT_DELTA: Final[dict[str, float]] = {"plus": 1.0, "l": 0.5}  # rank_bm25's own defaults
 
+# top_k's pruning (see BM25Scorer._pruned_top_k): below this many postings a query is summed
+# whole (pruning would cost more than it saves); a pilot of at most this many documents sets
+# the first threshold; pruning is given up when it keeps more than this share of the postings.
+_PRUNE_MIN_POSTINGS = 4_096
+_PILOT_DOCS = 1_024
+_PRUNE_MAX_SHARE = 0.6
+# Relative slack on score bounds: ``_best`` is taken from float64 weights, stored ones may be
+# float32 (rounded up by up to 6e-8), and sums are rounded too.
+_BOUND_SLACK = 1e-6
+
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_VALUES = np.zeros(0, dtype=np.float64)
 
@@ -248,6 +258,9 @@ class BM25Scorer:
             return []
         rows = self._known(query_terms)
         base = self._base(rows)
+        pruned = self._pruned_top_k(rows, base, k)
+        if pruned is not None:
+            return pruned
         ids, values = self._touched(rows)
         if base:
             values = values + base
@@ -266,6 +279,106 @@ class BM25Scorer:
         return found
 
     # --- internals --------------------------------------------------------------------------
+
+    def _pruned_top_k(self, rows: list[int], base: float, k: int) -> list[tuple[int, float]] | None:
+        """``top_k`` by MaxScore pruning, or None where it cannot skip enough (the caller then
+        scores every document that contains a query term).
+
+        A first ``k``-th best score comes from scoring a few documents of the rarest terms
+        (the pilot). Terms whose upper bounds (``_best`` times repeats) add up to less than that
+        cannot lift a document holding none of the other terms into the top ``k``: the
+        candidates are the documents of the other terms only, and the other postings are just
+        looked up (binary search) for those candidates. Scores are summed exactly as ``scores()``
+        sums them (each query term in query order, float64), so the floats are the same.
+        """
+        unique = list(dict.fromkeys(rows))
+        if len(unique) < 2:
+            return None
+        offsets, best = self._offsets, self._best
+        df = {r: offsets.item(r + 1) - offsets.item(r) for r in unique}
+        if sum(df[r] for r in rows) < _PRUNE_MIN_POSTINGS:
+            return None
+        bound = dict.fromkeys(unique, 0.0)
+        for row in rows:
+            bound[row] += best.item(row)
+        if min(bound.values()) < 0:  # Okapi, a term in every document: keep it simple
+            return None
+
+        pilot = self._pilot(sorted(unique, key=df.__getitem__), k)
+        sums = self._exact_sums(rows, pilot)
+        positive = sums[sums > 0]
+        if len(positive) < k:
+            return None
+        theta = float(np.partition(positive, len(positive) - k)[len(positive) - k])
+
+        skipped = 0.0  # the bound of a document holding only the skipped terms
+        essential = list(unique)
+        for row in sorted(unique, key=bound.__getitem__):
+            total = skipped + bound[row]
+            if total * (1 + _BOUND_SLACK) >= theta * (1 - _BOUND_SLACK):
+                break
+            skipped = total
+            essential.remove(row)
+        kept = sum(df[r] for r in essential)
+        if kept > _PRUNE_MAX_SHARE * sum(df.values()):
+            return None
+        parts = [self._docs[self._slice(r)] for r in essential]
+        candidates = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        values = self._exact_sums(rows, candidates)
+        if base:
+            values = values + base
+        above = values > base
+        found = _best_first(candidates[above], values[above], k)
+        # Exact, not only bounded: the k-th value found must beat any document left out, after
+        # the base is added too (rounding could otherwise make a tie that the id would decide).
+        outside = np.nextafter(skipped * (1 + _BOUND_SLACK) + base, np.inf)
+        if len(found) < k or not found[-1][1] > outside:
+            return None
+        return found
+
+    def _pilot(self, rarest_first: list[int], k: int) -> np.ndarray:
+        """Up to ``_PILOT_DOCS`` documents of the rarest terms (sorted, distinct): the best
+        weighted of a term that does not fit whole."""
+        parts: list[np.ndarray] = []
+        size = 0
+        for row in rarest_first:
+            part = self._slice(row)
+            docs = self._docs[part]
+            room = _PILOT_DOCS - size
+            if len(docs) > room:
+                if room >= k or not parts:
+                    room = min(max(room, k), len(docs))
+                    weights = self._weights[part]
+                    pick = np.argpartition(weights, len(weights) - room)[len(weights) - room :]
+                    parts.append(np.sort(docs[pick]))
+                break
+            parts.append(docs)
+            size += len(docs)
+        return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+
+    def _exact_sums(self, rows: list[int], candidates: np.ndarray) -> npt.NDArray[np.float64]:
+        """Sums of contributions of sorted distinct ``candidates``, added as ``scores()`` adds
+        them: per query term (repeats too) in query order, float64 (adding 0.0 changes none)."""
+        sums = np.zeros(len(candidates), dtype=np.float64)
+        if not len(candidates):
+            return sums
+        for row in rows:
+            part = self._slice(row)
+            docs = self._docs[part]
+            if not len(docs):
+                continue
+            weights = self._weights[part]
+            if len(docs) <= len(candidates):  # look the term's documents up among candidates
+                at = np.searchsorted(candidates, docs)
+                at[at == len(candidates)] = 0
+                hit = candidates[at] == docs
+                sums[at[hit]] += weights[hit]
+            else:  # look the candidates up in the term's documents
+                at = np.searchsorted(docs, candidates)
+                at[at == len(docs)] = 0
+                hit = docs[at] == candidates
+                sums[hit] += weights[at[hit]]
+        return sums
 
     def _known(self, query_terms: Iterable[str]) -> list[int]:
         """Rows of the query's known terms, repeats kept (unknown terms add nothing)."""

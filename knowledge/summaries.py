@@ -12,8 +12,9 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
+from knowledge.answers import cited_sources
 from knowledge.index import KnowledgeBase
-from knowledge.model import Kind, Quote, Sentence
+from knowledge.model import Citation, Kind, Quote, Sentence
 
 
 class Length(StrEnum):
@@ -31,7 +32,7 @@ MMR_POOL = 400
 class Summary:
     source: str | None  # None: the whole knowledge base
     quotes: tuple[Quote, ...]
-    titles: dict[str, str]
+    sources: dict[str, Citation]
 
 
 def summarize(kb: KnowledgeBase, length: Length = Length.SHORT, source: str | None = None) -> Summary:
@@ -60,7 +61,7 @@ def summarize(kb: KnowledgeBase, length: Length = Length.SHORT, source: str | No
         pool = [s for s in pool if not _same_slot(s, best)]
     chosen.sort(key=lambda s: s.id)
     quotes = tuple(Quote(s, centrality[s.id], (), s.text) for s in chosen)
-    return Summary(source, quotes, kb.titles())
+    return Summary(source, quotes, cited_sources(kb, quotes))
 
 
 def _same_slot(a: Sentence, b: Sentence) -> bool:

@@ -39,6 +39,9 @@ _QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 
+# User, role and channel mentions and custom emoji: markup, not words of the question.
+_DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>")
+
 HELP_TEXT = (
     "**dispute-bot** answers questions about the US–China trade talks with sentences quoted "
     "word for word from its news articles, each cited.\n"
@@ -123,7 +126,7 @@ class Questions(commands.Cog):
         assert me is not None
         content = message.content or ""
         mentioned = me in message.mentions or re.search(rf"<@!?{me.id}>", content) is not None
-        text = re.sub(rf"<@!?{me.id}>", "", content).strip()
+        text = _DISCORD_MARKUP.sub(" ", re.sub(rf"<@!?{me.id}>", "", content)).strip()
         if mentioned:
             return text, "mention"
         channel = message.channel
