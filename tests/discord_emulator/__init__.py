@@ -9,6 +9,7 @@ world), ``messages`` (message objects), ``recorder`` (request log), ``harness`` 
 from .emulator import DiscordEmulator, EmulatorConfig
 from .harness import FAKE_TOKEN, running_client
 from .interactions import InteractionRecord
+from .messages import UploadedFile
 from .models import Channel, Guild, Member, Overwrite, Permission, Role, User
 from .patching import patch_discord
 from .recorder import RecordedRequest
@@ -27,6 +28,7 @@ __all__ = [
     "RecordedRequest",
     "Role",
     "StandardGuild",
+    "UploadedFile",
     "User",
     "patch_discord",
     "running_client",

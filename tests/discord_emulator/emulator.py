@@ -5,6 +5,9 @@ async with DiscordEmulator() as emu:          # serves on 127.0.0.1:<free port>,
     async with running_client(bot, emu):       # see harness.py
         await emu.dispatch_message(world.channel, "hi", author=world.member)
         request = await emu.wait_for_request("POST", "/channels/*/messages")
+
+Attachments (of dispatched messages, or ``UploadedFile`` values of slash-command options) are
+served by the emulator itself as Discord's CDN, so ``Attachment.read()`` works.
 """
 
 from __future__ import annotations
@@ -111,10 +114,13 @@ class DiscordEmulator:
         app = web.Application()
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway-resume", self.gateway.handle)
+        app.router.add_route("*", "/cdn/{tail:.*}", self.rest.handle_cdn)
+        app.router.add_route("*", "/media/{tail:.*}", self.rest.handle_cdn)
         app.router.add_route("*", "/{tail:.*}", self.rest.handle)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind((self.config.host, 0))
         self.port = sock.getsockname()[1]
+        self.state.cdn_base, self.state.media_base = f"{self.base_url}/cdn", f"{self.base_url}/media"
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()

@@ -18,8 +18,10 @@ from .messages import (
     LOADING,
     SETTABLE_FLAGS,
     Upload,
+    UploadedFile,
     apply_edit,
     build_message,
+    command_attachment,
 )
 from .models import Channel, ChannelType, Guild, Member, Role, User
 from .permissions import channel_permissions
@@ -48,7 +50,7 @@ ALLOWED_RESPONSES: dict[int, set[int]] = {
 }
 
 Publish = Callable[[str, dict[str, Any]], None]
-OptionValue = str | int | float | bool | User | Member | Role | Channel
+OptionValue = str | int | float | bool | User | Member | Role | Channel | UploadedFile
 
 
 @dataclass
@@ -106,10 +108,16 @@ def _resolved_channel(guild: Guild | None, channel: Channel, member: Member | No
 
 
 class OptionBuilder:
-    """Turns ``{"question": "tariffs", "user": member}`` into typed options plus ``resolved``."""
+    """Turns ``{"question": "tariffs", "user": member}`` into typed options plus ``resolved``;
+    an ``UploadedFile`` becomes an attachment option (``resolved.attachments``, served by the
+    emulator's CDN so ``Attachment.read()`` works)."""
 
-    def __init__(self, guild: Guild | None) -> None:
+    def __init__(
+        self, guild: Guild | None, state: EmulatorState | None = None, channel_id: int = 0
+    ) -> None:
         self.guild = guild
+        self.state = state
+        self.channel_id = channel_id
         self.resolved: dict[str, dict[str, Any]] = {}
 
     def build(
@@ -140,6 +148,12 @@ class OptionBuilder:
                 self.guild, value, None
             )
             option["value"] = str(value.id)
+        elif isinstance(value, UploadedFile):
+            if self.state is None:
+                raise ValueError("an attachment option needs the emulator's state")
+            data = command_attachment(self.state, self.channel_id, value)
+            self.resolved.setdefault("attachments", {})[data["id"]] = data
+            option["value"] = data["id"]
         elif kind == 10 and isinstance(value, int):
             option["value"] = float(value)
         else:
@@ -165,6 +179,8 @@ class OptionBuilder:
             return 7
         if isinstance(value, Role):
             return 8
+        if isinstance(value, UploadedFile):
+            return 11
         return 3
 
 
@@ -252,7 +268,7 @@ class Interactions:
         if target is not None and command_type == 1:
             command_type = 3 if isinstance(target, dict) else 2
         registered = self.state.find_command(root, guild.id if guild else None, command_type)
-        builder = OptionBuilder(guild)
+        builder = OptionBuilder(guild, self.state, channel.id)
         definitions = (registered or {}).get("options")
         chain: list[dict[str, Any]] = []
         for part in path:

@@ -3,9 +3,11 @@ replies typed 19 with ``referenced_message``, uploads turned into attachment obj
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from .ids import iso
 from .models import Channel, Guild, Permission, User
@@ -107,23 +109,61 @@ def normalise_embeds(embeds: Any) -> list[dict[str, Any]]:
     return result
 
 
+@dataclass
+class UploadedFile:
+    """A file a user attaches to a slash command's attachment option (type 11), e.g.
+    ``emu.dispatch_interaction("kb add", {"article": UploadedFile("a.md", b"...")}, ...)``.
+    ``content_type`` defaults to a guess from the name, as Discord's client does."""
+
+    filename: str
+    data: bytes
+    content_type: str | None = None
+
+
 def attachment(
-    state: EmulatorState, channel_id: int, upload: Upload, meta: dict[str, Any] | None
+    state: EmulatorState,
+    channel_id: int,
+    upload: Upload,
+    meta: dict[str, Any] | None,
+    *,
+    ephemeral: bool = False,
 ) -> dict[str, Any]:
+    """An attachment object; its bytes are kept so ``url``/``proxy_url`` serve them (the emulator
+    is its own CDN). Slash-command uploads are ``ephemeral`` attachments, as on Discord."""
     attachment_id = state.ids.next()
     filename = (meta or {}).get("filename") or upload.filename
-    url = f"https://cdn.discordapp.com/attachments/{channel_id}/{attachment_id}/{filename}"
+    folder = (
+        f"ephemeral-attachments/{state.application_id}" if ephemeral else f"attachments/{channel_id}"
+    )
+    # The name is not trusted in the URL: "../x" must not walk up the CDN's path.
+    tail = f"{folder}/{attachment_id}/{quote(filename, safe='')}"
+    state.files[attachment_id] = (upload.data, upload.content_type)
     data: dict[str, Any] = {
         "id": str(attachment_id),
         "filename": filename,
         "size": len(upload.data),
-        "url": url,
-        "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
-        "content_type": upload.content_type,
+        "url": f"{state.cdn_base}/{tail}",
+        "proxy_url": f"{state.media_base}/{tail}",
     }
+    if upload.content_type:
+        data["content_type"] = upload.content_type
+    if ephemeral:
+        data["ephemeral"] = True
     if (meta or {}).get("description"):
         data["description"] = meta["description"]  # type: ignore[index]
     return data
+
+
+def command_attachment(state: EmulatorState, channel_id: int, file: UploadedFile) -> dict[str, Any]:
+    """``resolved.attachments[id]`` of a slash command's attachment option."""
+    content_type = file.content_type
+    if content_type is None:
+        guessed = mimetypes.guess_type(file.filename.replace("\\", "/").rsplit("/", 1)[-1])[0]
+        if guessed and guessed.startswith("text/"):
+            guessed += "; charset=utf-8"
+        content_type = guessed
+    upload = Upload("", file.filename, content_type or "", file.data)
+    return attachment(state, channel_id, upload, None, ephemeral=True)
 
 
 def attachments_for(

@@ -17,7 +17,8 @@ Predicate = Callable[["RecordedRequest"], bool]
 
 @dataclass
 class RecordedRequest:
-    """One request: ``path`` is relative to ``/api/v10`` and has no query string.
+    """One request: ``path`` is relative to ``/api/v10`` and has no query string (attachment
+    downloads from the emulator's CDN keep their full path: ``/cdn/...`` or ``/media/...``).
 
     ``json`` is the JSON body, or the ``payload_json`` field of a multipart body; ``route`` is the
     matched template such as ``"POST /channels/{channel_id}/messages"``, ``None`` for unknown routes.

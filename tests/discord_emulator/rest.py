@@ -126,6 +126,32 @@ class RestAPI:
         # discord.py parses JSON only when Content-Type is exactly "application/json" (no charset).
         return web.Response(body=body, status=status, headers={"Content-Type": "application/json"})
 
+    async def handle_cdn(self, request: web.Request) -> web.Response:
+        """The CDN (``/cdn/...``, and ``/media/...`` for ``proxy_url``): attachment downloads,
+        found by attachment id, recorded like API requests (``path`` is the full path)."""
+        recorded = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=dict(request.headers),
+            json=None,
+            route=f"{request.method} {request.path.split('/', 2)[1]} attachment",
+        )
+        self.recorder.add(recorded)
+        parts = request.raw_path.split("?", 1)[0].strip("/").split("/")  # the name stays quoted
+        found = None
+        if len(parts) == 5 and parts[1] in ("attachments", "ephemeral-attachments"):
+            found = self.state.files.get(int(parts[3])) if parts[3].isdigit() else None
+        if request.method not in ("GET", "HEAD") or found is None:
+            recorded.status = 404
+            self.recorder.completed(recorded)
+            return web.Response(status=404, text="Not Found")
+        data, content_type = found
+        recorded.status = 200
+        self.recorder.completed(recorded)
+        kind = (content_type or "application/octet-stream").split(";")[0]
+        return web.Response(body=data, content_type=kind)
+
     def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         path_known = False
         for route in self.routes:

@@ -52,6 +52,11 @@ class EmulatorState:
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
         self.messages: dict[int, dict[str, Any]] = {}
+        # The CDN: attachment bytes and content type by attachment id, served under these bases
+        # (the emulator's own address once started; Discord's until then).
+        self.files: dict[int, tuple[bytes, str]] = {}
+        self.cdn_base = "https://cdn.discordapp.com"
+        self.media_base = "https://media.discordapp.net"
         # scope: None for global commands, else the guild id
         self.commands: dict[int | None, dict[int, dict[str, Any]]] = {}
         self.announce: Announce = lambda _event, _data, _guild_id: None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,6 +18,9 @@ from bot.knowledge_service import ReloadError
 
 if TYPE_CHECKING:
     from bot.discord_app.client import DisputeBot
+    from bot.storage.storage import Storage
+
+log = logging.getLogger(__name__)
 
 
 def moderators_only():
@@ -44,6 +49,15 @@ async def reload_and_report(
     )
 
 
+async def written_log(storage: Storage, timeout: float = 5.0) -> None:
+    """Let the question log write what it still holds: a report read right after a question
+    must count it (the log batches its writes). Never waits longer than ``timeout``."""
+    try:
+        await asyncio.wait_for(storage.questions.flush(), timeout)
+    except TimeoutError:
+        log.warning("question log not flushed within %.0f s; reporting what is stored", timeout)
+
+
 class Moderation(commands.Cog):
     def __init__(self, bot: DisputeBot) -> None:
         self.bot = bot
@@ -69,6 +83,7 @@ class Moderation(commands.Cog):
             await interaction.response.send_message("No database is configured.", ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        await written_log(storage)
         stats = await storage.reports.stats(days, guild_id=interaction.guild_id)
         await interaction.followup.send(
             render_stats(stats, days), ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -89,6 +104,7 @@ class Moderation(commands.Cog):
             await interaction.response.send_message("No database is configured.", ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        await written_log(storage)
         rows = await storage.reports.unanswered(days, 100, guild_id=interaction.guild_id)
         if not rows:
             await interaction.followup.send(
