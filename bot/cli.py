@@ -166,7 +166,7 @@ def answer_json(result: Answer) -> dict[str, Any]:
             {
                 "text": q.text,
                 "source": q.sentence.source,
-                "title": result.titles.get(q.sentence.source, q.sentence.source),
+                "title": result.sources[q.sentence.source].title,
                 "paragraph": q.sentence.paragraph,
                 "sentence": q.sentence.number,
                 "score": round(q.score, 4),

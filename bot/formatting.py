@@ -11,14 +11,15 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from knowledge.model import Answer, Article, Kind, Quote
+from knowledge.model import Answer, Article, Citation, Kind, Quote
 from knowledge.summaries import Summary
 
 if TYPE_CHECKING:
     from bot.storage.reports import Stats, UnansweredQuestion
 
 DISCORD_LIMIT = 2000
-_MARKDOWN = re.compile(r"([\\*_`~|])")
+_MARKER = re.compile(r" \*\*\[\d+\]\*\*$")  # a quote's citation number, " **[1]**"
+_MARKDOWN = re.compile(r"([\\*_`~|\[\]])")  # brackets: no masked links from quoted text
 
 
 def escape(text: str) -> str:
@@ -29,38 +30,42 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def citation(quote: Quote, titles: dict[str, str]) -> str:
+def citation(quote: Quote, sources: dict[str, Citation]) -> str:
     s = quote.sentence
     first = quote.sentences[0]
     where = f"¶{s.paragraph}"
     if s.kind is not Kind.BODY:
         where += f" ({s.kind.value})"
     sentences = f"s{first.number}" if first is s else f"s{first.number}–{s.number}"
-    title = titles.get(s.source, s.source)
-    return f"*{escape(title)}* — {where}, {sentences} · `{s.source}`"
+    cited = sources.get(s.source) or Citation(s.source)
+    meta = cited.metadata
+    about = ", ".join(x for x in (meta.publisher, meta.published) if x)
+    about = f" ({escape(about)})" if about else ""
+    return f"*{escape(cited.title)}*{about} — {where}, {sentences} · `{s.source}`"
 
 
-def render_quotes(quotes: Sequence[Quote], titles: dict[str, str], heading: str = "") -> str:
+def render_quotes(quotes: Sequence[Quote], sources: dict[str, Citation], heading: str = "") -> str:
     blocks = [f"> {escape(q.text)} **[{n}]**" for n, q in enumerate(quotes, 1)]
-    sources = [f"**[{n}]** {citation(q, titles)}" for n, q in enumerate(quotes, 1)]
+    cited = [f"**[{n}]** {citation(q, sources)}" for n, q in enumerate(quotes, 1)]
     parts = [heading] if heading else []
-    return _fit(parts, blocks, sources)
+    return _fit(parts, blocks, cited)
 
 
 def render_answer(answer: Answer) -> str:
     if not answer.answered:
         return f"{answer.reason} Try `/sources` to see what the articles cover."
-    return render_quotes(answer.quotes, answer.titles)
+    return render_quotes(answer.quotes, answer.sources)
 
 
 def render_summary(summary: Summary) -> str:
     if not summary.quotes:
         return "There is nothing to summarise yet: the knowledge base is empty."
     if summary.source:
-        heading = f"**Summary of {escape(summary.titles.get(summary.source, summary.source))}**"
+        title = summary.sources[summary.source].title if summary.source in summary.sources else ""
+        heading = f"**Summary of {escape(title or summary.source)}**"
     else:
         heading = "**Summary of the articles**"
-    return render_quotes(summary.quotes, summary.titles, heading)
+    return render_quotes(summary.quotes, summary.sources, heading)
 
 
 def render_sources(articles: Iterable[Article], sentence_counts: dict[str, int]) -> str:
@@ -84,9 +89,11 @@ def _fit(head: list[str], blocks: list[str], sources: list[str]) -> str:
         if len(text) <= DISCORD_LIMIT:
             return text if keep == len(blocks) else text + "\n*(more quotes left out)*"
         keep -= 1
-    # A single block longer than the limit: trim it at a sentence boundary.
-    room = DISCORD_LIMIT - len(_join(head, [""], sources[:1])) - 2
-    return _join(head, [trim(blocks[0], room)], sources[:1])
+    # A single block longer than the limit: trim it at a sentence boundary, keeping its marker.
+    marker = _MARKER.search(blocks[0])
+    suffix = marker.group(0) if marker else ""
+    room = DISCORD_LIMIT - len(_join(head, [suffix], sources[:1])) - 2
+    return _join(head, [trim(blocks[0][: len(blocks[0]) - len(suffix)], room) + suffix], sources[:1])
 
 
 def _join(head: list[str], blocks: list[str], sources: list[str]) -> str:
@@ -114,7 +121,9 @@ def render_stats(stats: Stats, days: int) -> str:
     lines = [
         f"**Last {days} day(s)**: {stats.questions} question(s), "
         f"{stats.answered_share:.0%} answered, 👍 {stats.up} / 👎 {stats.down}{latency}",
-        "Per day: " + " · ".join(f"{d.day[5:]} {d.questions}" for d in stats.per_day),
+        "Per day: "
+        + " · ".join(f"{d.day[5:]} {d.questions}" for d in stats.per_day[-14:])
+        + (" (last 14 days)" if len(stats.per_day) > 14 else ""),
     ]
     if stats.channels:
         busiest = " · ".join(f"<#{c.channel_id}> {c.questions}" for c in stats.channels)
@@ -126,6 +135,7 @@ def render_unanswered(rows: Sequence[UnansweredQuestion], days: int) -> str:
     if not rows:
         return f"No unanswered questions in the last {days} day(s)."
     lines = [f"**Unanswered in the last {days} day(s)**, most asked first:"]
-    lines += [f"{r.count}× “{escape(trim(r.question, 150))}” (last {r.last_asked[:10]})"
-              for r in rows]
+    lines += [
+        f"{r.count}× “{escape(trim(r.question, 150))}” (last {r.last_asked[:10]})" for r in rows
+    ]
     return _fit(lines[:1], lines[1:], [])

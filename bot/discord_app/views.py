@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -61,6 +62,7 @@ class Paginator(discord.ui.View):
         self.pages = list(pages) or ["(empty)"]
         self.owner_id = owner_id
         self.index = 0
+        self.message: discord.Message | None = None  # set by the sender, to grey out on timeout
         self._sync_buttons()
 
     def content(self) -> str:
@@ -70,6 +72,15 @@ class Paginator(discord.ui.View):
     def _sync_buttons(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            # The interaction token (15 min) may have expired: then there is nothing to grey out.
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=self)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:

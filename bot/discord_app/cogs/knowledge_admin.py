@@ -9,12 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app.checks import require_moderator
+from bot.discord_app.checks import is_moderator, require_moderator
 from bot.discord_app.cogs.moderation import reload_and_report
 from bot.discord_app.tree import NO_MENTIONS
 from bot.discord_app.views import Paginator, paginate
 from bot.formatting import escape
-from bot.uploads import UploadError, check_upload, remove_article, save_article
+from bot.uploads import UploadError, check_upload, remove_article, safe_name, save_article
 from knowledge.config import load_knowledge_config
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ class KnowledgeAdmin(
         await interaction.response.send_message(
             view.content(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
+        view.message = await interaction.original_response()
 
     @app_commands.command(name="add", description="Add a .txt or .md article, then reload")
     @app_commands.describe(article="The article file (.txt or .md, UTF-8)")
@@ -75,6 +76,7 @@ class KnowledgeAdmin(
         limit = self.bot.settings.max_upload_bytes
         seeds = self._seeds()
         try:
+            safe_name(article.filename, set())  # refuse a wrong type before downloading it
             if article.size > limit:
                 raise UploadError(
                     f"the file is too large ({article.size:,} bytes; the limit is {limit:,})"
@@ -82,6 +84,13 @@ class KnowledgeAdmin(
             data = await article.read()
             taken = {p.name for p in seeds.iterdir()} if seeds.is_dir() else set()
             name, parsed = check_upload(article.filename, data, limit, taken)
+            same = next(
+                (a for a in self.bot.knowledge.kb.articles if a.sha256 == parsed.sha256), None
+            )
+            if same is not None:
+                raise UploadError(
+                    f"this article is already in the knowledge base as `{same.source}`"
+                )
             save_article(seeds, name, data)
         except (UploadError, discord.HTTPException) as exc:
             await interaction.followup.send(
@@ -113,6 +122,10 @@ class KnowledgeAdmin(
     async def _source_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        if not is_moderator(
+            interaction.user, interaction.permissions, self.bot.settings.moderator_roles
+        ):
+            return []  # autocomplete skips the group's check: do not list files to everyone
         names = [a.source for a in self.bot.knowledge.kb.articles]
         wanted = current.lower()
         return [app_commands.Choice(name=n[:100], value=n) for n in names if wanted in n.lower()][

@@ -117,8 +117,8 @@ class Moderation(commands.Cog):
         ]
         pages = paginate(lines, f"**Unanswered in the last {days} day(s)**, most asked first:")
         view = Paginator(pages, interaction.user.id)
-        await interaction.followup.send(
-            view.content(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+        view.message = await interaction.followup.send(
+            view.content(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True
         )
 
 
