@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app.tree import NO_MENTIONS
-from bot.discord_app.views import FeedbackView
+from bot.discord_app.views import feedback_buttons
 from bot.formatting import (
     DISCORD_LIMIT,
     escape,
@@ -103,7 +103,7 @@ class Questions(commands.Cog):
         async with message.channel.typing():
             result = await self.bot.knowledge.ask(question, context[-1:])
         text = render_answer(result)
-        view = FeedbackView() if result.answered else None
+        view = feedback_buttons() if result.answered else None
         channel_config = self.settings.channel(message.channel.id)
         if thread_id is None and channel_config and channel_config.threads and message.guild:
             sent = await self._answer_in_thread(message, question, text, view)
@@ -227,7 +227,7 @@ class Questions(commands.Cog):
         text = render_answer(result)
         if len(quoted) + len(text) > DISCORD_LIMIT:
             quoted = ""
-        view = FeedbackView() if result.answered else None
+        view = feedback_buttons() if result.answered else None
         sent = await interaction.followup.send(
             quoted + text, allowed_mentions=NO_MENTIONS, wait=True, **_with(view)
         )
