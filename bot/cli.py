@@ -28,7 +28,7 @@ from bot.formatting import (
 )
 from bot.knowledge_service import ReloadError
 from bot.settings import BotConfig, load_bot_config
-from knowledge.config import ConfigError, load_knowledge_config
+from knowledge.config import ConfigError, load_knowledge_config, project_path
 from knowledge.evaluation import evaluate, load_question_set
 from knowledge.index import KnowledgeBase, load_knowledge_base
 from knowledge.model import Answer
@@ -140,8 +140,8 @@ def bot_settings(args: argparse.Namespace) -> BotConfig:
     """bot.yaml; the console may run without one (defaults), the Discord bot may not."""
     path = args.bot_config or args.config.parent / "bot.yaml"
     if not path.exists() and args.bot_config is None and args.command not in {"run", "sync"}:
-        root = args.config.resolve().parent.parent
-        return dataclasses.replace(BotConfig(), database=root / BotConfig().database)
+        defaults = BotConfig()
+        return dataclasses.replace(defaults, database=project_path(args.config, defaults.database))
     return load_bot_config(path)
 
 

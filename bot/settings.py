@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from knowledge.config import build, read_yaml
+from knowledge.config import build, project_path, read_yaml
 
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
@@ -62,7 +62,4 @@ class BotConfig:
 
 def load_bot_config(path: Path) -> BotConfig:
     config = build(BotConfig, read_yaml(path), path)
-    if not config.database.is_absolute():
-        root = path.resolve().parent.parent
-        config = dataclasses.replace(config, database=root / config.database)
-    return config
+    return dataclasses.replace(config, database=project_path(path, config.database))

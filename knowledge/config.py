@@ -150,10 +150,12 @@ def _kind(raw: Any) -> str:
     return f"{type(raw).__name__} {text[:40]}"
 
 
+def project_path(config_file: Path, value: Path) -> Path:
+    """A path from a file in ``config/``: relative paths are taken from the project root."""
+    return value if value.is_absolute() else config_file.resolve().parent.parent / value
+
+
 def load_knowledge_config(path: Path) -> KnowledgeConfig:
-    """Read ``config/knowledge.yaml``; relative seed paths are taken from the project root."""
+    """Read ``config/knowledge.yaml``."""
     config = build(KnowledgeConfig, read_yaml(path), path)
-    if not config.seeds.is_absolute():
-        root = path.resolve().parent.parent
-        config = dataclasses.replace(config, seeds=root / config.seeds)
-    return config
+    return dataclasses.replace(config, seeds=project_path(path, config.seeds))

@@ -62,6 +62,16 @@ class Moderation(commands.Cog):
     def __init__(self, bot: DisputeBot) -> None:
         self.bot = bot
 
+    async def _report_storage(self, interaction: discord.Interaction) -> Storage | None:
+        """The database, with every queued question written, after acknowledging the command."""
+        storage = self.bot.storage
+        if storage is None:
+            await interaction.response.send_message("No database is configured.", ephemeral=True)
+            return None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await written_log(storage)
+        return storage
+
     @app_commands.command(name="reload", description="Re-read the articles (moderators)")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
@@ -78,12 +88,9 @@ class Moderation(commands.Cog):
     async def stats(
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 7
     ) -> None:
-        storage = self.bot.storage
+        storage = await self._report_storage(interaction)
         if storage is None:
-            await interaction.response.send_message("No database is configured.", ephemeral=True)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await written_log(storage)
         stats = await storage.reports.stats(days, guild_id=interaction.guild_id)
         await interaction.followup.send(
             render_stats(stats, days), ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -99,12 +106,9 @@ class Moderation(commands.Cog):
     async def unanswered(
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 7
     ) -> None:
-        storage = self.bot.storage
+        storage = await self._report_storage(interaction)
         if storage is None:
-            await interaction.response.send_message("No database is configured.", ephemeral=True)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await written_log(storage)
         rows = await storage.reports.unanswered(days, 100, guild_id=interaction.guild_id)
         if not rows:
             await interaction.followup.send(
