@@ -22,7 +22,10 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 eval: $(STAMP)
-	$(PY) -m bot eval tests/data/eval_questions.yaml -v
+	@for set in eval_questions holdout_questions dev_questions; do \
+		echo "== tests/data/$$set.yaml"; \
+		$(PY) -m bot eval tests/data/$$set.yaml -v || exit 1; \
+	done
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'

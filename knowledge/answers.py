@@ -25,6 +25,7 @@ CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
 MAX_CONTEXT = 2
+LEAD_KINDS = frozenset({Kind.HEADLINE, Kind.SUMMARY, Kind.SUBTITLE})
 CANDIDATES = 200  # sentences re-ranked per question  # sentences of context a leaning sentence may pull in
 MAX_QUESTION_CHARS = 2000
 
@@ -182,6 +183,10 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         if i in quoted:
             continue
         sentence = kb.sentences[i]
+        if sentence.kind in LEAD_KINDS and any(
+            q.sentence.kind in LEAD_KINDS and q.sentence.source == sentence.source for q in quotes
+        ):
+            continue  # headline, summary line and subtitle restate one gist: quote it once
         context = _context(kb, sentence)
         overlap = [q for q in quotes if q.sentence.id in {c.id for c in context}]
         if overlap:  # the sentence it leans on is already quoted: extend that quote instead

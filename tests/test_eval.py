@@ -9,9 +9,9 @@ from tests.conftest import ROOT
 
 # Reached on each set; raise these when the engine improves, never lower them to pass.
 REACHED = {
-    "eval_questions.yaml": {"hit@1": 0.937, "hit@any": 0.937, "precision": 0.893,
+    "eval_questions.yaml": {"hit@1": 0.937, "hit@any": 0.937, "precision": 0.903,
                             "abstention": 0.970, "faithfulness": 1.0},
-    "holdout_questions.yaml": {"hit@1": 0.888, "hit@any": 0.911, "precision": 0.773,
+    "holdout_questions.yaml": {"hit@1": 0.888, "hit@any": 0.911, "precision": 0.786,
                                "abstention": 1.0, "faithfulness": 1.0},
     "dev_questions.yaml": {"hit@1": 1.0, "hit@any": 1.0, "precision": 0.947,
                            "abstention": 1.0, "faithfulness": 1.0},
