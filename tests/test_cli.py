@@ -122,3 +122,20 @@ def test_index_builds_a_generation_only_when_files_change():
     first = run("index")
     assert first.returncode == 0 and first.stdout.startswith("Generation 1.")
     assert run("index").stdout.startswith("Generation 1.")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("cooldown_uses: [\n", "invalid YAML"),
+        ("channels: [{id: 1, threads: maybe}]\n", "channels[0].threads: expected true or false"),
+        ("log_level: LOUD\n", "log_level: expected one of"),
+        ("shards: 2\n", "shards: unknown key"),
+    ],
+)
+def test_bad_bot_config_stops_the_bot_with_one_line(tmp_path: Path, content, message):
+    path = tmp_path / "bot.yaml"
+    path.write_text(content)
+    result = run("--bot-config", str(path), "run")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
