@@ -69,6 +69,7 @@ class AliasTable:
     words: Mapping[str, str] = field(default_factory=dict)  # stem → canonical term
     phrases: Mapping[tuple[str, ...], str] = field(default_factory=dict)  # keys → canonical term
     longest_phrase: int = 1
+    phrase_starts: frozenset[str] = frozenset()  # first keys of phrases: the only places to look
 
     @classmethod
     def from_mapping(
@@ -89,7 +90,8 @@ class AliasTable:
                 elif keys:
                     phrases[keys] = target  # may hold stop words: "calling the shots"
         longest = max((len(p) for p in phrases), default=1)
-        return cls(case_sensitive, words, phrases, longest)
+        starts = frozenset(p[0] for p in phrases)
+        return cls(case_sensitive, words, phrases, longest, starts)
 
 
 def _canonical_term(name: str) -> str:
@@ -97,34 +99,53 @@ def _canonical_term(name: str) -> str:
     return normalise(name).strip().lower().rstrip(".")
 
 
-def _tokens(text: str, stop_words: frozenset[str], case_sensitive: Mapping[str, str]) -> list[_Token]:
+def _tokens(
+    text: str,
+    stop_words: frozenset[str],
+    case_sensitive: Mapping[str, str],
+    memo: dict[tuple[str, bool], tuple[_Token, ...]] | None = None,
+) -> list[_Token]:
     out: list[_Token] = []
     previous = ""
     for token in surface_tokens(text):
-        canonical = case_sensitive.get(token)
-        if canonical is None and previous == "the":  # "the us" is never the pronoun
-            canonical = case_sensitive.get(token.upper())
+        after_the = previous == "the"
         previous = token.lower()
-        if canonical is not None:
-            out.append(_Token(canonical, canonical=canonical))
-            continue
-        lower = token.lower()
-        if lower.endswith("'s"):
-            lower = lower[:-2]
-        if lower in stop_words:
-            out.append(_Token(lower, stop=True))
-            continue
-        pieces = [p for p in lower.split("-") if p]
-        if len(pieces) > 1:  # "de-escalate" matches "deescalate", "escalate" matches too
-            out.append(_Token(stem("".join(pieces))))
-            for piece in pieces:
-                country = case_sensitive.get(piece.upper())  # "us-china": no pronoun in there
-                if country is not None:
-                    out.append(_Token(country, canonical=country))
-                elif len(piece) > 2 and piece not in stop_words:
-                    out.append(_Token(stem(piece)))
-        elif pieces:
-            out.append(_Token(stem(pieces[0])))
+        if memo is not None:
+            known = memo.get((token, after_the))
+            if known is None:
+                known = memo[(token, after_the)] = tuple(
+                    _token(token, after_the, stop_words, case_sensitive)
+                )
+            out.extend(known)
+        else:
+            out.extend(_token(token, after_the, stop_words, case_sensitive))
+    return out
+
+
+def _token(
+    token: str, after_the: bool, stop_words: frozenset[str], case_sensitive: Mapping[str, str]
+) -> list[_Token]:
+    """The analysis of one surface token (a hyphenated word may give several)."""
+    canonical = case_sensitive.get(token)
+    if canonical is None and after_the:  # "the us" is never the pronoun
+        canonical = case_sensitive.get(token.upper())
+    if canonical is not None:
+        return [_Token(canonical, canonical=canonical)]
+    lower = token.lower()
+    if lower.endswith("'s"):
+        lower = lower[:-2]
+    if lower in stop_words:
+        return [_Token(lower, stop=True)]
+    pieces = [p for p in lower.split("-") if p]
+    if len(pieces) == 1:
+        return [_Token(stem(pieces[0]))]
+    out = [_Token(stem("".join(pieces)))] if pieces else []
+    for piece in pieces:  # "de-escalate" matches "deescalate", and "escalate" too
+        country = case_sensitive.get(piece.upper())  # "us-china": no pronoun in there
+        if country is not None:
+            out.append(_Token(country, canonical=country))
+        elif len(piece) > 2 and piece not in stop_words:
+            out.append(_Token(stem(piece)))
     return out
 
 
@@ -134,6 +155,10 @@ class Analyzer:
 
     aliases: AliasTable = field(default_factory=AliasTable)
     stop_words: frozenset[str] = STOP_WORDS
+    # Surface token → its analysis; news vocabulary repeats, so indexing mostly hits this.
+    _memo: dict[tuple[str, bool], tuple[_Token, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def from_aliases(cls, aliases: Mapping[str, Iterable[str]] | None = None) -> Analyzer:
@@ -141,12 +166,13 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """Index terms of ``text`` in order (repeats kept: BM25 counts them)."""
-        tokens = _tokens(text, self.stop_words, self.aliases.case_sensitive)
+        tokens = _tokens(text, self.stop_words, self.aliases.case_sensitive, self._memo)
         out: list[str] = []
-        words, phrases = self.aliases.words, self.aliases.phrases
+        words, phrases, starts = self.aliases.words, self.aliases.phrases, self.aliases.phrase_starts
         i = 0
         while i < len(tokens):
-            for size in range(min(self.aliases.longest_phrase, len(tokens) - i), 1, -1):
+            sizes = range(min(self.aliases.longest_phrase, len(tokens) - i), 1, -1)
+            for size in sizes if tokens[i].key in starts else ():
                 target = phrases.get(tuple(t.key for t in tokens[i : i + size]))
                 if target is not None:
                     out.append(target)

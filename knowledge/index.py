@@ -19,12 +19,33 @@ from knowledge.scoring import BM25Scorer
 from knowledge.sentences import sentence_spans
 
 
+class CueTable:
+    """The cues of each sentence (``kb.cues[i]``), worked out when first asked for.
+
+    Only the candidates of a question (and a summary's sentences) are ever looked at, so doing
+    every sentence at build time would double the time of a reload for nothing.
+    """
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        self._sentences = sentences
+        self._known: dict[int, SentenceCues] = {}
+
+    def __getitem__(self, sentence_id: int) -> SentenceCues:
+        cues = self._known.get(sentence_id)
+        if cues is None:
+            cues = self._known[sentence_id] = sentence_cues(self._sentences[sentence_id].text)
+        return cues
+
+    def __len__(self) -> int:
+        return len(self._sentences)
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     articles: tuple[Article, ...]
     sentences: tuple[Sentence, ...]
     terms: tuple[tuple[str, ...], ...]  # analysed terms of each sentence
-    cues: tuple[SentenceCues, ...]
+    cues: CueTable
     scorer: BM25Scorer
     analyzer: Analyzer
     retrieval: RetrievalConfig
@@ -123,7 +144,7 @@ def build_knowledge_base(
         articles=tuple(articles),
         sentences=tuple(sentences),
         terms=terms,
-        cues=tuple(sentence_cues(s.text) for s in sentences),
+        cues=CueTable(sentences),
         scorer=scorer,
         analyzer=analyzer,
         retrieval=retrieval,
