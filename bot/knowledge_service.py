@@ -7,9 +7,13 @@ because a ``KnowledgeBase`` is immutable and the swap is one reference assignmen
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # Below this many sentences a question is answered inline: a thread hop costs more than scoring.
 INLINE_SENTENCES = 20_000
+# A retired knowledge base is dropped this many objects at a time (see _release).
+RELEASE_CHUNK = 2_000
 
 
 class ReloadError(Exception):
@@ -76,6 +82,7 @@ class KnowledgeService:
         self._spans: dict[str, Spans] = {}  # sentence spans by article hash: only changes re-split
         # Wraps the articles being indexed, e.g. a tqdm progress bar in the CLI.
         self.progress: Callable[[Iterable[Article]], Iterable[Article]] | None = None
+        self._releasing: set[asyncio.Task[None]] = set()  # retired knowledge bases being freed
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -127,6 +134,12 @@ class KnowledgeService:
             report = _diff(old, new, time.perf_counter() - started)
             self._kb, self.generation = new, generation
             log.info("knowledge base reloaded: %s", report.summary().replace("\n", " | "))
+            if old is not None:  # freed off the loop, not where its last reference goes
+                retired = [old]
+                del old
+                release = asyncio.create_task(asyncio.to_thread(_release, retired))
+                self._releasing.add(release)
+                release.add_done_callback(self._releasing.discard)
             return report
 
     async def _build(self, previous: KnowledgeBase | None) -> KnowledgeBase:
@@ -136,6 +149,12 @@ class KnowledgeService:
         return await asyncio.to_thread(self._index, articles, problems)
 
     def _read_seeds(self, previous: KnowledgeBase | None) -> tuple[list[Article], list[Problem]]:
+        with _collections_held_off():
+            return self._read_seeds_now(previous)
+
+    def _read_seeds_now(
+        self, previous: KnowledgeBase | None
+    ) -> tuple[list[Article], list[Problem]]:
         config = load_knowledge_config(self.config_path)
         if not config.seeds.is_dir():
             raise ConfigError(f"{self.config_path}: seeds: folder {config.seeds} not found")
@@ -146,6 +165,10 @@ class KnowledgeService:
         return articles, problems
 
     def _index(self, articles: list[Article], problems: list[Problem]) -> KnowledgeBase:
+        with _collections_held_off():
+            return self._index_now(articles, problems)
+
+    def _index_now(self, articles: list[Article], problems: list[Problem]) -> KnowledgeBase:
         config = load_knowledge_config(self.config_path)
         current = {a.sha256 for a in articles}
         for digest in set(self._spans) - current:  # forget articles that are gone
@@ -169,6 +192,61 @@ class KnowledgeService:
         if len(kb) < INLINE_SENTENCES:
             return answer(kb, question, context)
         return await asyncio.to_thread(answer, kb, question, context)
+
+
+_building = 0
+_building_lock = threading.Lock()
+_collector_was_enabled = True
+
+
+@contextmanager
+def _collections_held_off() -> Iterator[None]:
+    """Keep the cyclic garbage collector from stalling the event loop over a knowledge base.
+
+    A full collection walks every tracked object with the GIL held, in whichever thread happens
+    to allocate: with a 100,000-sentence knowledge base alive and another being built, 150 to
+    300 ms each, several times a reload (tests/test_loop_stall.py). So: collect first (cheap,
+    as earlier knowledge bases are frozen), hold collections off while building, then freeze
+    everything alive, the new knowledge base with it, out of later collections. Frozen objects
+    are still freed by reference counting when dropped; only cyclic garbage made meanwhile is
+    never collected.
+    """
+    global _building, _collector_was_enabled
+    with _building_lock:
+        if _building == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.collect()
+            gc.disable()
+        _building += 1
+    try:
+        yield
+    finally:
+        with _building_lock:
+            _building -= 1
+            if _building == 0:
+                gc.freeze()
+                if _collector_was_enabled:
+                    gc.enable()
+
+
+def _release(retired: list[KnowledgeBase], patience: float = 10.0) -> None:
+    """Drop a retired knowledge base a few thousand objects at a time, in a worker thread.
+
+    Its last reference gone at once, its million objects would be freed in one C-level cascade
+    with the GIL held: 40 to 80 ms at 100,000 sentences, on the event loop if a question still
+    being answered let go of it last. So this waits for such questions first (up to
+    ``patience`` seconds; no new one can get hold of it after the swap). Whoever keeps it
+    longer frees it.
+    """
+    kb = retired.pop()
+    deadline = time.monotonic() + patience
+    while sys.getrefcount(kb) > 2 and time.monotonic() < deadline:  # ours and the argument's
+        time.sleep(0.005)
+    parts = [list(kb.sentences), list(kb.terms), list(kb.articles)]
+    del kb
+    for items in parts:
+        while items:
+            del items[-RELEASE_CHUNK:]
 
 
 def _keep_previous_versions(

@@ -26,6 +26,7 @@ rounding.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from collections import defaultdict
@@ -40,15 +41,17 @@ from rank_bm25 import BM25, BM25L, BM25Okapi, BM25Plus
 VARIANTS: Final[dict[str, type[BM25]]] = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
 DEFAULT_DELTA: Final[dict[str, float]] = {"plus": 1.0, "l": 0.5}  # rank_bm25's own defaults
 
-# top_k's pruning (see BM25Scorer._pruned_top_k): below this many postings a query is summed
-# whole (pruning would cost more than it saves); a pilot of at most this many documents sets
-# the first threshold; pruning is given up when it keeps more than this share of the postings.
-_PRUNE_MIN_POSTINGS = 4_096
+# top_k's pruning (see BM25Scorer._skippable): queries with fewer postings than this are summed
+# whole (finding what to skip would cost more than it saves); the pilot that sets the first
+# k-th best score holds at most this many documents.
+_PRUNE_MIN_POSTINGS = 20_000
 _PILOT_DOCS = 1_024
-_PRUNE_MAX_SHARE = 0.6
 # Relative slack on score bounds: ``_best`` is taken from float64 weights, stored ones may be
 # float32 (rounded up by up to 6e-8), and sums are rounded too.
 _BOUND_SLACK = 1e-6
+
+# Documents per pass of the build's Python-level loops (about 1e5 tokens, a few ms of GIL).
+_CHUNK_DOCS = 10_000
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_VALUES = np.zeros(0, dtype=np.float64)
@@ -128,7 +131,14 @@ class BM25Scorer:
         n = len(docs)
         if n >= 2**31:
             raise ValueError("corpus: at most 2**31 - 1 documents (doc ids are int32)")
-        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=n)
+        # Python-level passes go by chunks of documents: a pass of C calls alone (map over a
+        # million tokens) holds the GIL throughout, and would stall an event loop meanwhile.
+        chunks = [docs[i : i + _CHUNK_DOCS] for i in range(0, n, _CHUNK_DOCS)]
+        lengths = np.empty(n, dtype=np.int64)
+        for i, chunk in enumerate(chunks):
+            lengths[i * _CHUNK_DOCS : i * _CHUNK_DOCS + len(chunk)] = np.fromiter(
+                map(len, chunk), dtype=np.int64, count=len(chunk)
+            )
         total = int(lengths.sum())
         self.corpus_size = n
         # rank_bm25 divides Python ints; an empty corpus (where it divides by zero) gets 0.0.
@@ -137,8 +147,16 @@ class BM25Scorer:
         # Rows in order of first occurrence: the order in which rank_bm25 fills its df dict.
         numbering: defaultdict[Any, int] = defaultdict(int)
         numbering.default_factory = numbering.__len__
-        tokens = chain.from_iterable(docs)
-        token_rows = np.fromiter(map(numbering.__getitem__, tokens), dtype=np.int64, count=total)
+        row_of = numbering.__getitem__
+        token_rows = np.empty(total, dtype=np.int64)
+        at = 0
+        for chunk in chunks:
+            count = sum(map(len, chunk))
+            token_rows[at : at + count] = np.fromiter(
+                map(row_of, chain.from_iterable(chunk)), dtype=np.int64, count=count
+            )
+            at += count
+        del chunks
         self._rows: dict[Any, int] = dict(numbering)  # plain dict: unknown lookups add nothing
         del numbering
         vocabulary = len(self._rows)
@@ -189,8 +207,8 @@ class BM25Scorer:
         """Index memory: postings, per-term arrays and the term dict's table.
 
         Not counted: the term strings, which are the corpus's own token objects (about 50 bytes
-        a distinct term if the corpus is dropped), and one float64 scratch vector per querying
-        thread (8 bytes a document).
+        a distinct term if the corpus is dropped), and the scratch of each querying thread (a
+        float64 vector and a bool mask: 9 bytes a document).
         """
         arrays = (self._docs, self._weights, self._offsets, self._idf, self._best)
         return sum(a.nbytes for a in arrays) + self._dict_bytes
@@ -198,12 +216,12 @@ class BM25Scorer:
     def idf(self, term: str) -> float:
         """rank_bm25's idf (after Okapi's floor); 0.0 for a term not in the corpus."""
         row = self._rows.get(term)
-        return 0.0 if row is None else float(self._idf[row])
+        return 0.0 if row is None else self._idf.item(row)
 
     def doc_freq(self, term: str) -> int:
         """Number of documents containing ``term``."""
-        row = self._rows.get(term)
-        return 0 if row is None else int(self._offsets[row + 1] - self._offsets[row])
+        row = self._rows.get(term)  # .item(): no numpy scalars (answers call this ~700 times)
+        return 0 if row is None else self._offsets.item(row + 1) - self._offsets.item(row)
 
     def docs_with(self, term: str) -> np.ndarray:
         """Ids of the documents containing ``term``, ascending (a read-only view)."""
@@ -251,16 +269,19 @@ class BM25Scorer:
         """The ``k`` best ``(doc_id, score)``, best first, ties to the lower id.
 
         The same order (and the same floats) as sorting ``scores()`` by (-score, id), without
-        building that vector: only documents containing a query term are looked at.
+        building that vector: only documents containing a query term are looked at, and of a
+        long query's most common terms only the postings of documents that can still make the
+        top ``k`` are added (MaxScore pruning, exact).
         """
         k = min(k, self.corpus_size)
         if k <= 0:
             return []
         rows = self._known(query_terms)
         base = self._base(rows)
-        pruned = self._pruned_top_k(rows, base, k)
-        if pruned is not None:
-            return pruned
+        if rows:  # the common case: at least k documents score above the base
+            quick = self._quick_top_k(rows, base, k)
+            if quick is not None:
+                return quick
         ids, values = self._touched(rows)
         if base:
             values = values + base
@@ -280,61 +301,114 @@ class BM25Scorer:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _pruned_top_k(self, rows: list[int], base: float, k: int) -> list[tuple[int, float]] | None:
-        """``top_k`` by MaxScore pruning, or None where it cannot skip enough (the caller then
-        scores every document that contains a query term).
+    def _quick_top_k(self, rows: list[int], base: float, k: int) -> list[tuple[int, float]] | None:
+        """``top_k`` when at least ``k`` documents score above the base, else None.
 
-        A first ``k``-th best score comes from scoring a few documents of the rarest terms
-        (the pilot). Terms whose upper bounds (``_best`` times repeats) add up to less than that
-        cannot lift a document holding none of the other terms into the top ``k``: the
-        candidates are the documents of the other terms only, and the other postings are just
-        looked up (binary search) for those candidates. Scores are summed exactly as ``scores()``
-        sums them (each query term in query order, float64), so the floats are the same.
+        Sums build up in a per-thread dense buffer by one ``np.add.at`` over postings
+        concatenated in query order (repeats too): per document, the additions ``scores()``
+        makes, in its order, so the floats are identical.
+
+        Terms that cannot decide the top ``k`` on their own (``_skippable``) add only at the
+        documents of the other, essential terms (found with a per-thread mask): no other
+        document can reach the top ``k``. The sums are read (and the buffer reset) at the
+        documents of each essential term at once, so a document under several of them is read
+        several times: the ``k * terms`` best readings hold at least ``k`` distinct documents,
+        and the readings of one document are neighbours once sorted by (-score, id).
         """
+        offsets, docs, weights = self._offsets, self._docs, self._weights
         unique = list(dict.fromkeys(rows))
+        spans = {r: (offsets.item(r), offsets.item(r + 1)) for r in unique}
+        skip, outside = self._skippable(rows, unique, spans, k)
+        essential = [r for r in unique if r not in skip]
+        if len(rows) == 1:  # 0.0 + w is w: the weights are the sums
+            start, end = spans[rows[0]]
+            ids = docs[start:end]
+            values = weights[start:end].astype(np.float64)
+        else:
+            if len(essential) == 1:
+                ids = docs[slice(*spans[essential[0]])]
+            else:
+                ids = np.concatenate([docs[slice(*spans[r])] for r in essential])
+            buffer, mask = self._scratch(), self._mask() if skip else None
+            try:
+                if mask is not None:
+                    mask[ids] = True
+                postings: list[np.ndarray] = []
+                addends: list[np.ndarray] = []
+                for row in rows:
+                    part = slice(*spans[row])
+                    if row in skip:
+                        hit = mask[docs[part]]  # type: ignore[index]
+                        postings.append(docs[part][hit])
+                        addends.append(weights[part][hit])
+                    else:
+                        postings.append(docs[part])
+                        addends.append(weights[part])
+                if mask is not None:
+                    mask[ids] = False
+                # float64 on both sides: np.add.at's fast path (mixed types are far slower)
+                np.add.at(buffer, np.concatenate(postings), np.concatenate(addends, dtype=float))
+                values = buffer[ids]
+                buffer[ids] = 0.0
+            except BaseException:  # possibly dirty: never reuse them
+                self._local.buffer = self._local.mask = None
+                raise
+        if base:
+            values += base
+        wanted = k * len(essential)
+        floor = math.nextafter(base, math.inf)
+        if len(values) > wanted:
+            floor = max(floor, float(np.partition(values, len(values) - wanted)[-wanted]))
+        keep = values >= floor
+        ids, values = ids[keep], values[keep]
+        order = np.lexsort((ids, -values))
+        found: list[tuple[int, float]] = []
+        last = -1
+        for doc, value in zip(ids[order].tolist(), values[order].tolist(), strict=True):
+            if doc != last:  # not a repeated reading of the same document
+                found.append((doc, value))
+                if len(found) == k:
+                    # With terms skipped, the k-th score must beat any document left out (all
+                    # of them below ``outside``, the base added: so no tie can decide either).
+                    return found if not skip or value > outside + base else None
+                last = doc
+        return None
+
+    def _skippable(
+        self, rows: list[int], unique: list[int], spans: dict[int, tuple[int, int]], k: int
+    ) -> tuple[frozenset[int], float]:
+        """Terms whose bounds add up to less than some ``k``-th best score (MaxScore), and a
+        bound above any sum of their contributions; none for small queries.
+
+        The first ``k``-th best score comes from scoring a pilot of documents of the rarest
+        terms exactly. A document holding none of the other terms scores at most the sum of
+        the skipped terms' bounds (``_best`` times repeats) over the base: below that score.
+        """
         if len(unique) < 2:
-            return None
-        offsets, best = self._offsets, self._best
-        df = {r: offsets.item(r + 1) - offsets.item(r) for r in unique}
+            return frozenset(), 0.0
+        df = {r: b - a for r, (a, b) in spans.items()}
         if sum(df[r] for r in rows) < _PRUNE_MIN_POSTINGS:
-            return None
+            return frozenset(), 0.0
+        best = self._best
         bound = dict.fromkeys(unique, 0.0)
         for row in rows:
             bound[row] += best.item(row)
         if min(bound.values()) < 0:  # Okapi, a term in every document: keep it simple
-            return None
-
+            return frozenset(), 0.0
         pilot = self._pilot(sorted(unique, key=df.__getitem__), k)
         sums = self._exact_sums(rows, pilot)
-        positive = sums[sums > 0]
-        if len(positive) < k:
-            return None
-        theta = float(np.partition(positive, len(positive) - k)[len(positive) - k])
-
-        skipped = 0.0  # the bound of a document holding only the skipped terms
-        essential = list(unique)
-        for row in sorted(unique, key=bound.__getitem__):
+        if len(sums) < k:
+            return frozenset(), 0.0
+        theta = float(np.partition(sums, len(sums) - k)[len(sums) - k])
+        skipped = 0.0
+        skip: list[int] = []
+        for row in sorted(unique, key=bound.__getitem__)[:-1]:  # one essential term at least
             total = skipped + bound[row]
             if total * (1 + _BOUND_SLACK) >= theta * (1 - _BOUND_SLACK):
                 break
             skipped = total
-            essential.remove(row)
-        kept = sum(df[r] for r in essential)
-        if kept > _PRUNE_MAX_SHARE * sum(df.values()):
-            return None
-        parts = [self._docs[self._slice(r)] for r in essential]
-        candidates = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
-        values = self._exact_sums(rows, candidates)
-        if base:
-            values = values + base
-        above = values > base
-        found = _best_first(candidates[above], values[above], k)
-        # Exact, not only bounded: the k-th value found must beat any document left out, after
-        # the base is added too (rounding could otherwise make a tie that the id would decide).
-        outside = np.nextafter(skipped * (1 + _BOUND_SLACK) + base, np.inf)
-        if len(found) < k or not found[-1][1] > outside:
-            return None
-        return found
+            skip.append(row)
+        return frozenset(skip), math.nextafter(skipped * (1 + _BOUND_SLACK), math.inf)
 
     def _pilot(self, rarest_first: list[int], k: int) -> np.ndarray:
         """Up to ``_PILOT_DOCS`` documents of the rarest terms (sorted, distinct): the best
@@ -354,7 +428,7 @@ class BM25Scorer:
                 break
             parts.append(docs)
             size += len(docs)
-        return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        return _union(parts)
 
     def _exact_sums(self, rows: list[int], candidates: np.ndarray) -> npt.NDArray[np.float64]:
         """Sums of contributions of sorted distinct ``candidates``, added as ``scores()`` adds
@@ -388,10 +462,10 @@ class BM25Scorer:
     def _base(self, rows: list[int]) -> float:
         if self.variant != "plus":
             return 0.0
-        return sum(float(self._idf[r]) * self.delta for r in rows)
+        return sum(self._idf.item(r) * self.delta for r in rows)
 
     def _slice(self, row: int) -> slice:
-        return slice(int(self._offsets[row]), int(self._offsets[row + 1]))
+        return slice(self._offsets.item(row), self._offsets.item(row + 1))
 
     def _touched(self, rows: list[int]) -> tuple[np.ndarray, npt.NDArray[np.float64]]:
         """Each document with a non-zero sum of contributions, once, with that sum.
@@ -428,6 +502,12 @@ class BM25Scorer:
             buffer = self._local.buffer = np.zeros(self.corpus_size, dtype=np.float64)
         return buffer
 
+    def _mask(self) -> npt.NDArray[np.bool_]:
+        mask = getattr(self._local, "mask", None)
+        if mask is None:
+            mask = self._local.mask = np.zeros(self.corpus_size, dtype=bool)
+        return mask
+
 
 def _variant_class(variant: str) -> type[BM25]:
     try:
@@ -463,13 +543,29 @@ def _term_doc_counts(
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     keys = token_rows
     keys *= n
-    keys += np.repeat(np.arange(n, dtype=np.int64), lengths)
+    at = 0
+    for first in range(0, n, _CHUNK_DOCS):  # by chunks: np.repeat holds the GIL
+        part = lengths[first : first + _CHUNK_DOCS]
+        count = int(part.sum())
+        keys[at : at + count] += np.repeat(np.arange(first, first + len(part)), part)
+        at += count
     keys.sort()
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     tf = np.diff(starts, append=len(keys))
     keys = keys[starts]
     term_of = keys // n
     return term_of, keys - term_of * n, tf
+
+
+def _union(parts: list[np.ndarray]) -> np.ndarray:
+    """Sorted distinct ids of sorted arrays (a sort: np.unique hashes, far slower here)."""
+    if len(parts) == 1:
+        return parts[0]
+    ids = np.concatenate(parts)
+    ids.sort()
+    first = np.ones(len(ids), dtype=bool)
+    first[1:] = ids[1:] != ids[:-1]
+    return ids[first]
 
 
 def _best_first(ids: np.ndarray, values: np.ndarray, count: int) -> list[tuple[int, float]]:
