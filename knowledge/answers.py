@@ -141,27 +141,23 @@ def _weight(kb: KnowledgeBase, term: str) -> float:
     return math.log(1 + n / df)
 
 
-def _coverage(kb: KnowledgeBase, query_terms: Sequence[str], sentence_terms: set[str]) -> float:
-    wanted = set(query_terms)
-    if not wanted:
-        return 0.0
-    total = sum(_weight(kb, t) for t in wanted)
-    found = sum(_weight(kb, t) for t in wanted if t in sentence_terms)
-    return found / total if total else 0.0
+def _weights(kb: KnowledgeBase, query_terms: Sequence[str]) -> dict[str, float]:
+    """Each distinct question term's share of the question's informative weight."""
+    weights = {t: _weight(kb, t) for t in set(query_terms)}
+    total = sum(weights.values())
+    return {t: w / total for t, w in weights.items()} if total else {}
 
 
 def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     retrieval = kb.retrieval
-    coverage_terms = query.terms or query.context_terms
+    shares = _weights(kb, query.terms or query.context_terms)
     ranked: list[tuple[float, int]] = []
     for i, score in _candidates(kb, query):
         sentence_terms = set(kb.terms[i])
-        if not sentence_terms.intersection(coverage_terms):
-            continue
         if query.focus and not query.focus & sentence_terms:
             continue
-        cover = _coverage(kb, coverage_terms, sentence_terms)
-        if cover < retrieval.min_coverage:
+        coverage = sum(share for term, share in shares.items() if term in sentence_terms)
+        if coverage == 0 or coverage < retrieval.min_coverage:
             continue
         offered = kb.cues[i].cues
         if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
