@@ -152,7 +152,11 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     retrieval = kb.retrieval
     shares = _weights(kb, query.terms or query.context_terms)
     ranked: list[tuple[float, int]] = []
-    for i, score in _candidates(kb, query):
+    most = 1 + CUE_BONUS * len(query.cues)  # the largest boost cues can give a sentence
+    best_so_far = 0.0
+    for i, score in _candidates(kb, query):  # best first
+        if score * most < retrieval.follow_ratio * best_so_far:
+            break  # no later candidate can be quoted: skip working out its cues
         sentence_terms = set(kb.terms[i])
         if query.focus and not query.focus & sentence_terms:
             continue
@@ -165,6 +169,7 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         satisfied = len(query.cues & offered)
         prior = HEADLINE_PRIOR if kb.sentences[i].kind is Kind.HEADLINE else 1.0
         ranked.append((score * prior * (1 + CUE_BONUS * satisfied), i))
+        best_so_far = max(best_so_far, ranked[-1][0])
     ranked.sort(key=lambda item: (-item[0], item[1]))
     if not ranked:
         return []
