@@ -134,8 +134,16 @@ def render_stats(stats: Stats, days: int) -> str:
 def render_unanswered(rows: Sequence[UnansweredQuestion], days: int) -> str:
     if not rows:
         return f"No unanswered questions in the last {days} day(s)."
-    lines = [f"**Unanswered in the last {days} day(s)**, most asked first:"]
-    lines += [
-        f"{r.count}× “{escape(trim(r.question, 150))}” (last {r.last_asked[:10]})" for r in rows
+    return _fit([unanswered_heading(days)], unanswered_lines(rows), [])
+
+
+def unanswered_heading(days: int) -> str:
+    return f"**Unanswered in the last {days} day(s)**, most asked first:"
+
+
+def unanswered_lines(rows: Sequence[UnansweredQuestion]) -> list[str]:
+    """One line a question: how often, the latest wording (escaped, one line), when last asked."""
+    return [
+        f"{r.count}× “{escape(trim(' '.join(r.question.split()), 150))}” ({r.last_asked[:10]})"
+        for r in rows
     ]
-    return _fit(lines[:1], lines[1:], [])

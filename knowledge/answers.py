@@ -18,7 +18,8 @@ import numpy as np
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import REQUIRED, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
-from knowledge.model import Answer, Citation, Kind, Quote, Sentence
+from knowledge.model import Answer, Kind, Quote, Sentence
+from knowledge.summaries import summarize
 
 CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
 # A headline is short, so it scores high on few words, yet says less than the body sentence
@@ -51,7 +52,7 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
         return Answer(question, False, reason=reason)
     meta = _meta_answer(kb, question)
     if meta:
-        return Answer(question, True, meta, sources=cited_sources(kb, meta))
+        return Answer(question, True, meta, sources=kb.citations(meta))
     terms = tuple(kb.analyzer.terms(question))
     earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
     unknown = _unknown_name(kb, question)
@@ -72,7 +73,7 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     quotes = _select(kb, query)
     if not quotes:
         return Answer(question, False, reason=NOT_FOUND)
-    return Answer(question, True, tuple(quotes), sources=cited_sources(kb, quotes))
+    return Answer(question, True, tuple(quotes), sources=kb.citations(quotes))
 
 
 _SUMMARY_INTENT = re.compile(
@@ -83,14 +84,8 @@ _SUMMARY_INTENT = re.compile(
 _HEADLINE_INTENT = re.compile(r"\b(?:headlines?|title)\b", re.IGNORECASE)
 
 
-def cited_sources(kb: KnowledgeBase, quotes: Sequence[Quote]) -> dict[str, Citation]:
-    return {q.sentence.source: Citation.of(kb.article(q.sentence.source)) for q in quotes}
-
-
 def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
     """Questions about the articles themselves ("tl;dr?", "what's the headline?")."""
-    from knowledge.summaries import summarize  # summaries builds on answers' neighbours
-
     plain = normalise(question)
     if _HEADLINE_INTENT.search(plain) and len(kb.analyzer.terms(plain)) <= 2:
         heads = [s for s in kb.sentences if s.kind is Kind.HEADLINE][: kb.retrieval.max_quotes]

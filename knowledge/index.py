@@ -14,7 +14,7 @@ from knowledge.analysis import Analyzer
 from knowledge.config import KnowledgeConfig, RetrievalConfig
 from knowledge.cues import SentenceCues, sentence_cues
 from knowledge.ingest import load_articles, match_key
-from knowledge.model import Article, Problem, Sentence
+from knowledge.model import Article, Citation, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
 from knowledge.sentences import sentence_spans
 
@@ -58,6 +58,10 @@ class KnowledgeBase:
 
     def article(self, source: str) -> Article:
         return self.by_source[source]
+
+    def citations(self, quotes: Iterable[Quote]) -> dict[str, Citation]:
+        """What a reply shows about each quoted source."""
+        return {q.sentence.source: Citation.of(self.by_source[q.sentence.source]) for q in quotes}
 
     def previous(self, sentence: Sentence) -> Sentence | None:
         """The sentence just before, in the same paragraph (what a leaning sentence leans on)."""

@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
-from knowledge.answers import cited_sources
 from knowledge.index import KnowledgeBase
 from knowledge.model import Citation, Kind, Quote, Sentence
 
@@ -61,7 +60,7 @@ def summarize(kb: KnowledgeBase, length: Length = Length.SHORT, source: str | No
         pool = [s for s in pool if not _same_slot(s, best)]
     chosen.sort(key=lambda s: s.id)
     quotes = tuple(Quote(s, centrality[s.id], (), s.text) for s in chosen)
-    return Summary(source, quotes, cited_sources(kb, quotes))
+    return Summary(source, quotes, kb.citations(quotes))
 
 
 def _same_slot(a: Sentence, b: Sentence) -> bool:

@@ -13,7 +13,13 @@ from discord.ext import commands
 from bot.discord_app.checks import require_moderator
 from bot.discord_app.tree import NO_MENTIONS
 from bot.discord_app.views import Paginator, paginate
-from bot.formatting import DISCORD_LIMIT, escape, render_stats, trim
+from bot.formatting import (
+    DISCORD_LIMIT,
+    render_stats,
+    trim,
+    unanswered_heading,
+    unanswered_lines,
+)
 from bot.knowledge_service import ReloadError
 
 if TYPE_CHECKING:
@@ -115,11 +121,7 @@ class Moderation(commands.Cog):
                 f"No unanswered questions in the last {days} day(s).", ephemeral=True
             )
             return
-        lines = [
-            f"{r.count}× “{escape(trim(' '.join(r.question.split()), 150))}” ({r.last_asked[:10]})"
-            for r in rows
-        ]
-        pages = paginate(lines, f"**Unanswered in the last {days} day(s)**, most asked first:")
+        pages = paginate(unanswered_lines(rows), unanswered_heading(days))
         view = Paginator(pages, interaction.user.id)
         view.message = await interaction.followup.send(
             view.content(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS, wait=True
