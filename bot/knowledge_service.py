@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from knowledge.analysis import Analyzer
 from knowledge.answers import answer
-from knowledge.config import ConfigError, load_knowledge_config
+from knowledge.config import ConfigError, KnowledgeConfig, load_knowledge_config
 from knowledge.index import KnowledgeBase, Spans, build_knowledge_base
 from knowledge.ingest import load_articles
 from knowledge.model import Answer, Article, Problem
@@ -108,7 +108,8 @@ class KnowledgeService:
             if stored is not None:
                 articles, spans = stored
                 self._spans.update(spans)
-                self._kb = await asyncio.to_thread(self._index, list(articles), [])
+                config = await asyncio.to_thread(load_knowledge_config, self.config_path)
+                self._kb = await asyncio.to_thread(self._index, config, list(articles), [])
                 self.generation = await self.store.current_generation()  # type: ignore[union-attr]
                 return self._kb
             new = await self._build(None)
@@ -143,19 +144,22 @@ class KnowledgeService:
             return report
 
     async def _build(self, previous: KnowledgeBase | None) -> KnowledgeBase:
-        articles, problems = await asyncio.to_thread(self._read_seeds, previous)
+        # Read once: seeds, aliases and retrieval settings of one build come from one file state.
+        config = await asyncio.to_thread(load_knowledge_config, self.config_path)
+        articles, problems = await asyncio.to_thread(self._read_seeds, config, previous)
         if self.store is not None:  # spans of unchanged files come from the database
             self._spans.update(await self.store.reusable_spans(articles))
-        return await asyncio.to_thread(self._index, articles, problems)
+        return await asyncio.to_thread(self._index, config, articles, problems)
 
-    def _read_seeds(self, previous: KnowledgeBase | None) -> tuple[list[Article], list[Problem]]:
+    def _read_seeds(
+        self, config: KnowledgeConfig, previous: KnowledgeBase | None
+    ) -> tuple[list[Article], list[Problem]]:
         with _collections_held_off():
-            return self._read_seeds_now(previous)
+            return self._read_seeds_now(config, previous)
 
     def _read_seeds_now(
-        self, previous: KnowledgeBase | None
+        self, config: KnowledgeConfig, previous: KnowledgeBase | None
     ) -> tuple[list[Article], list[Problem]]:
-        config = load_knowledge_config(self.config_path)
         if not config.seeds.is_dir():
             raise ConfigError(f"{self.config_path}: seeds: folder {config.seeds} not found")
         articles, problems = load_articles(config.seeds, config.max_article_bytes)
@@ -164,12 +168,15 @@ class KnowledgeService:
             raise ReloadError("no article could be loaded: " + "; ".join(map(str, problems[:3])))
         return articles, problems
 
-    def _index(self, articles: list[Article], problems: list[Problem]) -> KnowledgeBase:
+    def _index(
+        self, config: KnowledgeConfig, articles: list[Article], problems: list[Problem]
+    ) -> KnowledgeBase:
         with _collections_held_off():
-            return self._index_now(articles, problems)
+            return self._index_now(config, articles, problems)
 
-    def _index_now(self, articles: list[Article], problems: list[Problem]) -> KnowledgeBase:
-        config = load_knowledge_config(self.config_path)
+    def _index_now(
+        self, config: KnowledgeConfig, articles: list[Article], problems: list[Problem]
+    ) -> KnowledgeBase:
         current = {a.sha256 for a in articles}
         for digest in set(self._spans) - current:  # forget articles that are gone
             del self._spans[digest]
