@@ -35,6 +35,14 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
     )
 
 
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """Exit status 2 and one line on stderr naming what is wrong: never a traceback."""
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
 def test_ask_prints_the_discord_reply():
     result = run("ask", "is China negotiating?")
     assert result.returncode == 0, result.stderr
@@ -81,10 +89,7 @@ def test_usage_errors_exit_two_with_one_line():
 def test_bad_config_is_one_line_and_exit_two(tmp_path: Path, content, message):
     path = tmp_path / "knowledge.yaml"
     path.write_text(content)
-    result = run("--config", str(path), "ask", "hello")
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert str(path) in result.stderr and message in result.stderr
+    assert_one_line_error(run("--config", str(path), "ask", "hello"), str(path), message)
 
 
 def test_missing_config():
@@ -136,6 +141,4 @@ def test_index_builds_a_generation_only_when_files_change():
 def test_bad_bot_config_stops_the_bot_with_one_line(tmp_path: Path, content, message):
     path = tmp_path / "bot.yaml"
     path.write_text(content)
-    result = run("--bot-config", str(path), "run")
-    assert result.returncode == 2 and result.stderr.count("\n") == 1
-    assert message in result.stderr and "Traceback" not in result.stderr
+    assert_one_line_error(run("--bot-config", str(path), "run"), str(path), message)
