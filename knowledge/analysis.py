@@ -40,7 +40,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     gotta bot guys folks someone anyone everyone thing things stuff lot lots bit kind sort way
     make makes made get gets getting think thinks thought mean means happen happens happening
     happened article articles story stories piece according quoted quote quotes mentioned
-    mention mentions cited""".split()
+    mention mentions cited situation situations side sides matter matters aspect aspects""".split()
 )
 
 

@@ -117,8 +117,16 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
 REQUIRED = frozenset({Cue.DATE, Cue.NUMBER})
 
 
+# "What does the article say about…" asks what the text holds, not for someone's words.
+_ABOUT_THE_TEXT = re.compile(
+    r"\b(?:articles?|story|stories|piece|report|text|news|sources?|it)\s+(?:say|says|said|tell|"
+    r"tells|mention|mentions|report|reports)\b",
+    re.IGNORECASE,
+)
+
+
 def question_cues(question: str) -> frozenset[Cue]:
-    plain = normalise(question)
+    plain = _ABOUT_THE_TEXT.sub(" ", normalise(question))
     return frozenset(cue for pattern, cue in _QUESTION_CUES if pattern.search(plain))
 
 

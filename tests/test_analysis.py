@@ -64,3 +64,8 @@ def test_case_sensitive_alias_does_not_leak_into_other_words():
     analyzer = Analyzer.from_aliases({"china": ["PRC"]})
     assert analyzer.terms("PRC") == ["china"]
     assert analyzer.terms("prc") == ["prc"]
+
+
+def test_vague_nouns_are_not_search_terms(config):
+    analyzer = Analyzer.from_aliases(config.aliases)
+    assert analyzer.terms("is the situation getting worse on both sides?") == ["escalate"]

@@ -1,0 +1,46 @@
+"""Question cues and sentence cues: what a question asks for and what a sentence offers."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.cues import Cue, question_cues, question_focus, sentence_cues
+
+
+@pytest.mark.parametrize(
+    ("question", "cue"),
+    [
+        ("who is the spokesman?", Cue.PERSON),
+        ("when did china post it", Cue.DATE),
+        ("where is the Stimson Center?", Cue.PLACE),
+        ("why won't beijing negotiate", Cue.REASON),
+        ("how many tariffs are there", Cue.NUMBER),
+        ("what did Guo Jiakun say?", Cue.SPEECH),
+    ],
+)
+def test_question_words_ask_for_cues(question, cue):
+    assert cue in question_cues(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does the article say about the prospects?",
+        "what does it say about tariffs",
+        "what do the reports mention",
+    ],
+)
+def test_asking_what_the_text_says_is_not_asking_for_someones_words(question):
+    assert Cue.SPEECH not in question_cues(question)
+
+
+def test_sentence_cues_and_leaning():
+    cues = sentence_cues("On April 25, 2025, the Foreign Ministry stated “no talks”.")
+    assert {Cue.DATE, Cue.SPEECH} <= cues.cues and Cue.NUMBER not in cues.cues
+    assert sentence_cues("This could entail reducing tariffs.").leans
+    assert not sentence_cues("China is rejecting talks.").leans
+
+
+def test_focus_of_who_is_questions_is_required():
+    focus = question_focus("who is the US trade representative")
+    assert focus is not None and focus.required and focus.text.endswith("representative")
