@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -22,6 +23,10 @@ from knowledge.model import Answer, Kind, Quote, Sentence
 from knowledge.summaries import summarize
 
 CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
+# Score multiplier per pair of neighbouring question terms found side by side in a sentence
+# ("Foreign Ministry", "trade war"): BM25 sees words apart, a name is words together.
+PAIR_BONUS = 0.2
+MAX_PAIRS = 2
 # A headline is short, so it scores high on few words, yet says less than the body sentence
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
@@ -53,7 +58,11 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     meta = _meta_answer(kb, question)
     if meta:
         return Answer(question, True, meta, sources=kb.citations(meta))
-    terms = tuple(kb.analyzer.terms(question))
+    asked = _without_attribution(question)
+    terms = tuple(kb.analyzer.terms(asked))
+    overview = _overview(kb, asked)
+    if overview:
+        return Answer(question, True, overview, sources=kb.citations(overview))
     earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
     unknown = _unknown_name(kb, question)
     if unknown:
@@ -61,7 +70,7 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     if not terms and not earlier:
         return Answer(question, False, reason=NOTHING_TO_SEARCH)
     focus: frozenset[str] = frozenset()
-    asked_about = question_focus(question)
+    asked_about = question_focus(asked)
     head = kb.analyzer.terms(asked_about.text)[-1:] if asked_about else []
     if head and kb.scorer.doc_freq(head[0]) == 0:
         words = [w for w in asked_about.text.split() if kb.analyzer.terms(w) == head]
@@ -69,7 +78,8 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
         return Answer(question, False, reason=UNKNOWN_TOPIC.format(name=name))
     if head and asked_about.required:
         focus = frozenset(head)
-    query = _Query(terms, earlier, question_cues(question), focus)
+    cues = question_cues(asked) | ({Cue.SPEECH} if asked != question else set())
+    query = _Query(terms, earlier, frozenset(cues), focus)
     quotes = _select(kb, query)
     if not quotes:
         return Answer(question, False, reason=NOT_FOUND)
@@ -93,6 +103,50 @@ def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
     if _SUMMARY_INTENT.search(plain) and len(kb.analyzer.terms(plain)) <= 3:
         return summarize(kb).quotes
     return ()
+
+
+# "According to the analyst quoted, …": who said it, named by a common noun, is not the topic.
+_ATTRIBUTION = re.compile(r"^\s*(?:so\s+)?according to\s+(?P<who>[^,?]{1,60}?)\s*,\s*", re.IGNORECASE)
+
+
+def _without_attribution(question: str) -> str:
+    """The question without a leading "according to the …," naming no one; a named source
+    ("According to Yun Sun, …") stays, since the name is what to look for."""
+    match = _ATTRIBUTION.match(question)
+    if not match or any(ch.isupper() for ch in match["who"]) or match.end() == len(question):
+        return question
+    return question[match.end() :]
+
+
+# "What's going on?", "any news on the talks?": a request for the gist, not for one fact.
+_OVERVIEW_INTENT = re.compile(
+    r"\bwhat(?:'?s| is| are)\s+(?:going on|happening|the (?:latest|situation|status|state of play|"
+    r"deal))(?:\s+(?:news|updates?|developments?))?\b|\b(?:latest|any) (?:news|updates?|"
+    r"developments?)\b|\bcatch me up\b|"
+    r"\bfill me in\b|\bwhere (?:do|does) (?:things|it|this|that) stand\b|\bstate of play\b",
+    re.IGNORECASE,
+)
+
+
+def _overview(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
+    """A summary, for an overview question whose every term is in an article's headline or lead
+    lines (what the article is about), of the articles it is about; () for any other question."""
+    plain = normalise(question)
+    if not _OVERVIEW_INTENT.search(plain):
+        return ()
+    terms = kb.analyzer.terms(_OVERVIEW_INTENT.sub(" ", plain))
+    among: set[str] | None = None
+    if terms:
+        wanted = set(terms)
+        hits = kb.scorer.top_k(list(wanted), CANDIDATES)
+        among = {
+            kb.sentences[i].source
+            for i, _ in hits
+            if kb.sentences[i].kind in LEAD_KINDS and wanted <= set(kb.terms[i])
+        }
+        if not among:
+            return ()
+    return summarize(kb, among=among).quotes
 
 
 def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
@@ -147,11 +201,16 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     retrieval = kb.retrieval
     shares = _weights(kb, query.terms or query.context_terms)
     ranked: list[tuple[float, int]] = []
-    most = 1 + CUE_BONUS * len(query.cues)  # the largest boost cues can give a sentence
-    best_so_far = 0.0
+    pairs = {(a, b) for a, b in pairwise(query.terms) if a != b}
+    # the largest boost cues and pairs can give a sentence
+    most = (1 + CUE_BONUS * len(query.cues)) * (1 + PAIR_BONUS * min(len(pairs), MAX_PAIRS))
+    best_so_far = {"any": 0.0, "body": 0.0}  # the bars for a lead sentence and a body sentence
     for i, score in _candidates(kb, query):  # best first
-        if score * most < retrieval.follow_ratio * best_so_far:
+        lead = kb.sentences[i].kind in LEAD_KINDS
+        if score * most < retrieval.follow_ratio * best_so_far["body"]:
             break  # no later candidate can be quoted: skip working out its cues
+        if lead and score * most < retrieval.follow_ratio * best_so_far["any"]:
+            continue
         sentence_terms = set(kb.terms[i])
         if query.focus and not query.focus & sentence_terms:
             continue
@@ -163,19 +222,28 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
             continue  # "when" needs a date, "how many" a number: a sentence without one is no answer
         satisfied = len(query.cues & offered)
         prior = HEADLINE_PRIOR if kb.sentences[i].kind is Kind.HEADLINE else 1.0
-        ranked.append((score * prior * (1 + CUE_BONUS * satisfied), i))
-        best_so_far = max(best_so_far, ranked[-1][0])
+        together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
+        bonus = (1 + CUE_BONUS * satisfied) * (1 + PAIR_BONUS * together)
+        ranked.append((score * prior * bonus, i))
+        best_so_far["any"] = max(best_so_far["any"], ranked[-1][0])
+        if not lead:
+            best_so_far["body"] = max(best_so_far["body"], ranked[-1][0])
     ranked.sort(key=lambda item: (-item[0], item[1]))
     if not ranked:
         return []
+    # Lead sentences (headline, summary line, subtitle) restate the body in few, dense words: they
+    # set the bar for each other, not for the body sentences that report the same thing in full.
     best = ranked[0][0]
+    best_body = next((s for s, i in ranked if kb.sentences[i].kind not in LEAD_KINDS), best)
     quotes: list[Quote] = []
     quoted: set[int] = set()
     for score, i in ranked:
         # Each further quote must come closer to the best: a third one only if nearly as good.
         needed = min(retrieval.follow_ratio + retrieval.follow_step * max(len(quotes) - 1, 0), 1)
-        if len(quotes) >= retrieval.max_quotes or score < needed * best:
+        if len(quotes) >= retrieval.max_quotes:
             break
+        if score < needed * (best if kb.sentences[i].kind in LEAD_KINDS else best_body):
+            continue
         if i in quoted:
             continue
         sentence = kb.sentences[i]
@@ -196,7 +264,23 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
             quotes.append(_quote(kb, sentence, score, context))
         quoted.update(s.id for s in quotes[-1].sentences)
         quoted.update(s.id for q in quotes for s in q.sentences)
-    return quotes
+    return [_extend(kb, q, shares, quoted) for q in quotes]
+
+
+def _extend(kb: KnowledgeBase, quote: Quote, shares: dict[str, float], quoted: set[int]) -> Quote:
+    """A quote runs on into the next sentence when that one continues it ("This could entail…")
+    and matches the question too: the answer is often in the elaboration."""
+    last = quote.sentences[-1]
+    if last.id + 1 >= len(kb.sentences) or last.id + 1 in quoted:
+        return quote
+    after = kb.sentences[last.id + 1]
+    if kb.previous(after) != last or not kb.cues[after.id].leans:
+        return quote
+    terms = set(kb.terms[after.id])
+    if sum(share for term, share in shares.items() if term in terms) < kb.retrieval.min_coverage:
+        return quote
+    quoted.add(after.id)
+    return _quote(kb, quote.sentence, quote.score, quote.context, (after,))
 
 
 def _candidates(kb: KnowledgeBase, query: _Query) -> list[tuple[int, float]]:
@@ -235,11 +319,16 @@ def _context(kb: KnowledgeBase, sentence: Sentence) -> tuple[Sentence, ...]:
 
 
 def _quote(
-    kb: KnowledgeBase, sentence: Sentence, score: float, context: tuple[Sentence, ...]
+    kb: KnowledgeBase,
+    sentence: Sentence,
+    score: float,
+    context: tuple[Sentence, ...],
+    continuation: tuple[Sentence, ...] = (),
 ) -> Quote:
     first = context[0] if context else sentence
-    text = kb.article(sentence.source).text[first.start : sentence.end]
-    return Quote(sentence, score, context, _one_line(text))
+    last = continuation[-1] if continuation else sentence
+    text = kb.article(sentence.source).text[first.start : last.end]
+    return Quote(sentence, score, context, _one_line(text), continuation)
 
 
 def _one_line(text: str) -> str:

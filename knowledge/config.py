@@ -32,7 +32,7 @@ class RetrievalConfig:
     # A further quote must score at least this share of the best one.
     follow_ratio: float = 0.7
     # ... and each quote after the second this much more.
-    follow_step: float = 0.15
+    follow_step: float = 0.3
     # Share of the question's weight that the best sentence must match, else "not in the articles".
     min_coverage: float = 0.35
     # Weight of the earlier question of a thread when answering a follow-up.

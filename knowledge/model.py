@@ -70,11 +70,13 @@ class Quote:
     score: float
     # Sentences just before ``sentence`` that it leans on ("This could entail…"), in order.
     context: tuple[Sentence, ...] = ()
-    text: str = ""  # what is quoted: context and sentence as one verbatim span of the source
+    text: str = ""  # what is quoted: all of ``sentences`` as one verbatim span of the source
+    # Sentences just after ``sentence`` that continue it and also match the question.
+    continuation: tuple[Sentence, ...] = ()
 
     @property
     def sentences(self) -> tuple[Sentence, ...]:
-        return (*self.context, self.sentence)
+        return (*self.context, self.sentence, *self.continuation)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -34,10 +35,16 @@ class Summary:
     sources: dict[str, Citation]
 
 
-def summarize(kb: KnowledgeBase, length: Length = Length.SHORT, source: str | None = None) -> Summary:
+def summarize(
+    kb: KnowledgeBase,
+    length: Length = Length.SHORT,
+    source: str | None = None,
+    among: Collection[str] | None = None,
+) -> Summary:
+    """Summarise one ``source``, or the newest articles (of ``among``, when given)."""
     if source is not None and source not in kb.by_source:
         raise KeyError(source)
-    sources = {source} if source is not None else _latest_sources(kb)
+    sources = {source} if source is not None else _latest_sources(kb, among)
     pool = [
         s
         for s in kb.sentences
@@ -72,10 +79,11 @@ def _same_slot(a: Sentence, b: Sentence) -> bool:
     return same_article and (a.paragraph == b.paragraph or both_lead)
 
 
-def _latest_sources(kb: KnowledgeBase) -> set[str]:
+def _latest_sources(kb: KnowledgeBase, among: Collection[str] | None = None) -> set[str]:
     """A summary of everything covers the newest articles (by published date, then by name)."""
+    articles = kb.articles if among is None else [a for a in kb.articles if a.source in among]
     ranked = sorted(
-        enumerate(kb.articles),
+        enumerate(articles),
         key=lambda item: (item[1].metadata.published or "", item[0]),
         reverse=True,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.answers import answer, is_verbatim
+from knowledge.summaries import summarize
 
 
 def test_quotes_are_verbatim_and_cited(kb):
@@ -88,3 +89,50 @@ def test_follow_up_uses_the_earlier_question(kb):
 def test_is_verbatim():
     assert is_verbatim("a  b", "x a\nb y")
     assert not is_verbatim("a c", "x a b y")
+
+
+def test_a_lead_sentence_does_not_crowd_out_the_body_sentence_behind_it(kb):
+    # The subtitle matches more of the words, but the body sentence holds the denial itself.
+    texts = [q.text for q in answer(kb, "is it true the us and china are consulting on trade?").quotes]
+    assert texts[0].startswith("China's Foreign Ministry denies")
+    assert any("NOT having any consultation" in t for t in texts[1:])
+
+
+def test_a_quote_runs_on_into_the_sentence_that_continues_it(kb):
+    result = answer(kb, "Would a goodwill gesture from Washington bring Beijing to the table?")
+    quote = result.quotes[0]
+    assert quote.sentence.text.startswith("China’s approach indicates")
+    assert [s.text[:17] for s in quote.continuation] == ["This could entail"]
+    assert quote.text.endswith("reaching out to Xi first.")
+    assert is_verbatim(quote.text, kb.article(quote.sentence.source).text)
+
+
+def test_words_written_together_in_the_question_prefer_sentences_that_have_them_together(kb):
+    question = "What position has the Chinese Foreign Ministry taken on the reported negotiations?"
+    assert "Foreign Ministry" in answer(kb, question).quotes[0].text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "whats going on between the us and china on trade rn",
+        "what's the latest news on the talks?",
+        "catch me up",
+    ],
+)
+def test_overview_questions_get_the_summary(kb, question):
+    result = answer(kb, question)
+    assert [q.sentence.id for q in result.quotes] == [q.sentence.id for q in summarize(kb).quotes]
+
+
+def test_overview_words_do_not_turn_a_specific_question_into_a_summary(kb):
+    assert not answer(kb, "@everyone what's up").answered  # a greeting
+    tariffs = answer(kb, "what's going on with tariffs?")  # not what the headline is about
+    assert "reducing tariffs" in tariffs.quotes[0].text
+
+
+def test_a_generic_attribution_is_not_the_topic_but_a_named_one_is(kb):
+    result = answer(kb, "According to the analyst quoted, which side is seeking to de-escalate?")
+    assert any("wanting to de-escalate" in q.text for q in result.quotes)
+    named = answer(kb, "According to Yun Sun, are the Chinese eager to back down?")
+    assert "Yun Sun" in named.quotes[0].text
