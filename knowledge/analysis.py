@@ -40,7 +40,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     gotta bot guys folks someone anyone everyone thing things stuff lot lots bit kind sort way
     make makes made get gets getting think thinks thought mean means happen happens happening
     happened article articles story stories piece according quoted quote quotes mentioned
-    mention mentions cited situation situations side sides matter matters aspect aspects""".split()
+    mention mentions cited situation situations side sides matter matters aspect aspects
+    two believe believes believed believing guy person view views opinion opinions angle""".split()
 )
 
 
@@ -70,6 +71,7 @@ class AliasTable:
     phrases: Mapping[tuple[str, ...], str] = field(default_factory=dict)  # keys → canonical term
     longest_phrase: int = 1
     phrase_starts: frozenset[str] = frozenset()  # first keys of phrases: the only places to look
+    surface_words: frozenset[str] = frozenset()  # every word of every name and variant, lowercase
 
     @classmethod
     def from_mapping(
@@ -91,7 +93,13 @@ class AliasTable:
                     phrases[keys] = target  # may hold stop words: "calling the shots"
         longest = max((len(p) for p in phrases), default=1)
         starts = frozenset(p[0] for p in phrases)
-        return cls(case_sensitive, words, phrases, longest, starts)
+        surface = frozenset(
+            token.lower()
+            for canonical, variants in aliases.items()
+            for variant in [canonical, *variants]
+            for token in surface_tokens(variant)
+        )
+        return cls(case_sensitive, words, phrases, longest, starts, surface)
 
 
 def _canonical_term(name: str) -> str:
@@ -163,6 +171,12 @@ class Analyzer:
     @classmethod
     def from_aliases(cls, aliases: Mapping[str, Iterable[str]] | None = None) -> Analyzer:
         return cls(AliasTable.from_mapping(aliases or {}, STOP_WORDS))
+
+    def known_words(self) -> set[str]:
+        """Every word this analyzer has seen (for one fresh per build: the articles' words), the
+        alias table's and the stop words, lowercase: what a typo is corrected towards."""
+        seen = {token.lower() for token, _ in self._memo}
+        return seen | self.aliases.surface_words | self.stop_words
 
     def terms(self, text: str) -> list[str]:
         """Index terms of ``text`` in order (repeats kept: BM25 counts them)."""

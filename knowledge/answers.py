@@ -39,6 +39,7 @@ NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the tra
 NOT_FOUND = "The articles I have don't answer that."
 UNKNOWN_NAME = "The articles I have don't mention {name}."
 UNKNOWN_TOPIC = "The articles I have say nothing about {name}."
+AFTERWARDS = "The articles I have don't say what happened after they were written."
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +56,15 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     if not question or len(question) > MAX_QUESTION_CHARS or not kb.sentences:
         reason = NOTHING_TO_SEARCH if kb.sentences else "The knowledge base is empty."
         return Answer(question, False, reason=reason)
-    meta = _meta_answer(kb, question)
+    asked = _without_attribution(_corrected(kb, question))
+    meta = _meta_answer(kb, asked)
     if meta:
         return Answer(question, True, meta, sources=kb.citations(meta))
-    asked = _without_attribution(question)
+    if _HINDSIGHT.search(normalise(asked)):
+        return Answer(question, False, reason=AFTERWARDS)
     terms = tuple(kb.analyzer.terms(asked))
-    overview = _overview(kb, asked)
-    if overview:
-        return Answer(question, True, overview, sources=kb.citations(overview))
     earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
-    unknown = _unknown_name(kb, question)
+    unknown = _unknown_name(kb, asked)
     if unknown:
         return Answer(question, False, reason=UNKNOWN_NAME.format(name=unknown))
     if not terms and not earlier:
@@ -86,23 +86,23 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     return Answer(question, True, tuple(quotes), sources=kb.citations(quotes))
 
 
-_SUMMARY_INTENT = re.compile(
-    r"\b(?:tl;?dr|summar(?:y|ise|ize)|gist|overview|recap|in short|what(?:'s| is) (?:this|it|the "
-    r"(?:article|story|news)) about|what(?:'s| is) the (?:story|article|news))\b",
+# "Was a deal eventually signed?", "did they end up meeting?": how things turned out, which
+# articles written before cannot say. "What happens next?" is not this: it asks for the outlook.
+_HINDSIGHT = re.compile(
+    r"\b(?:did|was|were|has|have|had)\b.*\b(?:eventually|later on|later in|end(?:ed)? up|"
+    r"afterwards?|after (?:this|that|all this)|since then|in the end|ultimately|subsequently)\b",
     re.IGNORECASE,
 )
-_HEADLINE_INTENT = re.compile(r"\b(?:headlines?|title)\b", re.IGNORECASE)
 
 
-def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
-    """Questions about the articles themselves ("tl;dr?", "what's the headline?")."""
-    plain = normalise(question)
-    if _HEADLINE_INTENT.search(plain) and len(kb.analyzer.terms(plain)) <= 2:
-        heads = [s for s in kb.sentences if s.kind is Kind.HEADLINE][: kb.retrieval.max_quotes]
-        return tuple(Quote(s, 1.0, (), s.text) for s in heads)
-    if _SUMMARY_INTENT.search(plain) and len(kb.analyzer.terms(plain)) <= 3:
-        return summarize(kb).quotes
-    return ()
+def _corrected(kb: KnowledgeBase, question: str) -> str:
+    """The question with typos fixed; on a tie, the word the articles use most wins."""
+
+    def used(word: str) -> float:
+        terms = kb.analyzer.terms(word)
+        return kb.scorer.doc_freq(terms[0]) if terms else 0
+
+    return kb.speller.correct_text(question, used)
 
 
 # "According to the analyst quoted, …": who said it, named by a common noun, is not the topic.
@@ -118,36 +118,57 @@ def _without_attribution(question: str) -> str:
     return question[match.end() :]
 
 
+# Questions about the articles themselves: their headline, subtitle, gist, or what is going on.
+_HEADLINE_INTENT = re.compile(r"\b(?:headlines?|title)\b", re.IGNORECASE)
+_SUBTITLE_INTENT = re.compile(
+    r"\b(?:sub-?titles?|taglines?|sub-?head(?:ings?|lines?)?|standfirst)\b", re.IGNORECASE
+)
+_SUMMARY_INTENT = re.compile(
+    r"\b(?:give me |gimme )?(?:(?:a|the) )?(?:one[- ]line |short |brief |quick )?(?:tl;?dr|"
+    r"summar(?:y|ise|ize)|gist|overview|recap|in short|in a nutshell|main point|what(?:'s| is) "
+    r"(?:this|it|the (?:article|story|news)) about|what(?:'s| is) the (?:story|article|news))\b",
+    re.IGNORECASE,
+)
 # "What's going on?", "any news on the talks?": a request for the gist, not for one fact.
 _OVERVIEW_INTENT = re.compile(
     r"\bwhat(?:'?s| is| are)\s+(?:going on|happening|the (?:latest|situation|status|state of play|"
     r"deal))(?:\s+(?:news|updates?|developments?))?\b|\b(?:latest|any) (?:news|updates?|"
-    r"developments?)\b|\bcatch me up\b|"
-    r"\bfill me in\b|\bwhere (?:do|does) (?:things|it|this|that) stand\b|\bstate of play\b",
+    r"developments?)\b|\bcatch me up\b|\bfill me in\b|\bwhere (?:do|does) (?:things|it|this|that) "
+    r"stand\b|\bstate of play\b",
     re.IGNORECASE,
 )
 
 
-def _overview(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
-    """A summary, for an overview question whose every term is in an article's headline or lead
-    lines (what the article is about), of the articles it is about; () for any other question."""
+def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
+    """Questions about the articles themselves ("tl;dr?", "what's the headline saying about
+    China?", "what's going on?"), when every other word of theirs is in the lines that say what
+    an article is about (headline, summary line, subtitle); () for any other question."""
     plain = normalise(question)
-    if not _OVERVIEW_INTENT.search(plain):
-        return ()
-    terms = kb.analyzer.terms(_OVERVIEW_INTENT.sub(" ", plain))
-    among: set[str] | None = None
-    if terms:
-        wanted = set(terms)
-        hits = kb.scorer.top_k(list(wanted), CANDIDATES)
-        among = {
-            kb.sentences[i].source
-            for i, _ in hits
-            if kb.sentences[i].kind in LEAD_KINDS and wanted <= set(kb.terms[i])
-        }
-        if not among:
-            return ()
-    return summarize(kb, among=among).quotes
+    rest = _HEADLINE_INTENT.sub(" ", _SUBTITLE_INTENT.sub(" ", plain))  # "the tagline under the headline"
+    for intent, kinds in (
+        (_SUBTITLE_INTENT, frozenset({Kind.SUBTITLE})),
+        (_HEADLINE_INTENT, frozenset({Kind.HEADLINE})),
+    ):
+        if intent.search(plain):
+            lines = _lead_lines(kb, kb.analyzer.terms(rest), kinds)
+            if lines:
+                return tuple(Quote(s, 1.0, (), s.text) for s in lines[: kb.retrieval.max_quotes])
+    for intent in (_SUMMARY_INTENT, _OVERVIEW_INTENT):
+        if intent.search(plain):
+            lines = _lead_lines(kb, kb.analyzer.terms(intent.sub(" ", plain)), LEAD_KINDS)
+            if lines:
+                return summarize(kb, among={s.source for s in lines}).quotes
+    return ()
 
+
+def _lead_lines(kb: KnowledgeBase, terms: Sequence[str], kinds: frozenset[Kind]) -> list[Sentence]:
+    """Sentences of these kinds that hold every one of ``terms`` (all of them, for no terms)."""
+    if not terms:
+        return [s for s in kb.sentences if s.kind in kinds]
+    wanted = set(terms)
+    hits = kb.scorer.top_k(list(wanted), CANDIDATES)
+    found = [kb.sentences[i] for i, _ in hits if wanted <= set(kb.terms[i])]
+    return sorted((s for s in found if s.kind in kinds), key=lambda s: s.id)
 
 def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
     """A name, acronym or number in the question that no article contains, if any.
@@ -164,6 +185,8 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
             if len(token) <= 6:  # a date or an amount; longer digit runs are ids, not topics
                 spans.append((position, [token]))
             continue
+        if token in _MONTHS and position > 0 and not _mentions_month(kb, token):
+            return token  # "in May 2025": "may" is a stop word, "May" a date
         if not token[:1].isupper() or len(token) < 2 or token.lower() in kb.analyzer.stop_words:
             continue
         if position == previous + 1 and spans and not spans[-1][1][-1].isdigit():
@@ -179,6 +202,17 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
         if analysed and all(kb.scorer.doc_freq(t) == 0 for t in analysed):
             return name
     return None
+
+
+_MONTHS = frozenset(
+    "January February March April May June July August September October November December".split()
+)
+
+
+def _mentions_month(kb: KnowledgeBase, month: str) -> bool:
+    """A scan of the texts, on the rare question that names a month: "may" is never indexed."""
+    pattern = re.compile(rf"\b{month}\b")
+    return any(pattern.search(article.text) for article in kb.articles)
 
 
 def _weight(kb: KnowledgeBase, term: str) -> float:

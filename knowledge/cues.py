@@ -93,13 +93,28 @@ def sentence_cues(text: str) -> SentenceCues:
 
 
 _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
-    (re.compile(r"\b(?:who|whom|whose)\b", re.I), Cue.PERSON),
+    (
+        re.compile(
+            r"\b(?:who|whom|whose|name of)\b|\b(?:which|what) (?:\w+ )?(?:officials?|spokes\w+|"
+            r"persons?|people|ministers?|analysts?|experts?|leaders?|diplomats?|politicians?)\b",
+            re.I,
+        ),
+        Cue.PERSON,
+    ),
     (
         re.compile(r"\b(?:when|what (?:date|day|time|year|month)|how long ago|since when)\b", re.I),
         Cue.DATE,
     ),
     (re.compile(r"\b(?:where|which (?:city|country|place))\b", re.I), Cue.PLACE),
-    (re.compile(r"\b(?:why|how come|what makes|reason)\b", re.I), Cue.REASON),
+    # a reason, or a condition: "under what conditions", "what would it take", "in return"
+    (
+        re.compile(
+            r"\b(?:why|how come|what makes|reason|(?:under|on) what (?:conditions?|circumstances|"
+            r"terms)|what conditions|what (?:would|will|does) it take|in (?:return|exchange))\b",
+            re.I,
+        ),
+        Cue.REASON,
+    ),
     (re.compile(r"\bhow (?:many|much|old|big|large|tall|high|far|long)\b|\bwhat (?:\w+ )?(?:rate|"
                 r"percent\w*|amount|number|price|cost|size|share|total|figure)s?\b", re.I), Cue.NUMBER),
     (
@@ -145,6 +160,12 @@ _FOCUS_PATTERNS = (
         rf"(?:\s+{_PREPOSITIONS}\b.*)?[?.!]*$",
         re.IGNORECASE,
     ),
+    # "which companies are hurt", "which think tank does he work for": the noun is what is asked
+    re.compile(
+        r"^(?:so\s+|and\s+)?which\s+(?P<phrase>(?:[\w'.-]+\s+){0,2}?[\w'.-]+)\s+(?:is|are|was|"
+        r"were|did|does|do|has|have|had|will|would|can|could)\b",
+        re.IGNORECASE,
+    ),
     # "who owns X": the verb is what is asked about
     re.compile(r"^(?:so\s+)?who\s+(?P<verb>(?!is|was|are|were|did|does|do|has|had|will|would|can|could)"
                r"[a-z]+s)\b", re.IGNORECASE),
@@ -171,6 +192,9 @@ def question_focus(question: str) -> Focus | None:
         if not match:
             continue
         groups = {k: v for k, v in match.groupdict().items() if v}
+        if "phrase" in groups and plain.lower().startswith(("which", "so which", "and which")):
+            # "which country …": the answer names one (China), not the class: asked, not required
+            return Focus(groups["phrase"], required=False)
         if "phrase" in groups:
             phrase = groups["phrase"]
             words = phrase.split()

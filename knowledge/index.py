@@ -17,6 +17,7 @@ from knowledge.ingest import load_articles, match_key
 from knowledge.model import Article, Citation, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
 from knowledge.sentences import sentence_spans
+from knowledge.spelling import Speller
 
 
 class CueTable:
@@ -52,6 +53,7 @@ class KnowledgeBase:
     problems: tuple[Problem, ...] = ()
     build_seconds: float = 0.0
     by_source: dict[str, Article] = field(default_factory=dict)
+    speller: Speller = field(default_factory=Speller)
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -136,6 +138,7 @@ def build_knowledge_base(
                 cache[article.sha256] = spans
         sentences.extend(split_article(article, len(sentences), seen, spans))
     terms = tuple(tuple(analyzer.terms(s.text)) for s in sentences)
+    speller = Speller(analyzer.known_words())  # before any question is analysed
     scorer = BM25Scorer(
         [list(t) for t in terms],
         variant=retrieval.variant,
@@ -155,6 +158,7 @@ def build_knowledge_base(
         problems=tuple(problems),
         build_seconds=time.perf_counter() - started,
         by_source={a.source: a for a in articles},
+        speller=speller,
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.answers import answer, is_verbatim
+from knowledge.answers import AFTERWARDS, answer, is_verbatim
+from knowledge.model import Kind
 from knowledge.summaries import summarize
 
 
@@ -136,3 +137,46 @@ def test_a_generic_attribution_is_not_the_topic_but_a_named_one_is(kb):
     assert any("wanting to de-escalate" in q.text for q in result.quotes)
     named = answer(kb, "According to Yun Sun, are the Chinese eager to back down?")
     assert "Yun Sun" in named.quotes[0].text
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("whats the subtitle / tagline under the headline", Kind.SUBTITLE),
+        ("what is the headline saying about china's stance", Kind.HEADLINE),
+    ],
+)
+def test_questions_about_the_headline_or_subtitle_quote_it(kb, question, kind):
+    result = answer(kb, question)
+    assert result.quotes and all(q.sentence.kind is kind for q in result.quotes)
+
+
+def test_a_summary_request_in_other_words_gets_the_summary(kb):
+    result = answer(kb, "Give me the one-line summary of this story.")
+    assert [q.sentence.id for q in result.quotes] == [q.sentence.id for q in summarize(kb).quotes]
+
+
+def test_how_things_turned_out_is_not_in_articles_written_before(kb):
+    for question in ("Was a deal eventually signed?", "Did Trump and Xi end up meeting after this?"):
+        result = answer(kb, question)
+        assert not result.answered and result.reason == AFTERWARDS, question
+    assert answer(kb, "so what happens next?").answered  # the outlook is in the article
+
+
+def test_a_month_the_articles_never_name_is_unknown(kb):
+    result = answer(kb, "What happened in the trade talks in May 2025?")
+    assert not result.answered and "May" in result.reason
+    assert answer(kb, "what happened in the talks in April 2025?").answered
+
+
+def test_which_questions(kb):
+    unknown = answer(kb, "Which American companies are hurt most by the tariffs?")
+    assert not unknown.answered and "companies" in unknown.reason
+    # "which country": the answer names a country, it need not say "country"
+    known = answer(kb, "Which country do analysts think can better withstand the trade war?")
+    assert "led by Xi Jinping" in known.quotes[0].text
+
+
+def test_a_question_about_conditions_prefers_the_sentence_that_states_them(kb):
+    result = answer(kb, "Under what conditions would China agree to negotiate?")
+    assert "unless they see significant concessions" in result.quotes[0].text

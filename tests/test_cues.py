@@ -16,6 +16,10 @@ from knowledge.cues import Cue, question_cues, question_focus, sentence_cues
         ("why won't beijing negotiate", Cue.REASON),
         ("how many tariffs are there", Cue.NUMBER),
         ("what did Guo Jiakun say?", Cue.SPEECH),
+        ("Which official dismissed the claims?", Cue.PERSON),
+        ("what is the name of the spokesman", Cue.PERSON),
+        ("Under what circumstances would China talk?", Cue.REASON),
+        ("and what does china want in return?", Cue.REASON),
     ],
 )
 def test_question_words_ask_for_cues(question, cue):

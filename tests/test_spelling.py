@@ -1,0 +1,33 @@
+"""Typo correction: towards the articles' words, never turning one real word into another."""
+
+from __future__ import annotations
+
+from knowledge.answers import answer
+from knowledge.spelling import Speller
+
+SPELLER = Speller(["beijing", "negotiations", "first", "chinese", "expert", "wanting", "macro"])
+
+
+def test_typos_are_corrected_towards_known_words():
+    fixed = SPELLER.correct_text("did beijng say negotiatons would come frist, chnese side?")
+    assert fixed == "did beijing say negotiations would come first, chinese side?"
+
+
+def test_real_words_names_and_short_words_are_left_as_typed():
+    for text in ("export controls", "waiting for trump", "what about Macron", "beijng's"[:4]):
+        assert SPELLER.correct_text(text) == text
+
+
+def test_a_word_too_far_from_any_known_word_is_left_alone():
+    assert SPELLER.correct("xylophonx") is None
+
+
+def test_an_empty_speller_changes_nothing():
+    assert Speller().correct_text("beijng") == "beijng"
+
+
+def test_a_misspelt_question_gets_the_same_answer_as_the_spelt_one(kb):
+    typed = answer(kb, "what did beijng say about the negotiatons")
+    spelt = answer(kb, "what did beijing say about the negotiations")
+    assert typed.answered and [q.text for q in typed.quotes] == [q.text for q in spelt.quotes]
+    assert typed.question == "what did beijng say about the negotiatons"  # shown as asked
