@@ -22,9 +22,9 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 eval: $(STAMP)
-	@for set in eval_questions holdout_questions dev_questions; do \
-		echo "== tests/data/$$set.yaml"; \
-		$(PY) -m bot eval tests/data/$$set.yaml -v || exit 1; \
+	@for set in tests/data/*_questions.yaml; do \
+		echo "== $$set"; \
+		$(PY) -m bot eval $$set -v || exit 1; \
 	done
 
 bench: $(STAMP)
