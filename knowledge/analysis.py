@@ -41,7 +41,9 @@ STOP_WORDS: frozenset[str] = frozenset(
     make makes made get gets getting think thinks thought mean means happen happens happening
     happened article articles story stories piece according quoted quote quotes mentioned
     mention mentions cited situation situations side sides matter matters aspect aspects
-    two believe believes believed believing guy person view views opinion opinions angle""".split()
+    two believe believes believed believing guy person view views opinion opinions angle
+    come comes came coming need needs needed seem seems seemed
+    hear heard name use used using""".split()
 )
 
 

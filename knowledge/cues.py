@@ -68,6 +68,20 @@ _LEANING = re.compile(
 )
 
 
+# "Yun Sun, director of the China program at the Stimson Center": someone introduced by a title
+# at a research institution is what readers call an analyst or expert, though no word says so.
+_EXPERT = re.compile(
+    r"\b(?:director|fellow|professor|economist|scholar|researcher|analyst|head|chair)\b[^.;]{0,80}?"
+    r"\b(?:at|of)\s+the\s+(?:[A-Z][\w&'-]*\s+)+(?:Center|Centre|Institute|Institution|"
+    r"Foundation|Endowment|Council|University|School|College)\b"
+)
+
+
+def implied_words(text: str) -> str:
+    """Words a sentence means without writing them, to be indexed with it ("" for none)."""
+    return "analyst expert" if _EXPERT.search(normalise(text)) else ""
+
+
 @dataclass(frozen=True, slots=True)
 class SentenceCues:
     cues: frozenset[Cue]
@@ -120,7 +134,7 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
     (
         re.compile(
             r"\b(?:say|said|says|tell|told|claim|claims|post|posted|state|stated|call|"
-            r"called|describe|described|quote|words)\b",
+            r"called|describe|described|quote|quoted|cited|words)\b",
             re.I,
         ),
         Cue.SPEECH,

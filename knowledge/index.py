@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from knowledge.analysis import Analyzer
 from knowledge.config import KnowledgeConfig, RetrievalConfig
-from knowledge.cues import SentenceCues, sentence_cues
+from knowledge.cues import SentenceCues, implied_words, sentence_cues
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import Article, Citation, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
@@ -137,7 +137,9 @@ def build_knowledge_base(
             if cache is not None:
                 cache[article.sha256] = spans
         sentences.extend(split_article(article, len(sentences), seen, spans))
-    terms = tuple(tuple(analyzer.terms(s.text)) for s in sentences)
+    terms = tuple(
+        tuple(analyzer.terms(s.text) + analyzer.terms(implied_words(s.text))) for s in sentences
+    )
     speller = Speller(analyzer.known_words())  # before any question is analysed
     scorer = BM25Scorer(
         [list(t) for t in terms],

@@ -69,3 +69,8 @@ def test_case_sensitive_alias_does_not_leak_into_other_words():
 def test_vague_nouns_are_not_search_terms(config):
     analyzer = Analyzer.from_aliases(config.aliases)
     assert analyzer.terms("is the situation getting worse on that side?") == ["escalate"]
+
+
+def test_light_verbs_are_not_search_terms(config):
+    analyzer = Analyzer.from_aliases(config.aliases)
+    assert analyzer.terms("where did that come from, I heard") == []

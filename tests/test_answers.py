@@ -180,3 +180,8 @@ def test_which_questions(kb):
 def test_a_question_about_conditions_prefers_the_sentence_that_states_them(kb):
     result = answer(kb, "Under what conditions would China agree to negotiate?")
     assert "unless they see significant concessions" in result.quotes[0].text
+
+
+def test_the_expert_is_found_by_role(kb):
+    for question in ("who is the expert quoted", "What did the think tank expert say about Beijing?"):
+        assert "Stimson Center" in answer(kb, question).quotes[0].text, question

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.cues import Cue, question_cues, question_focus, sentence_cues
+from knowledge.cues import Cue, implied_words, question_cues, question_focus, sentence_cues
 
 
 @pytest.mark.parametrize(
@@ -48,3 +48,9 @@ def test_sentence_cues_and_leaning():
 def test_focus_of_who_is_questions_is_required():
     focus = question_focus("who is the US trade representative")
     assert focus is not None and focus.required and focus.text.endswith("representative")
+
+
+def test_someone_titled_at_a_research_institution_is_an_expert():
+    text = "Yun Sun, director of the China program at the Stimson Center in Washington, stated it."
+    assert implied_words(text) == "analyst expert"
+    assert implied_words("The director of the Foreign Ministry said so.") == ""
