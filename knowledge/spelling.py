@@ -16,7 +16,8 @@ from functools import cache
 from spellchecker import SpellChecker
 
 MIN_LENGTH = 5  # shorter words are too close to too many others to guess
-LONG_WORD = 8  # from this length on, two edits may be corrected
+MAX_LENGTH = 20  # longer "words" are keyboard mashing, not typos
+MAX_FIXES = 8  # words looked at per text: a wall of gibberish costs no more than this
 _WORD = re.compile(r"(?<![\w'])[a-z]+(?:'[a-z]+)?(?![\w'])")
 
 
@@ -31,28 +32,25 @@ class Speller:
 
     def __init__(self, words: Iterable[str] = ()) -> None:
         self._known = frozenset(w.lower() for w in words if w.isalpha())
+        # One edit only: two edits mean ~10^5 candidate strings per word (most of a second), and
+        # the typos people make in chat are one slip of a finger.
         self._near = SpellChecker(language=None, distance=1)
-        self._far = SpellChecker(language=None, distance=2)
-        vocabulary = [w for w in self._known if len(w) >= MIN_LENGTH - 1]
-        for checker in (self._near, self._far):
-            checker.word_frequency.load_words(vocabulary)
+        self._near.word_frequency.load_words([w for w in self._known if len(w) >= MIN_LENGTH - 1])
+        _english()  # loaded here, while indexing, not by the first question
 
     def correct(self, word: str, rank: Callable[[str], float] = len) -> str | None:
-        """The known word one edit away (a swap of two letters is one edit; two edits for long
-        words), the highest by ``rank`` on a tie; None for a known, English or hopeless word."""
-        if len(word) < MIN_LENGTH or word in self._known or not word.isalpha():
+        """The known word one edit away (a swap of two letters is one edit), the highest by
+        ``rank`` on a tie; None for a known, English or hopeless word."""
+        if not MIN_LENGTH <= len(word) <= MAX_LENGTH or word in self._known or not word.isalpha():
             return None
         if _english().known([word]):
             return None
-        found = self._near.candidates(word)
-        if not found and len(word) >= LONG_WORD:
-            found = self._far.candidates(word)
-        found = {w for w in found or () if w != word}
+        found = {w for w in self._near.candidates(word) or () if w != word}
         return max(sorted(found), key=rank) if found else None
 
     def correct_text(self, text: str, rank: Callable[[str], float] = len) -> str:
         """``text`` with each misspelt lowercase word replaced; everything else kept as typed."""
         if not self._known:
             return text
-        return _WORD.sub(lambda match: self.correct(match[0], rank) or match[0], text)
+        return _WORD.sub(lambda match: self.correct(match[0], rank) or match[0], text, MAX_FIXES)
 
