@@ -42,6 +42,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     happened article articles story stories piece according quoted quote quotes mentioned
     mention mentions cited situation situations side sides matter matters aspect aspects
     two believe believes believed believing guy person view views opinion opinions angle
+    day days date dates time put puts hold holds held based located headquartered
+    wait exactly
     come comes came coming need needs needed seem seems seemed
     hear heard name use used using""".split()
 )
@@ -91,6 +93,11 @@ class AliasTable:
                 keys = tuple(t.key for t in _tokens(variant, stop_words, {}))
                 if len(keys) == 1:
                     words[keys[0]] = target
+                    # Snowball stems some inflections apart ("rebuff", "rebuffed" → "rebuf"):
+                    # those map to the same term, unless the table says otherwise.
+                    for inflected in _inflections(variant):
+                        for token in _tokens(inflected, stop_words, {}):
+                            words.setdefault(token.key, target)
                 elif keys:
                     phrases[keys] = target  # may hold stop words: "calling the shots"
         longest = max((len(p) for p in phrases), default=1)
@@ -102,6 +109,14 @@ class AliasTable:
             for token in surface_tokens(variant)
         )
         return cls(case_sensitive, words, phrases, longest, starts, surface)
+
+
+def _inflections(word: str) -> list[str]:
+    """Regular inflections of a single lowercase word ("rebuff" → "rebuffed", "rebuffing"…)."""
+    if not word.isalpha() or not word.islower():
+        return []
+    stem = word[:-1] if word.endswith("e") else word
+    return [word + "s", word + "es", stem + "ed", stem + "ing"]
 
 
 def _canonical_term(name: str) -> str:

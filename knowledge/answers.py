@@ -17,9 +17,10 @@ from itertools import pairwise
 import numpy as np
 
 from knowledge.analysis import normalise, surface_tokens
-from knowledge.cues import REQUIRED, Cue, question_cues, question_focus
+from knowledge.cues import ATTRIBUTES, REQUIRED, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
 from knowledge.model import Answer, Kind, Quote, Sentence
+from knowledge.spelling import is_english
 from knowledge.summaries import summarize
 
 CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
@@ -48,6 +49,8 @@ class _Query:
     context_terms: tuple[str, ...]
     cues: frozenset[Cue]
     focus: frozenset[str] = frozenset()  # an answer must contain one of these terms
+    # what the question says of the names in it: an answer must share some of it, if any
+    predicate: frozenset[str] = frozenset()
 
 
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
@@ -79,7 +82,7 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     if head and asked_about.required:
         focus = frozenset(head)
     cues = question_cues(asked) | ({Cue.SPEECH} if asked != question else set())
-    query = _Query(terms, earlier, frozenset(cues), focus)
+    query = _Query(terms, earlier, frozenset(cues), focus, _predicate(kb, asked, terms))
     quotes = _select(kb, query)
     if not quotes:
         return Answer(question, False, reason=NOT_FOUND)
@@ -251,6 +254,8 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         coverage = sum(share for term, share in shares.items() if term in sentence_terms)
         if coverage == 0 or coverage < retrieval.min_coverage:
             continue
+        if query.predicate and not query.predicate & sentence_terms:
+            continue  # names only: "where did Yun Sun go to university?" is not about Yun Sun
         offered = kb.cues[i].cues
         if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
             continue  # "when" needs a date, "how many" a number: a sentence without one is no answer
@@ -315,6 +320,21 @@ def _extend(kb: KnowledgeBase, quote: Quote, shares: dict[str, float], quoted: s
         return quote
     quoted.add(after.id)
     return _quote(kb, quote.sentence, quote.score, quote.context, (after,))
+
+
+def _predicate(kb: KnowledgeBase, question: str, terms: Sequence[str]) -> frozenset[str]:
+    """The terms of a question that are not names: what it asks about them. Left out: attribute
+    nouns ("job": whoever holds one answers it) and words that are neither the articles' nor
+    English (typos, slang), which say nothing certain."""
+    unreadable = {
+        term
+        for token in surface_tokens(question)
+        if not is_english(token)
+        for term in kb.analyzer.terms(token)
+        if kb.scorer.doc_freq(term) == 0
+    }
+    attributes = {term for word in ATTRIBUTES for term in kb.analyzer.terms(word)}
+    return frozenset(set(terms) - kb.names - attributes - unreadable)
 
 
 def _candidates(kb: KnowledgeBase, query: _Query) -> list[tuple[int, float]]:

@@ -163,8 +163,8 @@ _PREPOSITIONS = (
     r"(?:of|in|to|for|on|at|from|with|about|between|by|over|under|during|since|as|now|today)"
 )
 # "What is Guo Jiakun's job?" asks about Guo Jiakun: these nouns name an attribute, not a topic.
-_ATTRIBUTES = frozenset(
-    "job role title position occupation profession work post name age background".split()
+ATTRIBUTES = frozenset(
+    "job role title position occupation profession work name age background living".split()
 )
 _FOCUS_PATTERNS = (
     # "who is the US trade representative", "what's the weather in Beijing", "what is the GDP of China"
@@ -212,7 +212,7 @@ def question_focus(question: str) -> Focus | None:
         if "phrase" in groups:
             phrase = groups["phrase"]
             words = phrase.split()
-            if words and words[-1].lower() in _ATTRIBUTES:
+            if words and words[-1].lower() in ATTRIBUTES:
                 owner = phrase.rsplit("'s", 1)[0] if "'s" in phrase else ""
                 return Focus(owner, required=True) if owner.strip() else None
             return Focus(phrase, required=True)

@@ -10,14 +10,14 @@ import time
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
-from knowledge.analysis import Analyzer
+from knowledge.analysis import Analyzer, surface_tokens
 from knowledge.config import KnowledgeConfig, RetrievalConfig
 from knowledge.cues import SentenceCues, implied_words, sentence_cues
 from knowledge.ingest import load_articles, match_key
-from knowledge.model import Article, Citation, Problem, Quote, Sentence
+from knowledge.model import Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
 from knowledge.sentences import sentence_spans
-from knowledge.spelling import Speller
+from knowledge.spelling import Speller, is_english
 
 
 class CueTable:
@@ -54,6 +54,7 @@ class KnowledgeBase:
     build_seconds: float = 0.0
     by_source: dict[str, Article] = field(default_factory=dict)
     speller: Speller = field(default_factory=Speller)
+    names: frozenset[str] = frozenset()  # terms of proper names ("china", "stimson")
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -141,6 +142,7 @@ def build_knowledge_base(
         tuple(analyzer.terms(s.text) + analyzer.terms(implied_words(s.text))) for s in sentences
     )
     speller = Speller(analyzer.known_words())  # before any question is analysed
+    names = name_terms(sentences, analyzer)
     scorer = BM25Scorer(
         [list(t) for t in terms],
         variant=retrieval.variant,
@@ -161,7 +163,25 @@ def build_knowledge_base(
         build_seconds=time.perf_counter() - started,
         by_source={a.source: a for a in articles},
         speller=speller,
+        names=names,
     )
+
+
+def name_terms(sentences: Sequence[Sentence], analyzer: Analyzer) -> frozenset[str]:
+    """Terms of proper names: words the articles write capitalised inside sentences and never in
+    lower case ("Stimson", "Beijing"), plus canonical names such as "U.S.". Headlines (title
+    case) and first words (sentence case) say nothing about which words are names."""
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for sentence in sentences:
+        tokens = surface_tokens(sentence.text)
+        lower.update(t for t in tokens if t.islower())
+        if sentence.kind is not Kind.HEADLINE and tokens:
+            capitalised.update(t for t in tokens[1:] if t[:1].isupper())
+            if not is_english(tokens[0]):  # "Yun Sun, director of …" opens with a name
+                capitalised.add(tokens[0])
+    names = {term for t in capitalised if t.lower() not in lower for term in analyzer.terms(t)}
+    return frozenset(names | set(analyzer.aliases.case_sensitive.values()))
 
 
 def load_knowledge_base(config: KnowledgeConfig) -> KnowledgeBase:

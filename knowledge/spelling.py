@@ -43,7 +43,7 @@ class Speller:
         ``rank`` on a tie; None for a known, English or hopeless word."""
         if not MIN_LENGTH <= len(word) <= MAX_LENGTH or word in self._known or not word.isalpha():
             return None
-        if _english().known([word]):
+        if is_english(word):
             return None
         found = {w for w in self._near.candidates(word) or () if w != word}
         return max(sorted(found), key=rank) if found else None
@@ -54,3 +54,7 @@ class Speller:
             return text
         return _WORD.sub(lambda match: self.correct(match[0], rank) or match[0], text, MAX_FIXES)
 
+
+def is_english(word: str) -> bool:
+    """Whether ``word`` (any case) is in the English dictionary."""
+    return bool(_english().known([word.lower()]))

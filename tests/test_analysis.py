@@ -74,3 +74,8 @@ def test_vague_nouns_are_not_search_terms(config):
 def test_light_verbs_are_not_search_terms(config):
     analyzer = Analyzer.from_aliases(config.aliases)
     assert analyzer.terms("where did that come from, I heard") == []
+
+
+def test_inflections_the_stemmer_splits_still_meet_their_alias(config):
+    analyzer = Analyzer.from_aliases(config.aliases)
+    assert analyzer.terms("rebuffed rebuffing") == analyzer.terms("rebuff") * 2 == ["deny", "deny"]

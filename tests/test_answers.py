@@ -185,3 +185,23 @@ def test_a_question_about_conditions_prefers_the_sentence_that_states_them(kb):
 def test_the_expert_is_found_by_role(kb):
     for question in ("who is the expert quoted", "What did the think tank expert say about Beijing?"):
         assert "Stimson Center" in answer(kb, question).quotes[0].text, question
+
+
+def test_names_are_told_from_other_words(kb):
+    assert {"stimson", "yun", "guo", "china", "u.s"} <= kb.names
+    assert not {"howev", "amid", "firm", "negotiation"} & kb.names  # first words, title case
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("Where did Yun Sun go to university?", False),  # only the name matches
+        ("Where does the Stimson Center get its funding?", False),
+        ("What did the Chinese ambassador to the US say?", False),
+        ("What does Yun Sun do for a living?", True),  # an attribute: whoever holds one
+        ("Where is the Stimson Center based?", True),
+        ("What did Yun Sun say?", True),  # nothing asked of the name but what it said
+    ],
+)
+def test_a_sentence_that_shares_only_the_names_is_no_answer(kb, question, answered):
+    assert answer(kb, question).answered is answered
