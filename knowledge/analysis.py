@@ -189,10 +189,15 @@ class Analyzer:
     def from_aliases(cls, aliases: Mapping[str, Iterable[str]] | None = None) -> Analyzer:
         return cls(AliasTable.from_mapping(aliases or {}, STOP_WORDS))
 
+    def seen_tokens(self) -> set[str]:
+        """Every surface token analysed so far, as written (for an analyzer made fresh for one
+        build: the articles' words)."""
+        return {token for token, _ in self._memo}
+
     def known_words(self) -> set[str]:
-        """Every word this analyzer has seen (for one fresh per build: the articles' words), the
-        alias table's and the stop words, lowercase: what a typo is corrected towards."""
-        seen = {token.lower() for token, _ in self._memo}
+        """The words seen, the alias table's and the stop words, lowercase: what a typo is
+        corrected towards."""
+        seen = {token.lower() for token in self.seen_tokens()}
         return seen | self.aliases.surface_words | self.stop_words
 
     def terms(self, text: str) -> list[str]:

@@ -6,11 +6,12 @@ reference, so a question is always answered from one whole index.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
-from knowledge.analysis import Analyzer, surface_tokens
+from knowledge.analysis import Analyzer
 from knowledge.config import KnowledgeConfig, RetrievalConfig
 from knowledge.cues import SentenceCues, implied_words, sentence_cues
 from knowledge.ingest import load_articles, match_key
@@ -167,20 +168,33 @@ def build_knowledge_base(
     )
 
 
+# A capitalised word inside a sentence (after a space, bracket or quote), and one opening it.
+_INNER_CAPITAL = re.compile(r"(?<=[\s(\"“‘'])[A-Z][\w'’-]*")
+_FIRST_CAPITAL = re.compile(r"[\"“‘']?([A-Z][\w'’-]*)")
+
+
 def name_terms(sentences: Sequence[Sentence], analyzer: Analyzer) -> frozenset[str]:
     """Terms of proper names: words the articles write capitalised inside sentences and never in
-    lower case ("Stimson", "Beijing"), plus canonical names such as "U.S.". Headlines (title
-    case) and first words (sentence case) say nothing about which words are names."""
+    lower case ("Stimson", "Beijing"), or open a sentence with and are not English ("Yun"), plus
+    canonical names such as "U.S.". Headlines are title case: they tell nothing. Run after the
+    sentences were analysed, whose words ``analyzer`` then knows."""
     capitalised: set[str] = set()
-    lower: set[str] = set()
+    first: set[str] = set()
     for sentence in sentences:
-        tokens = surface_tokens(sentence.text)
-        lower.update(t for t in tokens if t.islower())
-        if sentence.kind is not Kind.HEADLINE and tokens:
-            capitalised.update(t for t in tokens[1:] if t[:1].isupper())
-            if not is_english(tokens[0]):  # "Yun Sun, director of …" opens with a name
-                capitalised.add(tokens[0])
-    names = {term for t in capitalised if t.lower() not in lower for term in analyzer.terms(t)}
+        if sentence.kind is Kind.HEADLINE:
+            continue
+        capitalised.update(_INNER_CAPITAL.findall(sentence.text))
+        opening = _FIRST_CAPITAL.match(sentence.text)
+        if opening:
+            first.add(opening[1])
+    capitalised.update(word for word in first if not is_english(word))
+    lower = {token for token in analyzer.seen_tokens() if token.islower()}
+    names = {
+        term
+        for word in capitalised
+        if word.lower() not in lower
+        for term in analyzer.terms(word)
+    }
     return frozenset(names | set(analyzer.aliases.case_sensitive.values()))
 
 

@@ -57,4 +57,4 @@ class Speller:
 
 def is_english(word: str) -> bool:
     """Whether ``word`` (any case) is in the English dictionary."""
-    return bool(_english().known([word.lower()]))
+    return word.lower() in _english().word_frequency.dictionary
