@@ -31,6 +31,7 @@ MAX_PAIRS = 2
 # A headline is short, so it scores high on few words, yet says less than the body sentence
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
+GIST_SENTENCES = 2  # a summary asked for in a question (the /summary command gives more)
 MAX_CONTEXT = 2
 LEAD_KINDS = frozenset({Kind.HEADLINE, Kind.SUMMARY, Kind.SUBTITLE})
 CANDIDATES = 200  # sentences re-ranked per question  # sentences of context a leaning sentence may pull in
@@ -132,6 +133,7 @@ _SUMMARY_INTENT = re.compile(
     r"(?:this|it|the (?:article|story|news)) about|what(?:'s| is) the (?:story|article|news))\b",
     re.IGNORECASE,
 )
+_ONE_LINE = re.compile(r"\b(?:one[- ](?:line|sentence)|in a (?:line|sentence)|tl;?dr)\b", re.IGNORECASE)
 # "What's going on?", "any news on the talks?": a request for the gist, not for one fact.
 _OVERVIEW_INTENT = re.compile(
     r"\bwhat(?:'?s| is| are)\s+(?:going on|happening|the (?:latest|situation|status|state of play|"
@@ -160,7 +162,9 @@ def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
         if intent.search(plain):
             lines = _lead_lines(kb, kb.analyzer.terms(intent.sub(" ", plain)), LEAD_KINDS)
             if lines:
-                return summarize(kb, among={s.source for s in lines}).quotes
+                # A chat answer is the gist: shorter than /summary, one line if asked for one.
+                wanted = 1 if _ONE_LINE.search(plain) else GIST_SENTENCES
+                return summarize(kb, among={s.source for s in lines}, sentences=wanted).quotes
     return ()
 
 

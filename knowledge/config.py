@@ -30,7 +30,7 @@ class RetrievalConfig:
     epsilon: float = 0.25
     max_quotes: int = 3
     # A further quote must score at least this share of the best one.
-    follow_ratio: float = 0.7
+    follow_ratio: float = 0.75
     # ... and each quote after the second this much more.
     follow_step: float = 0.3
     # Share of the question's weight that the best sentence must match, else "not in the articles".

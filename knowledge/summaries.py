@@ -40,8 +40,10 @@ def summarize(
     length: Length = Length.SHORT,
     source: str | None = None,
     among: Collection[str] | None = None,
+    sentences: int | None = None,
 ) -> Summary:
-    """Summarise one ``source``, or the newest articles (of ``among``, when given)."""
+    """Summarise one ``source``, or the newest articles (of ``among``, when given), in
+    ``sentences`` sentences (default: as many as ``length`` says)."""
     if source is not None and source not in kb.by_source:
         raise KeyError(source)
     sources = {source} if source is not None else _latest_sources(kb, among)
@@ -55,7 +57,7 @@ def summarize(
     # MMR over the most central sentences only: a huge article must not make this quadratic.
     pool = sorted(pool, key=lambda s: (-centrality[s.id], s.id))[:MMR_POOL]
     chosen: list[Sentence] = []
-    wanted = SENTENCES[length]
+    wanted = sentences or SENTENCES[length]
     while pool and len(chosen) < wanted:
 
         def gain(s: Sentence) -> float:

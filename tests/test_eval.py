@@ -11,20 +11,20 @@ from tests.conftest import ROOT
 REACHED = {
     # hit@1 0.953 → 0.937: "whats chinas position" is now read as "China's" and gets the headline
     # (a relevant quote) first instead of the body sentence.
-    "eval_questions.yaml": {"hit@1": 0.937, "hit@any": 0.984, "precision": 0.925,
+    "eval_questions.yaml": {"hit@1": 0.937, "hit@any": 0.984, "precision": 0.96,
                             "abstention": 1.0, "faithfulness": 1.0},
     # hit@1 0.977 → 0.955: "rebuffed" now meets its alias (deny), and the subtitle that says
     # "denies" comes first, before the gold body sentence.
-    "holdout_questions.yaml": {"hit@1": 0.955, "hit@any": 0.977, "precision": 0.862,
+    "holdout_questions.yaml": {"hit@1": 0.955, "hit@any": 0.977, "precision": 0.876,
                                "abstention": 1.0, "faithfulness": 1.0},
     # precision 0.947 → 0.944: a third, relevant quote is no longer added on a near-tie
     # (follow_step 0.3), which raised precision on the two larger sets.
     "dev_questions.yaml": {"hit@1": 1.0, "hit@any": 1.0, "precision": 0.944,
                            "abstention": 1.0, "faithfulness": 1.0},
     # Two more sets written by people who never saw the engine (see their headers).
-    "fresh_questions.yaml": {"hit@1": 0.854, "hit@any": 0.927, "precision": 0.84,
+    "fresh_questions.yaml": {"hit@1": 0.854, "hit@any": 0.927, "precision": 0.883,
                              "abstention": 0.966, "faithfulness": 1.0},
-    "blind_questions.yaml": {"hit@1": 0.866, "hit@any": 0.916, "precision": 0.797,
+    "blind_questions.yaml": {"hit@1": 0.866, "hit@any": 0.916, "precision": 0.847,
                              "abstention": 0.914, "faithfulness": 1.0},
 }
 
