@@ -29,12 +29,12 @@ STOP_WORDS: frozenset[str] = frozenset(
     shan't she she'd she'll she's should shouldn't so some such than that that's the their
     theirs them themselves then there there's these they they'd they'll they're they've this
     those through to too under until up very was wasn't we we'd we'll we're we've were weren't
-    what what's when when's where where's which while who who's whom why why's with won't
+    what what's when when's where where's which while who who's whom why why's with
     would wouldn't you you'd you'll you're you've your yours yourself yourselves also just may
     might must shall will yes say says said saying tell told telling know please thanks thank
     hi hey hello right now
     currently actually really like got go going anything something even ever us s t d ll m re
-    ve whats hows whos wheres whys whens thats theres dont doesnt didnt isnt arent wasnt wont
+    ve whats hows whos wheres whys whens thats theres dont doesnt didnt isnt arent wasnt
     cant im ive youre u ur rn pls plz idk tho lol lmao ok okay yeah yep nope hmm um uh btw fyi
     imo basically literally honestly anyway anyways seriously exactly kinda sorta gonna wanna
     gotta bot guys folks someone anyone everyone thing things stuff lot lots bit kind sort way
