@@ -100,13 +100,18 @@ _HINDSIGHT = re.compile(
 
 
 def _corrected(kb: KnowledgeBase, question: str) -> str:
-    """The question with typos fixed; on a tie, the word the articles use most wins."""
+    """The question with typos fixed (names too, towards the articles' names); on a tie, the word
+    the articles use most wins."""
 
     def used(word: str) -> float:
         terms = kb.analyzer.terms(word)
         return kb.scorer.doc_freq(terms[0]) if terms else 0
 
-    return kb.speller.correct_text(question, used)
+    def is_name(word: str) -> bool:
+        terms = kb.analyzer.terms(word.capitalize())
+        return bool(terms) and all(term in kb.names for term in terms)
+
+    return kb.speller.correct_text(question, used, is_name)
 
 
 # "According to the analyst quoted, …": who said it, named by a common noun, is not the topic.
@@ -260,14 +265,16 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
             continue
         if query.predicate and not query.predicate & sentence_terms:
             continue  # names only: "where did Yun Sun go to university?" is not about Yun Sun
+        prior = HEADLINE_PRIOR if kb.sentences[i].kind is Kind.HEADLINE else 1.0
+        together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
+        score *= prior * (1 + PAIR_BONUS * together)
+        bar = retrieval.follow_ratio * best_so_far["any" if lead else "body"]
+        if score * (1 + CUE_BONUS * len(query.cues)) < bar:
+            continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
         offered = kb.cues[i].cues
         if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
             continue  # "when" needs a date, "how many" a number: a sentence without one is no answer
-        satisfied = len(query.cues & offered)
-        prior = HEADLINE_PRIOR if kb.sentences[i].kind is Kind.HEADLINE else 1.0
-        together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
-        bonus = (1 + CUE_BONUS * satisfied) * (1 + PAIR_BONUS * together)
-        ranked.append((score * prior * bonus, i))
+        ranked.append((score * (1 + CUE_BONUS * len(query.cues & offered)), i))
         best_so_far["any"] = max(best_so_far["any"], ranked[-1][0])
         if not lead:
             best_so_far["body"] = max(best_so_far["body"], ranked[-1][0])

@@ -19,6 +19,7 @@ MIN_LENGTH = 5  # shorter words are too close to too many others to guess
 MAX_LENGTH = 20  # longer "words" are keyboard mashing, not typos
 MAX_FIXES = 8  # words looked at per text: a wall of gibberish costs no more than this
 _WORD = re.compile(r"(?<![\w'])[a-z]+(?:'[a-z]+)?(?![\w'])")
+_CAPITALISED = re.compile(r"(?<![\w'])[A-Z][a-z]+(?![\w'])")
 
 
 @cache
@@ -48,11 +49,24 @@ class Speller:
         found = {w for w in self._near.candidates(word) or () if w != word}
         return max(sorted(found), key=rank) if found else None
 
-    def correct_text(self, text: str, rank: Callable[[str], float] = len) -> str:
-        """``text`` with each misspelt lowercase word replaced; everything else kept as typed."""
+    def correct_text(
+        self,
+        text: str,
+        rank: Callable[[str], float] = len,
+        is_name: Callable[[str], bool] = lambda word: False,
+    ) -> str:
+        """``text`` with each misspelt lowercase word replaced, and each capitalised word that is
+        one edit from a name ``is_name`` accepts ("Bejing" → "Beijing"; an unknown name that is
+        near no known name stays as typed); everything else kept as typed."""
         if not self._known:
             return text
-        return _WORD.sub(lambda match: self.correct(match[0], rank) or match[0], text, MAX_FIXES)
+
+        def name(match: re.Match[str]) -> str:
+            fixed = self.correct(match[0].lower(), rank)
+            return fixed.capitalize() if fixed and is_name(fixed) else match[0]
+
+        text = _WORD.sub(lambda match: self.correct(match[0], rank) or match[0], text, MAX_FIXES)
+        return _CAPITALISED.sub(name, text, MAX_FIXES)
 
 
 def is_english(word: str) -> bool:

@@ -26,8 +26,15 @@ def test_an_empty_speller_changes_nothing():
     assert Speller().correct_text("beijng") == "beijng"
 
 
+def test_a_capitalised_word_is_corrected_only_towards_a_name():
+    speller = Speller(["beijing", "macro", "china"])
+    names = {"beijing", "china"}
+    fixed = speller.correct_text("Did Bejing and Macron talk?", is_name=lambda w: w in names)
+    assert fixed == "Did Beijing and Macron talk?"
+
+
 def test_a_misspelt_question_gets_the_same_answer_as_the_spelt_one(kb):
-    typed = answer(kb, "what did beijng say about the negotiatons")
+    typed = answer(kb, "what did Bejing say about the negotiatons")
     spelt = answer(kb, "what did beijing say about the negotiations")
     assert typed.answered and [q.text for q in typed.quotes] == [q.text for q in spelt.quotes]
-    assert typed.question == "what did beijng say about the negotiatons"  # shown as asked
+    assert typed.question == "what did Bejing say about the negotiatons"  # shown as asked
