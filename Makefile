@@ -24,7 +24,8 @@ test: $(STAMP)
 eval: $(STAMP)
 	@for set in tests/data/*_questions.yaml; do \
 		echo "== $$set"; \
-		$(PY) -m bot eval $$set -v || exit 1; \
+		case $$set in *unseen*) shown=--scores-only;; *) shown=-v;; esac; \
+		$(PY) -m bot eval $$set $$shown || exit 1; \
 	done
 
 bench: $(STAMP)

@@ -99,7 +99,13 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluation = sub.add_parser("eval", help="score the engine on a question set")
     evaluation.add_argument("file", type=Path, help="question set YAML")
-    evaluation.add_argument("--verbose", "-v", action="store_true", help="list the misses")
+    shown = evaluation.add_mutually_exclusive_group()
+    shown.add_argument("--verbose", "-v", action="store_true", help="list the misses")
+    shown.add_argument(
+        "--scores-only",
+        action="store_true",
+        help="never list misses (a held-out set whose questions must stay unread)",
+    )
     evaluation.set_defaults(handler=cmd_eval)
 
     index = sub.add_parser("index", help="build a new knowledge generation from seeds/")
@@ -288,7 +294,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     kb = load(args)
     report = evaluate(kb, questions)
     print(report.table())
-    if args.verbose or not report.meets_targets():
+    if not args.scores_only and (args.verbose or not report.meets_targets()):
         for miss in report.misses:
             print(f"  {miss}")
     return 0

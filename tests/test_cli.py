@@ -142,3 +142,17 @@ def test_bad_bot_config_stops_the_bot_with_one_line(tmp_path: Path, content, mes
     path = tmp_path / "bot.yaml"
     path.write_text(content)
     assert_one_line_error(run("--bot-config", str(path), "run"), str(path), message)
+
+
+def test_eval_lists_misses_only_when_asked_and_never_for_a_held_out_set(tmp_path: Path):
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "gold_keys: {s3: Guo Jiakun}\n"
+        "in_scope:\n  - {q: 'what is the capital of France', gold: [s3]}\n"
+        "out_of_scope: []\n"
+    )
+    listed = run("eval", str(questions))  # below target: misses listed
+    assert listed.returncode == 0 and "hit@1 miss" in listed.stdout
+    hidden = run("eval", str(questions), "--scores-only")
+    assert hidden.returncode == 0 and "hit@1" in hidden.stdout and "miss" not in hidden.stdout
+    assert run("eval", str(questions), "-v", "--scores-only").returncode == 2

@@ -15,17 +15,20 @@ REACHED = {
                             "abstention": 1.0, "faithfulness": 1.0},
     # hit@1 0.977 → 0.955: "rebuffed" now meets its alias (deny), and the subtitle that says
     # "denies" comes first, before the gold body sentence.
-    "holdout_questions.yaml": {"hit@1": 0.955, "hit@any": 0.977, "precision": 0.876,
+    "holdout_questions.yaml": {"hit@1": 0.955, "hit@any": 0.977, "precision": 0.892,
                                "abstention": 1.0, "faithfulness": 1.0},
     # precision 0.947 → 0.944: a third, relevant quote is no longer added on a near-tie
     # (follow_step 0.3), which raised precision on the two larger sets.
     "dev_questions.yaml": {"hit@1": 1.0, "hit@any": 1.0, "precision": 0.944,
                            "abstention": 1.0, "faithfulness": 1.0},
     # Two more sets written by people who never saw the engine (see their headers).
-    "fresh_questions.yaml": {"hit@1": 0.854, "hit@any": 0.927, "precision": 0.883,
+    "fresh_questions.yaml": {"hit@1": 0.872, "hit@any": 0.945, "precision": 0.885,
                              "abstention": 0.966, "faithfulness": 1.0},
     "blind_questions.yaml": {"hit@1": 0.866, "hit@any": 0.916, "precision": 0.847,
                              "abstention": 0.914, "faithfulness": 1.0},
+    # Scored, not read: the honest estimate for questions nobody here has seen.
+    "unseen_questions.yaml": {"hit@1": 0.733, "hit@any": 0.8, "precision": 0.917,
+                              "abstention": 0.857, "faithfulness": 1.0},
 }
 
 
