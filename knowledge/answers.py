@@ -165,11 +165,13 @@ def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
                 return tuple(Quote(s, 1.0, (), s.text) for s in lines[: kb.retrieval.max_quotes])
     for intent in (_SUMMARY_INTENT, _OVERVIEW_INTENT):
         if intent.search(plain):
-            lines = _lead_lines(kb, kb.analyzer.terms(intent.sub(" ", plain)), LEAD_KINDS)
-            if lines:
+            terms = kb.analyzer.terms(intent.sub(" ", plain))
+            lines = _lead_lines(kb, terms, LEAD_KINDS) if terms else []
+            if lines or not terms:  # "tl;dr?" is about everything, lead lines or not
                 # A chat answer is the gist: shorter than /summary, one line if asked for one.
                 wanted = 1 if _ONE_LINE.search(plain) else GIST_SENTENCES
-                return summarize(kb, among={s.source for s in lines}, sentences=wanted).quotes
+                among = {s.source for s in lines} if lines else None
+                return summarize(kb, among=among, sentences=wanted).quotes
     return ()
 
 

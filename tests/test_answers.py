@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.answers import AFTERWARDS, answer, is_verbatim
+from knowledge.index import load_knowledge_base
 from knowledge.model import Kind
 from knowledge.summaries import summarize
 
@@ -206,3 +207,10 @@ def test_names_are_told_from_other_words(kb):
 )
 def test_a_sentence_that_shares_only_the_names_is_no_answer(kb, question, answered):
     assert answer(kb, question).answered is answered
+
+
+def test_a_summary_question_works_on_articles_without_headlines(config_for, seeds_dir):
+    (seeds_dir / "plain.txt").write_text("Talks stalled in Geneva. Both sides blamed the other.\n")
+    kb = load_knowledge_base(config_for(seeds_dir))
+    for question in ("tl;dr?", "what's going on?"):
+        assert answer(kb, question).quotes[0].text == "Talks stalled in Geneva.", question
