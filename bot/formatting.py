@@ -36,7 +36,8 @@ def citation(quote: Quote, sources: dict[str, Citation]) -> str:
     where = f"¶{s.paragraph}"
     if s.kind is not Kind.BODY:
         where += f" ({s.kind.value})"
-    sentences = f"s{first.number}" if first is s else f"s{first.number}–{s.number}"
+    last = quote.sentences[-1]  # context before and continuation after the matched sentence
+    sentences = f"s{first.number}" if first is last else f"s{first.number}–{last.number}"
     cited = sources.get(s.source) or Citation(s.source)
     meta = cited.metadata
     about = ", ".join(x for x in (meta.publisher, meta.published) if x)

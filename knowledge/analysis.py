@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from knowledge.spelling import is_english
+
 # Dotted abbreviations ("U.S.", "U.K.", "e.g.") first, then words with inner apostrophes or hyphens.
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\w+(?:['’\-]\w+)*", re.UNICODE)
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})
@@ -112,11 +114,14 @@ class AliasTable:
 
 
 def _inflections(word: str) -> list[str]:
-    """Regular inflections of a single lowercase word ("rebuff" → "rebuffed", "rebuffing"…)."""
+    """Regular inflections of a single lowercase word ("rebuff" → "rebuffed", "rebuffing"…),
+    only those that are English words: "lie" must not give "liing", whose stem "li" is a name."""
     if not word.isalpha() or not word.islower():
         return []
     stem = word[:-1] if word.endswith("e") else word
-    return [word + "s", word + "es", stem + "ed", stem + "ing"]
+    plural = word + "es" if word.endswith(("s", "x", "z", "ch", "sh")) else word + "s"
+    forms = [plural, stem + "ed", stem + "ing"]
+    return [form for form in forms if is_english(form)]
 
 
 def _canonical_term(name: str) -> str:

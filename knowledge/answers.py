@@ -17,7 +17,7 @@ from itertools import pairwise
 import numpy as np
 
 from knowledge.analysis import normalise, surface_tokens
-from knowledge.cues import ATTRIBUTES, REQUIRED, Cue, question_cues, question_focus
+from knowledge.cues import ATTRIBUTES, MONTH_NAMES, REQUIRED, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
 from knowledge.model import Answer, Kind, Quote, Sentence
 from knowledge.spelling import is_english
@@ -60,11 +60,12 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     if not question or len(question) > MAX_QUESTION_CHARS or not kb.sentences:
         reason = NOTHING_TO_SEARCH if kb.sentences else "The knowledge base is empty."
         return Answer(question, False, reason=reason)
-    asked = _without_attribution(_corrected(kb, question))
+    corrected = _corrected(kb, question)
+    asked = _without_attribution(corrected)
     meta = _meta_answer(kb, asked)
     if meta:
         return Answer(question, True, meta, sources=kb.citations(meta))
-    if _HINDSIGHT.search(normalise(asked)):
+    if _HINDSIGHT.search(normalise(asked)) and not _OPINION.search(asked):
         return Answer(question, False, reason=AFTERWARDS)
     terms = tuple(kb.analyzer.terms(asked))
     earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
@@ -82,7 +83,7 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
         return Answer(question, False, reason=UNKNOWN_TOPIC.format(name=name))
     if head and asked_about.required:
         focus = frozenset(head)
-    cues = question_cues(asked) | ({Cue.SPEECH} if asked != question else set())
+    cues = question_cues(asked) | ({Cue.SPEECH} if asked != corrected else set())
     query = _Query(terms, earlier, frozenset(cues), focus, _predicate(kb, asked, terms))
     quotes = _select(kb, query)
     if not quotes:
@@ -95,6 +96,14 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
 _HINDSIGHT = re.compile(
     r"\b(?:did|was|were|has|have|had)\b.*\b(?:eventually|later on|later in|end(?:ed)? up|"
     r"afterwards?|after (?:this|that|all this)|since then|in the end|ultimately|subsequently)\b",
+    re.IGNORECASE,
+)
+
+
+# "Did analysts think China could ultimately endure…": what someone thought, not what happened.
+_OPINION = re.compile(
+    r"\b(?:think|thinks|thought|expect\w*|predict\w*|believ\w*|say|says|said|suggest\w*|feel\w*|"
+    r"hope\w*|fear\w*)\b",
     re.IGNORECASE,
 )
 
@@ -199,7 +208,7 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
             if len(token) <= 6:  # a date or an amount; longer digit runs are ids, not topics
                 spans.append((position, [token]))
             continue
-        if token in _MONTHS and position > 0 and not _mentions_month(kb, token):
+        if token in MONTH_NAMES and position > 0 and not _mentions_month(kb, token):
             return token  # "in May 2025": "may" is a stop word, "May" a date
         if not token[:1].isupper() or len(token) < 2 or token.lower() in kb.analyzer.stop_words:
             continue
@@ -218,15 +227,9 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
     return None
 
 
-_MONTHS = frozenset(
-    "January February March April May June July August September October November December".split()
-)
-
-
 def _mentions_month(kb: KnowledgeBase, month: str) -> bool:
-    """A scan of the texts, on the rare question that names a month: "may" is never indexed."""
-    pattern = re.compile(rf"\b{month}\b")
-    return any(pattern.search(article.text) for article in kb.articles)
+    """Whether any article names the month ("may" is a stop word, so never indexed)."""
+    return month in kb.months
 
 
 def _weight(kb: KnowledgeBase, term: str) -> float:

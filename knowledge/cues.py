@@ -22,10 +22,16 @@ class Cue(StrEnum):
     SPEECH = "speech"
 
 
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+MONTH_NAMES = (
+    "January February March April May June July August September October November December".split()
 )
+_MONTHS = "|".join(MONTH_NAMES) + "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+_MONTH_NAME = re.compile(rf"\b(?:{'|'.join(MONTH_NAMES)})\b")
+
+
+def months_named(text: str) -> set[str]:
+    """The months a text names in full ("April"), capitalised."""
+    return set(_MONTH_NAME.findall(text))
 _RELATIVE = (
     "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
     "(?:last|this|next) (?:week|month|year)|within (?:days|weeks|months)|on the horizon"
@@ -176,7 +182,8 @@ _FOCUS_PATTERNS = (
     # "who is the US trade representative", "what's the weather in Beijing", "what is the GDP of China"
     re.compile(
         r"^(?:so\s+|and\s+|but\s+)?(?:who|what|which)(?:'s|s|\s+is|\s+are|\s+was|\s+were)\s+"
-        rf"(?:(?:the|a|an|this|that)\s+)?(?P<phrase>(?:(?!{_PREPOSITIONS}\b)[\w'.-]+\s*)+?)"
+        rf"(?:(?:the|a|an|this|that)\s+)?(?P<phrase>(?!{_PREPOSITIONS}\b)[\w'.-]+"
+        rf"(?:\s+(?!{_PREPOSITIONS}\b)[\w'.-]+)*?)"
         rf"(?:\s+{_PREPOSITIONS}\b.*)?[?.!]*$",
         re.IGNORECASE,
     ),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from knowledge.analysis import Analyzer
 from knowledge.config import KnowledgeConfig, RetrievalConfig
-from knowledge.cues import SentenceCues, implied_words, sentence_cues
+from knowledge.cues import SentenceCues, implied_words, months_named, sentence_cues
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
@@ -56,6 +56,7 @@ class KnowledgeBase:
     by_source: dict[str, Article] = field(default_factory=dict)
     speller: Speller = field(default_factory=Speller)
     names: frozenset[str] = frozenset()  # terms of proper names ("china", "stimson")
+    months: frozenset[str] = frozenset()  # months the articles name ("April")
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -165,6 +166,7 @@ def build_knowledge_base(
         by_source={a.source: a for a in articles},
         speller=speller,
         names=names,
+        months=frozenset(m for article in articles for m in months_named(article.text)),
     )
 
 

@@ -61,12 +61,21 @@ class Speller:
         if not self._known:
             return text
 
+        looked = 0
+
+        def fix(word: str) -> str | None:
+            nonlocal looked
+            if len(word) < MIN_LENGTH or word.lower() in self._known or looked >= MAX_FIXES:
+                return None
+            looked += 1  # a word that needs looking up: the expensive part
+            return self.correct(word.lower(), rank)
+
         def name(match: re.Match[str]) -> str:
-            fixed = self.correct(match[0].lower(), rank)
+            fixed = fix(match[0])
             return fixed.capitalize() if fixed and is_name(fixed) else match[0]
 
-        text = _WORD.sub(lambda match: self.correct(match[0], rank) or match[0], text, MAX_FIXES)
-        return _CAPITALISED.sub(name, text, MAX_FIXES)
+        text = _WORD.sub(lambda match: fix(match[0]) or match[0], text)
+        return _CAPITALISED.sub(name, text)
 
 
 def is_english(word: str) -> bool:

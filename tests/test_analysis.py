@@ -79,3 +79,8 @@ def test_light_verbs_are_not_search_terms(config):
 def test_inflections_the_stemmer_splits_still_meet_their_alias(config):
     analyzer = Analyzer.from_aliases(config.aliases)
     assert analyzer.terms("rebuffed rebuffing") == analyzer.terms("rebuff") * 2 == ["deny", "deny"]
+
+
+def test_only_real_inflections_join_an_alias(config):
+    analyzer = Analyzer.from_aliases(config.aliases)
+    assert analyzer.terms("Li Xie spate") == ["li", "xie", "spate"]  # not "liing", "xies", "spates"

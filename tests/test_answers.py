@@ -214,3 +214,8 @@ def test_a_summary_question_works_on_articles_without_headlines(config_for, seed
     kb = load_knowledge_base(config_for(seeds_dir))
     for question in ("tl;dr?", "what's going on?"):
         assert answer(kb, question).quotes[0].text == "Talks stalled in Geneva.", question
+
+
+def test_what_someone_thought_would_happen_is_not_hindsight(kb):
+    result = answer(kb, "Did analysts think China could ultimately endure the trade war?")
+    assert result.answered and "endure the repercussions" in " ".join(q.text for q in result.quotes)

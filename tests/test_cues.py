@@ -54,3 +54,9 @@ def test_someone_titled_at_a_research_institution_is_an_expert():
     text = "Yun Sun, director of the China program at the Stimson Center in Washington, stated it."
     assert implied_words(text) == "analyst expert"
     assert implied_words("The director of the Foreign Ministry said so.") == ""
+
+
+def test_focus_of_a_question_with_a_clause_after_a_comma():
+    # This shape once made the focus pattern backtrack for minutes.
+    question = "Who is the Chinese foreign ministry spokesman, and what did he say? " * 3
+    assert question_focus(question) is None

@@ -9,13 +9,11 @@ from tests.conftest import ROOT
 
 # Reached on each set; raise these when the engine improves, never lower them to pass.
 REACHED = {
-    # hit@1 0.953 → 0.937: "whats chinas position" is now read as "China's" and gets the headline
-    # (a relevant quote) first instead of the body sentence.
-    "eval_questions.yaml": {"hit@1": 0.937, "hit@any": 0.984, "precision": 0.96,
+    "eval_questions.yaml": {"hit@1": 0.953, "hit@any": 0.984, "precision": 0.96,
                             "abstention": 1.0, "faithfulness": 1.0},
     # hit@1 0.977 → 0.955: "rebuffed" now meets its alias (deny), and the subtitle that says
     # "denies" comes first, before the gold body sentence.
-    "holdout_questions.yaml": {"hit@1": 0.955, "hit@any": 0.977, "precision": 0.892,
+    "holdout_questions.yaml": {"hit@1": 0.955, "hit@any": 0.977, "precision": 0.908,
                                "abstention": 1.0, "faithfulness": 1.0},
     # precision 0.947 → 0.944: a third, relevant quote is no longer added on a near-tie
     # (follow_step 0.3), which raised precision on the two larger sets.
@@ -24,7 +22,9 @@ REACHED = {
     # Two more sets written by people who never saw the engine (see their headers).
     "fresh_questions.yaml": {"hit@1": 0.872, "hit@any": 0.945, "precision": 0.885,
                              "abstention": 0.966, "faithfulness": 1.0},
-    "blind_questions.yaml": {"hit@1": 0.866, "hit@any": 0.916, "precision": 0.847,
+    # precision 0.848 → 0.835: a corrected typo no longer adds the speech cue (a bug), which
+    # moves one side quote; hits unchanged.
+    "blind_questions.yaml": {"hit@1": 0.866, "hit@any": 0.916, "precision": 0.834,
                              "abstention": 0.914, "faithfulness": 1.0},
     # Scored, not read: the honest estimate for questions nobody here has seen.
     "unseen_questions.yaml": {"hit@1": 0.733, "hit@any": 0.8, "precision": 0.917,

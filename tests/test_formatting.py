@@ -48,3 +48,9 @@ def test_trim_prefers_sentence_then_word_boundaries():
 def test_not_answered_reply_is_one_line_without_quotes():
     text = render_answer(Answer("q", False, reason="The articles I have don't answer that."))
     assert "\n" not in text and not text.startswith(">")
+
+
+def test_citation_spans_context_and_continuation():
+    matched, after = sentence("Talks stalled.", 1), sentence("This could change.", 2)
+    quote = Quote(matched, 1.0, (), "Talks stalled. This could change.", (after,))
+    assert "¶2, s1–2 ·" in render_quotes([quote], {})
