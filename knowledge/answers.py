@@ -32,9 +32,9 @@ MAX_PAIRS = 2
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
 GIST_SENTENCES = 2  # a summary asked for in a question (the /summary command gives more)
-MAX_CONTEXT = 2
+MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
 LEAD_KINDS = frozenset({Kind.HEADLINE, Kind.SUMMARY, Kind.SUBTITLE})
-CANDIDATES = 200  # sentences re-ranked per question  # sentences of context a leaning sentence may pull in
+CANDIDATES = 200  # sentences re-ranked per question
 MAX_QUESTION_CHARS = 2000
 
 NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
@@ -193,6 +193,7 @@ def _lead_lines(kb: KnowledgeBase, terms: Sequence[str], kinds: frozenset[Kind])
     found = [kb.sentences[i] for i, _ in hits if wanted <= set(kb.terms[i])]
     return sorted((s for s in found if s.kind in kinds), key=lambda s: s.id)
 
+
 def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
     """A name, acronym or number in the question that no article contains, if any.
 
@@ -208,8 +209,8 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
             if len(token) <= 6:  # a date or an amount; longer digit runs are ids, not topics
                 spans.append((position, [token]))
             continue
-        if token in MONTH_NAMES and position > 0 and not _mentions_month(kb, token):
-            return token  # "in May 2025": "may" is a stop word, "May" a date
+        if token in MONTH_NAMES and position > 0 and token not in kb.months:
+            return token  # "in May 2025": "may" is a stop word (never indexed), "May" a date
         if not token[:1].isupper() or len(token) < 2 or token.lower() in kb.analyzer.stop_words:
             continue
         if position == previous + 1 and spans and not spans[-1][1][-1].isdigit():
@@ -227,11 +228,6 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
     return None
 
 
-def _mentions_month(kb: KnowledgeBase, month: str) -> bool:
-    """Whether any article names the month ("may" is a stop word, so never indexed)."""
-    return month in kb.months
-
-
 def _weight(kb: KnowledgeBase, term: str) -> float:
     """How informative a question term is: rare in the articles is informative; unknown, somewhat."""
     n = kb.scorer.corpus_size
@@ -246,6 +242,11 @@ def _weights(kb: KnowledgeBase, query_terms: Sequence[str]) -> dict[str, float]:
     weights = {t: _weight(kb, t) for t in set(query_terms)}
     total = sum(weights.values())
     return {t: w / total for t, w in weights.items()} if total else {}
+
+
+def _coverage(shares: dict[str, float], sentence_terms: set[str]) -> float:
+    """The share of the question's informative weight that a sentence's terms match."""
+    return sum(share for term, share in shares.items() if term in sentence_terms)
 
 
 def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
@@ -265,7 +266,7 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         sentence_terms = set(kb.terms[i])
         if query.focus and not query.focus & sentence_terms:
             continue
-        coverage = sum(share for term, share in shares.items() if term in sentence_terms)
+        coverage = _coverage(shares, sentence_terms)
         if coverage == 0 or coverage < retrieval.min_coverage:
             continue
         if query.predicate and not query.predicate & sentence_terms:
@@ -317,7 +318,6 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
             continue
         else:
             quotes.append(_quote(kb, sentence, score, context))
-        quoted.update(s.id for s in quotes[-1].sentences)
         quoted.update(s.id for q in quotes for s in q.sentences)
     return [_extend(kb, q, shares, quoted) for q in quotes]
 
@@ -331,8 +331,7 @@ def _extend(kb: KnowledgeBase, quote: Quote, shares: dict[str, float], quoted: s
     after = kb.sentences[last.id + 1]
     if kb.previous(after) != last or not kb.cues[after.id].leans:
         return quote
-    terms = set(kb.terms[after.id])
-    if sum(share for term, share in shares.items() if term in terms) < kb.retrieval.min_coverage:
+    if _coverage(shares, set(kb.terms[after.id])) < kb.retrieval.min_coverage:
         return quote
     quoted.add(after.id)
     return _quote(kb, quote.sentence, quote.score, quote.context, (after,))
