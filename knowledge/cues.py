@@ -32,6 +32,8 @@ _MONTH_NAME = re.compile(rf"\b(?:{'|'.join(MONTH_NAMES)})\b")
 def months_named(text: str) -> set[str]:
     """The months a text names in full ("April"), capitalised."""
     return set(_MONTH_NAME.findall(text))
+
+
 _RELATIVE = (
     "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
     "(?:last|this|next) (?:week|month|year)|within (?:days|weeks|months)|on the horizon"
@@ -76,15 +78,14 @@ _LEANING = re.compile(
 
 # "Yun Sun, director of the China program at the Stimson Center": someone introduced by a title
 # at a research institution is what readers call an analyst or expert, though no word says so.
+_INSTITUTIONS = (
+    r"(?:Cent(?:er|re)|Institut(?:e|ion)|Foundation|Endowment|Council|University|School|College)"
+)
+_INSTITUTION = re.compile(rf"\b{_INSTITUTIONS}\b")
 _EXPERT = re.compile(
     r"\b(?:director|fellow|professor|economist|scholar|researcher|analyst|head|chair)\b[^.;]{0,80}?"
-    r"\b(?:at|of)\s+the\s+(?:[A-Z][\w&'-]*\s+)+(?:Center|Centre|Institute|Institution|"
-    r"Foundation|Endowment|Council|University|School|College)\b"
+    rf"\b(?:at|of)\s+the\s+(?:[A-Z][\w&'-]*\s+)+{_INSTITUTIONS}\b"
 )
-
-
-_INSTITUTION = re.compile(r"\b(?:Cent(?:er|re)|Institut(?:e|ion)|Foundation|Endowment|Council|"
-                          r"University|School|College)\b")
 
 
 def implied_words(text: str) -> str:
@@ -189,7 +190,7 @@ _FOCUS_PATTERNS = (
     ),
     # "which companies are hurt", "which think tank does he work for": the noun is what is asked
     re.compile(
-        r"^(?:so\s+|and\s+)?which\s+(?P<phrase>(?:[\w'.-]+\s+){0,2}?[\w'.-]+)\s+(?:is|are|was|"
+        r"^(?:so\s+|and\s+)?which\s+(?P<noun>(?:[\w'.-]+\s+){0,2}?[\w'.-]+)\s+(?:is|are|was|"
         r"were|did|does|do|has|have|had|will|would|can|could)\b",
         re.IGNORECASE,
     ),
@@ -219,9 +220,9 @@ def question_focus(question: str) -> Focus | None:
         if not match:
             continue
         groups = {k: v for k, v in match.groupdict().items() if v}
-        if "phrase" in groups and plain.lower().startswith(("which", "so which", "and which")):
+        if "noun" in groups:
             # "which country …": the answer names one (China), not the class: asked, not required
-            return Focus(groups["phrase"], required=False)
+            return Focus(groups["noun"], required=False)
         if "phrase" in groups:
             phrase = groups["phrase"]
             words = phrase.split()
