@@ -3,8 +3,9 @@
 BM25 matches exact terms, so "beijng" or "negotiatons" would find nothing, and a misspelt name
 would even read as a name the articles never mention. A word is only corrected when it is neither
 a word of the articles nor an English word (pyspellchecker's dictionary): a small vocabulary
-would otherwise "correct" real words ("export" → "expert", "waiting" → "wanting"). Capitalised
-words are names and stay as typed: an unknown name must stay unknown ("Macron" is not "macro").
+would otherwise "correct" real words ("export" → "expert", "waiting" → "wanting"). A capitalised
+word is a name: it is only corrected into a name the articles use ("Bejing" → "Beijing"), so an
+unknown name stays unknown ("Macron" is not "macro").
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][a-z]+(?![\w'])")
 
 @cache
 def _english() -> SpellChecker:
-    """The English dictionary, loaded once per process (about 0.2 s, 160k words)."""
+    """The English dictionary, loaded once per process (about 0.4 s, 160k words)."""
     return SpellChecker(language="en", distance=1)
 
 
