@@ -123,16 +123,10 @@ class Database:
         except OSError as exc:
             raise StorageError(f"{path.parent}: cannot create folder: {exc.strerror}") from exc
         conn = await _connect(path, busy_timeout_ms)
-        try:
+        async with _closed_on_failure(conn, path, sqlite3.DatabaseError):
             await _enable_wal(conn, path, busy_timeout_ms)
             await migrate(conn, migrations)
             salt = await _salt(conn)
-        except sqlite3.DatabaseError as exc:
-            await conn.close()
-            raise StorageError(f"{path}: {exc}") from exc
-        except BaseException:
-            await conn.close()
-            raise
         return cls(path, Session(conn), salt, busy_timeout_ms)
 
     async def session(self) -> Session:
@@ -174,20 +168,30 @@ async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(path, isolation_level=None)
     except sqlite3.Error as exc:
         raise StorageError(f"{path}: cannot open: {exc}") from exc
-    try:
+    async with _closed_on_failure(conn, path, sqlite3.Error):
         conn.row_factory = sqlite3.Row
         await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         await conn.execute("PRAGMA foreign_keys = ON")
         # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost the
         # last commits. The database never ends up corrupt either way.
         await conn.execute("PRAGMA synchronous = NORMAL")
-    except sqlite3.Error as exc:
+    return conn
+
+
+@contextlib.asynccontextmanager
+async def _closed_on_failure(
+    conn: aiosqlite.Connection, path: Path, errors: type[sqlite3.Error]
+) -> AsyncIterator[None]:
+    """Close a connection whose setup failed: ``errors`` become one StorageError naming the file;
+    anything else (cancellation included) passes through unchanged."""
+    try:
+        yield
+    except errors as exc:
         await conn.close()
         raise StorageError(f"{path}: {exc}") from exc
     except BaseException:
         await conn.close()
         raise
-    return conn
 
 
 async def _enable_wal(conn: aiosqlite.Connection, path: Path, busy_timeout_ms: int) -> None:
