@@ -134,9 +134,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load(args: argparse.Namespace) -> KnowledgeBase:
-    """The knowledge base straight from seeds/ (eval: what the engine makes of the files now)."""
-    kb = load_knowledge_base(load_knowledge_config(args.config))
+def load(args: argparse.Namespace, seeds: Path | None = None) -> KnowledgeBase:
+    """The knowledge base straight from seeds/, or from ``seeds`` (eval: what the engine makes of
+    the files now)."""
+    config = load_knowledge_config(args.config)
+    kb = load_knowledge_base(dataclasses.replace(config, seeds=seeds) if seeds else config)
     for problem in kb.problems:
         print(f"warning: skipped {problem}", file=sys.stderr)
     return kb
@@ -228,7 +230,7 @@ async def _chat(args: argparse.Namespace) -> int:
             if command == "summary":
                 print(render_summary(summarize(console.service.kb)) + "\n")
             elif command == "sources":
-                print(render_sources(console.service.kb.articles, _counts(console.service.kb)))
+                print(render_sources(console.service.kb.newest_first(), _counts(console.service.kb)))
             elif command == "reload":
                 try:
                     print((await console.service.reload()).summary() + "\n")
@@ -279,19 +281,21 @@ def cmd_sources(args: argparse.Namespace) -> int:
                 "sentences": counts.get(a.source, 0),
                 "publisher": a.metadata.publisher,
                 "published": a.metadata.published,
+                "date": a.date.day.isoformat() if a.date else None,
+                "date_inferred": a.date.inferred if a.date else None,
                 "url": a.metadata.url,
             }
-            for a in kb.articles
+            for a in kb.newest_first()
         ]
         print(json.dumps(items, ensure_ascii=False, indent=2))
     else:
-        print(render_sources(kb.articles, _counts(kb)))
+        print(render_sources(kb.newest_first(), _counts(kb)))
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     questions = load_question_set(args.file)
-    kb = load(args)
+    kb = load(args, questions.knowledge)
     report = evaluate(kb, questions)
     print(report.table())
     if not args.scores_only and (args.verbose or not report.meets_targets()):

@@ -7,10 +7,12 @@ is cut at a quote boundary, or inside a quote at a sentence boundary, and marked
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from knowledge.dates import ArticleDate, format_day
 from knowledge.model import Answer, Article, Citation, Kind, Quote
 from knowledge.summaries import Summary
 
@@ -39,14 +41,42 @@ def citation(quote: Quote, sources: dict[str, Citation]) -> str:
     last = quote.sentences[-1]  # context before and continuation after the matched sentence
     sentences = f"s{first.number}" if first is last else f"s{first.number}–{last.number}"
     cited = sources.get(s.source) or Citation(s.source)
-    meta = cited.metadata
-    about = ", ".join(x for x in (meta.publisher, meta.published) if x)
+    about = ", ".join(x for x in (cited.metadata.publisher, _date(cited.date)) if x)
     about = f" ({escape(about)})" if about else ""
     return f"*{escape(cited.title)}*{about} — {where}, {sentences} · `{s.source}`"
 
 
+def time_labels(quotes: Sequence[Quote], sources: dict[str, Citation]) -> list[str]:
+    """A line naming each quote's date when the quotes come from more than one date, so that a
+    change over time reads as one: "**12 May 2025**", then "**Earlier, 25 Apr 2025**"."""
+    days = [_day(sources.get(q.sentence.source)) for q in quotes]
+    if len({d for d in days if d is not None}) < 2:
+        return ["" for _ in quotes]
+    first = days[0]
+    labels = []
+    for day in days:
+        if day is None:
+            labels.append("")
+            continue
+        earlier = "Earlier, " if first is not None and day < first else ""
+        labels.append(f"**{earlier}{format_day(day)}**\n")
+    return labels
+
+
+def _day(cited: Citation | None) -> dt.date | None:
+    return cited.date.day if cited is not None and cited.date is not None else None
+
+
+def _date(date: ArticleDate | None) -> str:
+    return date.label() if date is not None else ""
+
+
 def render_quotes(quotes: Sequence[Quote], sources: dict[str, Citation], heading: str = "") -> str:
-    blocks = [f"> {escape(q.text)} **[{n}]**" for n, q in enumerate(quotes, 1)]
+    labels = time_labels(quotes, sources)
+    blocks = [
+        f"{label}> {escape(q.text)} **[{n}]**"
+        for n, (q, label) in enumerate(zip(quotes, labels, strict=True), 1)
+    ]
     cited = [f"**[{n}]** {citation(q, sources)}" for n, q in enumerate(quotes, 1)]
     parts = [heading] if heading else []
     return _fit(parts, blocks, cited)
@@ -72,8 +102,7 @@ def render_summary(summary: Summary) -> str:
 def render_sources(articles: Iterable[Article], sentence_counts: dict[str, int]) -> str:
     lines = []
     for n, article in enumerate(articles, 1):
-        meta = article.metadata
-        extra = " · ".join(x for x in (meta.publisher, meta.published) if x)
+        extra = " · ".join(x for x in (_date(article.date), article.metadata.publisher) if x)
         count = sentence_counts.get(article.source, 0)
         line = f"**{n}.** *{escape(article.title)}* — `{article.source}`, {count} sentences"
         lines.append(line + (f" · {escape(extra)}" if extra else ""))

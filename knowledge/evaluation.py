@@ -38,6 +38,9 @@ class InScope:
 class QuestionSet:
     in_scope: tuple[InScope, ...]
     out_of_scope: tuple[str, ...]
+    # The articles the set was written for (``knowledge:``, relative to the set's file); None:
+    # the configured seeds folder.
+    knowledge: Path | None = None
 
 
 @dataclass
@@ -88,7 +91,11 @@ def load_question_set(path: Path) -> QuestionSet:
             )
         )
     out = tuple(str(q) for q in data.get("out_of_scope") or [])
-    return QuestionSet(tuple(in_scope), out)
+    folder = data.get("knowledge")
+    knowledge = (path.parent / str(folder)).resolve() if folder else None
+    if knowledge is not None and not knowledge.is_dir():
+        raise ConfigError(f"{path}: knowledge: {folder!r} is not a folder next to the set")
+    return QuestionSet(tuple(in_scope), out, knowledge)
 
 
 def evaluate(

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from knowledge.analysis import normalise
+from knowledge.dates import ArticleDate, infer_date
 from knowledge.model import Article, Kind, Metadata, Paragraph, Problem
 from knowledge.sentences import sentence_spans
 
@@ -24,7 +25,8 @@ SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".yaml", ".yml")
 _HEADLINE = re.compile(r"^(?:\*\*|__)(?P<text>.+?)(?:\*\*|__)$|^#{1,6}\s+(?P<hash>.+?)\s*#*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", ")", ":")
-_METADATA_KEYS = {"title", "publisher", "url", "published", "date", "source"}
+# "note" says what a file is (a test fixture, say); "author" and "added" are kept by intake tools.
+_METADATA_KEYS = {"title", "publisher", "url", "published", "date", "source", "note", "author", "added"}
 
 
 class ArticleError(ValueError):
@@ -108,7 +110,14 @@ def parse_article(source: str, raw: bytes, sidecar: dict[str, Any] | None = None
     headline = next((p.text for p in paragraphs if p.kind is Kind.HEADLINE), None)
     title = metadata.title or headline or Path(source).stem
     digest = hashlib.sha256(raw).hexdigest()
-    return Article(source, text, title, metadata, tuple(paragraphs), digest)
+    return Article(
+        source, text, title, metadata, tuple(paragraphs), digest, article_date(metadata, paragraphs)
+    )
+
+
+def article_date(metadata: Metadata, paragraphs: Iterable[Paragraph]) -> ArticleDate | None:
+    """From the metadata, else inferred from the body (its dateline or the dates it states)."""
+    return infer_date(metadata.published, (p.text for p in paragraphs if p.kind is not Kind.HEADLINE))
 
 
 def _front_matter(text: str) -> tuple[dict[str, Any], int]:

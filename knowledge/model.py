@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from knowledge.dates import ArticleDate
+
 
 class Kind(StrEnum):
     """Role of a paragraph in a scraped article; shown in citations and used by summaries."""
@@ -13,6 +15,10 @@ class Kind(StrEnum):
     HEADLINE = "headline"
     SUBTITLE = "subtitle"
     BODY = "body"
+
+
+# The lines that say what an article is about, before its body.
+LEAD_KINDS = frozenset({Kind.HEADLINE, Kind.SUMMARY, Kind.SUBTITLE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +45,8 @@ class Article:
     metadata: Metadata
     paragraphs: tuple[Paragraph, ...]
     sha256: str
+    # From the metadata, or inferred from the text (``date.inferred``); None when nothing says.
+    date: ArticleDate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +93,11 @@ class Citation:
 
     title: str
     metadata: Metadata = Metadata()
+    date: ArticleDate | None = None
 
     @classmethod
     def of(cls, article: Article) -> Citation:
-        return cls(article.title, article.metadata)
+        return cls(article.title, article.metadata, article.date)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.formatting import DISCORD_LIMIT, escape, render_answer, render_quotes, trim
+from knowledge.dates import ArticleDate, DateOrigin
 from knowledge.model import Answer, Citation, Kind, Metadata, Quote, Sentence
 
 
@@ -19,8 +22,12 @@ def test_markdown_and_masked_links_are_escaped():
 def test_citation_shows_title_publisher_date_paragraph_and_sentence():
     quote = Quote(sentence("Talks stalled."), 1.0, (), "Talks stalled.")
     meta = Metadata(title="Talks", publisher="Wire", published="2025-05-10")
-    text = render_quotes([quote], {"a.txt": Citation("Talks", meta)})
-    assert text == "> Talks stalled. **[1]**\n\n**[1]** *Talks* (Wire, 2025-05-10) — ¶2, s1 · `a.txt`"
+    published = ArticleDate(dt.date(2025, 5, 10), DateOrigin.PUBLISHED)
+    text = render_quotes([quote], {"a.txt": Citation("Talks", meta, published)})
+    assert text == "> Talks stalled. **[1]**\n\n**[1]** *Talks* (Wire, 10 May 2025) — ¶2, s1 · `a.txt`"
+    inferred = ArticleDate(dt.date(2025, 4, 25), DateOrigin.TEXT)
+    text = render_quotes([quote], {"a.txt": Citation("Talks", Metadata(), inferred)})
+    assert "*Talks* (25 Apr 2025, date inferred) — ¶2" in text
 
 
 def test_long_answers_fit_discords_limit_by_dropping_whole_quotes():

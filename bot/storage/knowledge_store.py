@@ -21,6 +21,7 @@ import aiosqlite
 
 from bot.storage.database import Database, Session, chunks, utc_iso, utcnow
 from knowledge.index import Spans
+from knowledge.ingest import article_date
 from knowledge.model import Article, Kind, Metadata, Paragraph
 
 log = logging.getLogger(__name__)
@@ -177,14 +178,17 @@ class KnowledgeStore:
         articles: list[Article] = []
         spans: dict[str, Spans] = {}
         for row in sources:
+            metadata = _metadata(row["metadata"])
+            kept = tuple(paragraphs.get(row["document_id"], ()))
             articles.append(
                 Article(
                     source=row["path"],
                     text=row["content"],
                     title=row["title"],
-                    metadata=_metadata(row["metadata"]),
-                    paragraphs=tuple(paragraphs.get(row["document_id"], ())),
+                    metadata=metadata,
+                    paragraphs=kept,
                     sha256=row["sha256"],
+                    date=article_date(metadata, kept),
                 )
             )
             spans[row["sha256"]] = list(by_document.get(row["document_id"], ()))

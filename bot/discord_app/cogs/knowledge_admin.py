@@ -47,11 +47,11 @@ class KnowledgeAdmin(
                 i.path: i.ingested_at for i in await self.bot.storage.knowledge.list_sources()
             }
         lines = []
-        for n, article in enumerate(kb.articles, 1):
+        for n, article in enumerate(kb.newest_first(), 1):
             dates = " · ".join(
                 x
                 for x in (
-                    article.metadata.published,
+                    article.date.label() if article.date else None,
                     f"added {ingested[article.source][:10]}"
                     if article.source in ingested
                     else None,

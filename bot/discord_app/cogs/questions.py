@@ -256,7 +256,7 @@ class Questions(commands.Cog):
         kb = self.bot.knowledge.kb
         counts = dict(Counter(s.source for s in kb.sentences))
         await interaction.response.send_message(
-            render_sources(kb.articles, counts), allowed_mentions=NO_MENTIONS
+            render_sources(kb.newest_first(), counts), allowed_mentions=NO_MENTIONS
         )
 
     @app_commands.command(name="help", description="How to use dispute-bot")
