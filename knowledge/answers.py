@@ -11,29 +11,42 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
 
 from knowledge.analysis import normalise, surface_tokens
-from knowledge.cues import ATTRIBUTES, MONTH_NAMES, REQUIRED, Cue, question_cues, question_focus
+from knowledge.cues import (
+    ATTRIBUTES,
+    MONTH_NAMES,
+    REQUIRED,
+    Cue,
+    months_named,
+    question_cues,
+    question_focus,
+)
 from knowledge.index import KnowledgeBase
-from knowledge.model import Answer, Kind, Quote, Sentence
+from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
 from knowledge.spelling import is_english
 from knowledge.summaries import summarize
+from knowledge.timeframe import TimeAsked, When, time_asked
 
 CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
 # Score multiplier per pair of neighbouring question terms found side by side in a sentence
 # ("Foreign Ministry", "trade war"): BM25 sees words apart, a name is words together.
 PAIR_BONUS = 0.2
 MAX_PAIRS = 2
+# Score multiplier per share of the question's weight that a sentence's article names in its
+# title and lead lines (and the sentence does not), and how much of that share counts towards
+# the coverage a sentence needs to be quoted at all.
+ARTICLE_BONUS = 0.5
+ARTICLE_COVERAGE = 0.5
 # A headline is short, so it scores high on few words, yet says less than the body sentence
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
 GIST_SENTENCES = 2  # a summary asked for in a question (the /summary command gives more)
 MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
-LEAD_KINDS = frozenset({Kind.HEADLINE, Kind.SUMMARY, Kind.SUBTITLE})
 CANDIDATES = 200  # sentences re-ranked per question
 MAX_QUESTION_CHARS = 2000
 
@@ -42,6 +55,15 @@ NOT_FOUND = "The articles I have don't answer that."
 UNKNOWN_NAME = "The articles I have don't mention {name}."
 UNKNOWN_TOPIC = "The articles I have say nothing about {name}."
 AFTERWARDS = "The articles I have don't say what happened after they were written."
+NOT_IN_PERIOD = "The articles I have from {period} don't answer that."
+
+# A question about the present is answered first from the newest article whose answer scores at
+# least this share of the best one (an older article's answer then follows, dated: a change over
+# time reads as one). Present tense alone ("is China negotiating?") moves only near-ties; "how
+# did it turn out" wants an answer from an article later than the one that best matches.
+NOW_RATIO = 0.5
+PRESENT_RATIO = 0.85
+LATER_RATIO = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +74,7 @@ class _Query:
     focus: frozenset[str] = frozenset()  # an answer must contain one of these terms
     # what the question says of the names in it: an answer must share some of it, if any
     predicate: frozenset[str] = frozenset()
+    time: TimeAsked = field(default_factory=TimeAsked)
 
 
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
@@ -65,9 +88,8 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     meta = _meta_answer(kb, asked)
     if meta:
         return Answer(question, True, meta, sources=kb.citations(meta))
-    if _HINDSIGHT.search(normalise(asked)) and not _OPINION.search(asked):
-        return Answer(question, False, reason=AFTERWARDS)
-    terms = tuple(kb.analyzer.terms(asked))
+    time = time_asked(normalise(asked), kb.dates, kb.event_date)
+    terms = tuple(kb.analyzer.terms(time.rest))
     earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
     unknown = _unknown_name(kb, asked)
     if unknown:
@@ -84,28 +106,15 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     if head and asked_about.required:
         focus = frozenset(head)
     cues = question_cues(asked) | ({Cue.SPEECH} if asked != corrected else set())
-    query = _Query(terms, earlier, frozenset(cues), focus, _predicate(kb, asked, terms))
+    query = _Query(terms, earlier, frozenset(cues), focus, _predicate(kb, asked, terms), time)
     quotes = _select(kb, query)
     if not quotes:
+        if time.when is When.LATER:
+            return Answer(question, False, reason=AFTERWARDS)
+        if time.when is When.PERIOD:
+            return Answer(question, False, reason=NOT_IN_PERIOD.format(period=time.label))
         return Answer(question, False, reason=NOT_FOUND)
     return Answer(question, True, tuple(quotes), sources=kb.citations(quotes))
-
-
-# "Was a deal eventually signed?", "did they end up meeting?": how things turned out, which
-# articles written before cannot say. "What happens next?" is not this: it asks for the outlook.
-_HINDSIGHT = re.compile(
-    r"\b(?:did|was|were|has|have|had)\b.*\b(?:eventually|later on|later in|end(?:ed)? up|"
-    r"afterwards?|after (?:this|that|all this)|since then|in the end|ultimately|subsequently)\b",
-    re.IGNORECASE,
-)
-
-
-# "Did analysts think China could ultimately endure…": what someone thought, not what happened.
-_OPINION = re.compile(
-    r"\b(?:think|thinks|thought|expect\w*|predict\w*|believ\w*|say|says|said|suggest\w*|feel\w*|"
-    r"hope\w*|fear\w*)\b",
-    re.IGNORECASE,
-)
 
 
 def _corrected(kb: KnowledgeBase, question: str) -> str:
@@ -255,7 +264,11 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     ranked: list[tuple[float, int]] = []
     pairs = {(a, b) for a, b in pairwise(query.terms) if a != b}
     # the largest boost cues and pairs can give a sentence
-    most = (1 + CUE_BONUS * len(query.cues)) * (1 + PAIR_BONUS * min(len(pairs), MAX_PAIRS))
+    most = (
+        (1 + CUE_BONUS * len(query.cues))
+        * (1 + PAIR_BONUS * min(len(pairs), MAX_PAIRS))
+        * (1 + ARTICLE_BONUS)
+    )
     best_so_far = {"any": 0.0, "body": 0.0}  # the bars for a lead sentence and a body sentence
     for i, score in _candidates(kb, query):  # best first
         lead = kb.sentences[i].kind in LEAD_KINDS
@@ -263,17 +276,25 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
             break  # no later candidate can be quoted: skip working out its cues
         if lead and score * most < retrieval.follow_ratio * best_so_far["any"]:
             continue
+        if not _of_period(kb, kb.sentences[i], query.time):
+            continue
         sentence_terms = set(kb.terms[i])
         if query.focus and not query.focus & sentence_terms:
             continue
         coverage = _coverage(shares, sentence_terms)
-        if coverage == 0 or coverage < retrieval.min_coverage:
+        if coverage == 0:
+            continue
+        # what the sentence's article says it is about, in its title and lead lines, and the
+        # sentence does not repeat: "what was agreed in Geneva?" finds the Geneva article's "the
+        # talks", not another article's passing mention of Geneva
+        through_article = _through_article(kb, shares, kb.sentences[i].source, sentence_terms)
+        if coverage + ARTICLE_COVERAGE * through_article < retrieval.min_coverage:
             continue
         if query.predicate and not query.predicate & sentence_terms:
             continue  # names only: "where did Yun Sun go to university?" is not about Yun Sun
         prior = HEADLINE_PRIOR if kb.sentences[i].kind is Kind.HEADLINE else 1.0
         together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
-        score *= prior * (1 + PAIR_BONUS * together)
+        score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
         bar = retrieval.follow_ratio * best_so_far["any" if lead else "body"]
         if score * (1 + CUE_BONUS * len(query.cues)) < bar:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
@@ -285,12 +306,13 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         if not lead:
             best_so_far["body"] = max(best_so_far["body"], ranked[-1][0])
     ranked.sort(key=lambda item: (-item[0], item[1]))
+    ranked = _by_time(kb, ranked, query.time)
     if not ranked:
         return []
     # Lead sentences (headline, summary line, subtitle) restate the body in few, dense words: they
     # set the bar for each other, not for the body sentences that report the same thing in full.
-    best = ranked[0][0]
-    best_body = next((s for s, i in ranked if kb.sentences[i].kind not in LEAD_KINDS), best)
+    best = max(score for score, _ in ranked)
+    best_body = max((s for s, i in ranked if kb.sentences[i].kind not in LEAD_KINDS), default=best)
     quotes: list[Quote] = []
     quoted: set[int] = set()
     for score, i in ranked:
@@ -298,8 +320,8 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         needed = min(retrieval.follow_ratio + retrieval.follow_step * max(len(quotes) - 1, 0), 1)
         if len(quotes) >= retrieval.max_quotes:
             break
-        if score < needed * (best if kb.sentences[i].kind in LEAD_KINDS else best_body):
-            continue
+        if quotes and score < needed * (best if kb.sentences[i].kind in LEAD_KINDS else best_body):
+            continue  # the first is ranked[0]: the best, or the newest answer to a question of now
         if i in quoted:
             continue
         sentence = kb.sentences[i]
@@ -320,6 +342,54 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
             quotes.append(_quote(kb, sentence, score, context))
         quoted.update(s.id for q in quotes for s in q.sentences)
     return [_extend(kb, q, shares, quoted) for q in quotes]
+
+
+def _through_article(
+    kb: KnowledgeBase, shares: dict[str, float], source: str, sentence_terms: set[str]
+) -> float:
+    """The share of the question's weight that a sentence's article names in its title and lead
+    lines and the sentence does not, each term counted as far as it tells articles apart: a term
+    in every article's lead (or a knowledge base of one article) says nothing about which."""
+    lead = kb.lead_terms[source]
+    return sum(
+        share * kb.lead_rarity(term)
+        for term, share in shares.items()
+        if term in lead and term not in sentence_terms
+    )
+
+
+def _of_period(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> bool:
+    """Whether a sentence speaks of the time asked about: its article is of that time, or it
+    names the month asked about ("On April 9, …" in a May article answers "in April")."""
+    if time.admits(kb.day(sentence.source)):
+        return True
+    return time.month is not None and MONTH_NAMES[time.month - 1] in months_named(sentence.text)
+
+
+def _by_time(
+    kb: KnowledgeBase, ranked: list[tuple[float, int]], time: TimeAsked
+) -> list[tuple[float, int]]:
+    """The ranking with the answer a question of now (or of how things turned out) wants moved to
+    the front: the newest article's answer among those close enough to the best. A question of
+    how things turned out gets nothing when no article later than the best match answers it."""
+    ratio = {When.NOW: NOW_RATIO, When.PRESENT: PRESENT_RATIO, When.LATER: LATER_RATIO}.get(
+        time.when
+    )
+    if ratio is None or not ranked:
+        return ranked
+    best_score, best_id = ranked[0]
+    after = kb.day(kb.sentences[best_id].source) if time.when is When.LATER else None
+    pool = [
+        (kb.day(kb.sentences[i].source), score, i)
+        for score, i in ranked
+        if score >= ratio * best_score and kb.day(kb.sentences[i].source) is not None
+    ]
+    if after is not None:
+        pool = [item for item in pool if item[0] > after]
+    if not pool:
+        return [] if time.when is When.LATER else ranked
+    _, score, newest = max(pool, key=lambda item: (item[0], item[1], -item[2]))
+    return [(score, newest), *((s, i) for s, i in ranked if i != newest)]
 
 
 def _extend(kb: KnowledgeBase, quote: Quote, shares: dict[str, float], quoted: set[int]) -> Quote:

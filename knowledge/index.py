@@ -6,8 +6,10 @@ reference, so a question is always answered from one whole index.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
@@ -15,7 +17,7 @@ from knowledge.analysis import Analyzer
 from knowledge.config import KnowledgeConfig, RetrievalConfig
 from knowledge.cues import SentenceCues, implied_words, months_named, sentence_cues
 from knowledge.ingest import load_articles, match_key
-from knowledge.model import Article, Citation, Kind, Problem, Quote, Sentence
+from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
 from knowledge.sentences import sentence_spans
 from knowledge.spelling import Speller, is_english
@@ -57,12 +59,53 @@ class KnowledgeBase:
     speller: Speller = field(default_factory=Speller)
     names: frozenset[str] = frozenset()  # terms of proper names ("china", "stimson")
     months: frozenset[str] = frozenset()  # months the articles name ("April")
+    # terms of each article's title and lead lines (headline, summary line, subtitle): what the
+    # article as a whole is about, which its body sentences need not repeat
+    lead_terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    lead_counts: Counter[str] = field(default_factory=Counter)  # leads naming each term
 
     def __len__(self) -> int:
         return len(self.sentences)
 
     def article(self, source: str) -> Article:
         return self.by_source[source]
+
+    def newest_first(self) -> list[Article]:
+        """Articles by date, newest first; undated ones last (by name)."""
+        return sorted(self.articles, key=lambda a: (a.date is not None, a.date and a.date.day),
+                      reverse=True)
+
+    @property
+    def dates(self) -> list[dt.date]:
+        return [a.date.day for a in self.articles if a.date is not None]
+
+    def event_date(self, words: str) -> dt.date | None:
+        """When an event named in a question ("Geneva", "the London talks") happened: the date of
+        the earliest article whose title or lead lines name it (its first word alone, failing all
+        of them). Articles recalling it later name it in their body, not in their lead. Only a
+        name makes an event: "before talks can start" names none."""
+        name = set(self.analyzer.terms(words.split()[0]))
+        if not name or not name <= self.names:
+            return None
+        for tried in (words, words.split()[0]):
+            terms = set(self.analyzer.terms(tried))
+            days = [
+                a.date.day
+                for a in self.articles
+                if terms and a.date is not None and terms <= self.lead_terms.get(a.source, set())
+            ]
+            if days:
+                return min(days)
+        return None
+
+    def lead_rarity(self, term: str) -> float:
+        """1 for a term one article's lead names, 0 for one every article's lead names."""
+        articles = len(self.lead_terms)
+        return 1 - self.lead_counts.get(term, 0) / articles if articles > 1 else 0.0
+
+    def day(self, source: str) -> dt.date | None:
+        article = self.by_source.get(source)
+        return article.date.day if article is not None and article.date is not None else None
 
     def citations(self, quotes: Iterable[Quote]) -> dict[str, Citation]:
         """What a reply shows about each quoted source."""
@@ -153,6 +196,7 @@ def build_knowledge_base(
         epsilon=retrieval.epsilon,
         delta=retrieval.delta,
     )
+    lead = _lead_terms(articles, sentences, terms, analyzer)
     return KnowledgeBase(
         articles=tuple(articles),
         sentences=tuple(sentences),
@@ -167,7 +211,22 @@ def build_knowledge_base(
         speller=speller,
         names=names,
         months=frozenset(m for article in articles for m in months_named(article.text)),
+        lead_terms=lead,
+        lead_counts=Counter(term for found in lead.values() for term in found),
     )
+
+
+def _lead_terms(
+    articles: Sequence[Article],
+    sentences: Sequence[Sentence],
+    terms: Sequence[Sequence[str]],
+    analyzer: Analyzer,
+) -> dict[str, frozenset[str]]:
+    lead: dict[str, set[str]] = {a.source: set(analyzer.terms(a.title)) for a in articles}
+    for sentence, sentence_terms in zip(sentences, terms, strict=True):
+        if sentence.kind in LEAD_KINDS:
+            lead[sentence.source].update(sentence_terms)
+    return {source: frozenset(found) for source, found in lead.items()}
 
 
 # A capitalised word inside a sentence (after a space, bracket or quote), and one opening it.

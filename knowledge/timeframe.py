@@ -1,0 +1,185 @@
+"""The time a question asks about: now, how things turned out, a named period, or any time.
+
+The knowledge base is many dated articles that may contradict each other: "is China negotiating?"
+wants the newest article that answers it, "what happened in April?" the articles of April,
+"did they end up cutting tariffs?" the later ones. This module only reads the question and the
+articles' dates; ranking by it happens in ``answers``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from knowledge.dates import MONTHS, format_day
+
+
+class When(StrEnum):
+    ANY = "any"  # no time asked: the best answer, whatever its date
+    NOW = "now"  # the present, said outright ("still", "currently", "latest")
+    PRESENT = "present"  # present tense only ("is China negotiating?"): newest among near-ties
+    LATER = "later"  # how things turned out ("did they end up…", "eventually")
+    PERIOD = "period"  # a named time ("in April", "after Geneva", "before the London talks")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeAsked:
+    when: When = When.ANY
+    start: dt.date | None = None  # PERIOD bounds, inclusive; None is open
+    end: dt.date | None = None
+    label: str = ""  # the period in words, for a reply: "April 2025", "after 12 May 2025"
+    month: int | None = None  # a month the question names: sentences naming it belong to it
+    # the question with an event named only as a time ("after Geneva") taken out: the event's own
+    # words would otherwise pull in the very article the question wants to look past
+    rest: str = ""
+
+    def admits(self, day: dt.date | None) -> bool:
+        """Whether an article of ``day`` is of the period asked about (undated: never)."""
+        if self.when is not When.PERIOD:
+            return True
+        if day is None:
+            return False
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+_NOW = re.compile(
+    r"\b(?:now|right now|rn|rite now|currently|current|still|latest|newest|most recent|so far|"
+    r"to date|as of (?:now|today|yet)|today|these days|at the moment|atm|at present|presently|"
+    r"nowadays|anymore|any more|yet|where (?:do|does|did) (?:things|it|this|that|we|they) stand|"
+    r"state of play|status|up to date|lately|recently)\b",
+    re.IGNORECASE,
+)
+# "is China negotiating?", "what's the tariff", "are they talking": the present tense.
+_PRESENT = re.compile(
+    r"^(?:\W*(?:so|and|but|ok|okay|wait|hey|yo|lol|ngl|tbh)\W+)*(?:is|are|does|do|has|have|can|"
+    r"will|isn'?t|aren'?t|doesn'?t|don'?t|hasn'?t|haven'?t)\b"
+    r"|\b(?:what|who|where|how|which)(?:'s|s| is| are| does| do| has| have)\b",
+    re.IGNORECASE,
+)
+_LATER = re.compile(
+    r"\b(?:did|was|were|has|have|had|does|do|is|are)\b.*\b(?:eventually|later on|later in|"
+    r"end(?:ed)? up|afterwards?|after (?:this|that|all this)|since then|in the end|ultimately|"
+    r"subsequently|ever|follow(?:ed)? through|went ahead|go ahead|come into effect|take effect|"
+    r"took effect|happen(?:ed)?|materiali[sz]ed?)\b",
+    re.IGNORECASE,
+)
+# "Did analysts think China could ultimately endure…": what someone thought, not what happened.
+_OPINION = re.compile(
+    r"\b(?:think|thinks|thought|expect\w*|predict\w*|believ\w*|say|says|said|suggest\w*|feel\w*|"
+    r"hope\w*|fear\w*)\b",
+    re.IGNORECASE,
+)
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+_IN_MONTH = re.compile(
+    rf"\b(?P<how>in|during|by|through|since|after|before|until|till|from|back in|early|late|mid|"
+    rf"prior to|ahead of|following|at the (?:start|end|beginning) of|end of|start of)[- ]?\s*"
+    rf"(?P<month>{_MONTH_WORDS})\b\.?(?:\s+(?P<year>(?:19|20)\d\d))?",
+    re.IGNORECASE,
+)
+_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
+_IN_SEASON = re.compile(
+    r"\b(?:in|during|over|this|last)\s+(?:the\s+)?(?P<season>spring|summer|autumn|fall)\b",
+    re.IGNORECASE,
+)
+# "after Geneva", "before the London talks", "since the Busan summit"
+_AROUND_EVENT = re.compile(
+    r"\b(?P<how>after|since|before|prior to|following|ahead of|until)\s+(?:the\s+|their\s+)?"
+    r"(?P<event>(?!the\b|that\b|this\b|then\b|it\b|they\b|we\b)[A-Za-z][\w'’.-]*"
+    r"(?:\s+(?:talks|meeting|summit|deal|agreement|truce|call|round|framework|"
+    r"consensus|statement|announcement|threat|controls?|escalation))?)",
+    re.IGNORECASE,
+)
+_BEFORE = {"before", "prior to", "ahead of", "until", "till", "by"}
+
+# When an event a question names ("Geneva") happened, or None: given by the knowledge base.
+EventDater = Callable[[str], dt.date | None]
+
+
+def time_asked(
+    question: str,
+    dates: Sequence[dt.date],
+    event_date: EventDater | None = None,
+) -> TimeAsked:
+    """Read the time a question asks about. ``dates`` are the articles' dates; ``event_date``
+    finds when a named event ("Geneva") happened, from the articles that name it in their lead."""
+    period = _period(question, dates, event_date)
+    if period is not None:
+        return period
+    if _LATER.search(question) and not _OPINION.search(question):
+        return TimeAsked(When.LATER, rest=question)
+    if _NOW.search(question):
+        return TimeAsked(When.NOW, rest=question)
+    if _PRESENT.search(question):
+        return TimeAsked(When.PRESENT, rest=question)
+    return TimeAsked(rest=question)
+
+
+def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | None) -> TimeAsked | None:
+    match = _IN_MONTH.search(question)
+    if match:
+        month = MONTHS[match["month"].lower()]
+        if match["month"].lower() == "may" and not _month_context(question, match):
+            match = None  # "may" the verb
+        else:
+            year = int(match["year"]) if match["year"] else _year_for(month, dates)
+            if year is None:
+                return None
+            first = dt.date(year, month, 1)
+            last = _month_end(year, month)
+            how = match["how"].lower()
+            label = f"{first.strftime('%B')} {year}"
+            if how in _BEFORE:
+                return TimeAsked(When.PERIOD, None, first - dt.timedelta(days=1), f"before {label}",
+                                 rest=question)
+            if how in {"after", "since", "following"}:
+                return TimeAsked(When.PERIOD, last + dt.timedelta(days=1) if how == "after"
+                                 else first, None, f"since {label}", rest=question)
+            return TimeAsked(When.PERIOD, first, last, label, month=month, rest=question)
+    season = _IN_SEASON.search(question)
+    if season:
+        first_month, last_month = _SEASONS[season["season"].lower()]
+        year = _year_for(first_month, dates, last_month)
+        if year is not None:
+            return TimeAsked(When.PERIOD, dt.date(year, first_month, 1),
+                             _month_end(year, last_month), f"{season['season']} {year}",
+                             rest=question)
+    if event_date is not None:
+        for around in _AROUND_EVENT.finditer(question):
+            day = event_date(around["event"])
+            if day is None:
+                continue
+            how = around["how"].lower()
+            rest = (question[: around.start()] + question[around.end() :]).strip()
+            if how in _BEFORE:
+                return TimeAsked(When.PERIOD, None, day - dt.timedelta(days=1),
+                                 f"before {format_day(day)}", rest=rest)
+            return TimeAsked(When.PERIOD, day + dt.timedelta(days=1), None,
+                             f"after {format_day(day)}", rest=rest)
+    return None
+
+
+def _month_context(question: str, match: re.Match[str]) -> bool:
+    """"in May" is the month; "China may…" is not matched at all; "by may" needs a capital."""
+    return match["month"][0].isupper() or match["how"].lower() in {"in", "during", "since"}
+
+
+def _year_for(month: int, dates: Sequence[dt.date], last_month: int | None = None) -> int | None:
+    """A month named without a year is the latest one the articles reach: the newest year in
+    which some article falls in it, else the newest article's year (or the one before, when that
+    month is still ahead of it)."""
+    last_month = last_month or month
+    years = [d.year for d in dates if month <= d.month <= last_month]
+    if years:
+        return max(years)
+    if not dates:
+        return None
+    newest = max(dates)
+    return newest.year if month <= newest.month else newest.year - 1
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
