@@ -54,9 +54,9 @@ def time_labels(quotes: Sequence[Quote], sources: dict[str, Citation]) -> list[s
         return ["" for _ in quotes]
     first = days[0]
     labels = []
-    for day in days:
-        if day is None:
-            labels.append("")
+    for n, day in enumerate(days):
+        if day is None or (n and day == days[n - 1]):
+            labels.append("")  # undated, or the same date as the quote above
             continue
         earlier = "Earlier, " if first is not None and day < first else ""
         labels.append(f"**{earlier}{format_day(day)}**\n")

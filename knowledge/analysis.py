@@ -47,7 +47,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     day days date dates time put puts hold holds held based located headquartered
     wait exactly
     come comes came coming need needs needed seem seems seemed
-    hear heard name use used using""".split()
+    hear heard name use used using
+    many much ppl""".split()
 )
 
 

@@ -20,6 +20,7 @@ from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import (
     ATTRIBUTES,
     MONTH_NAMES,
+    PERSON_NOUNS,
     REQUIRED,
     Cue,
     months_named,
@@ -29,7 +30,7 @@ from knowledge.cues import (
 from knowledge.index import KnowledgeBase
 from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
 from knowledge.spelling import is_english
-from knowledge.summaries import summarize
+from knowledge.summaries import event_lines, summarize
 from knowledge.timeframe import TimeAsked, When, time_asked
 
 CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
@@ -42,6 +43,11 @@ MAX_PAIRS = 2
 # the coverage a sentence needs to be quoted at all.
 ARTICLE_BONUS = 0.5
 ARTICLE_COVERAGE = 0.5
+# An article's first body sentence is where news writing puts what happened.
+NEWS_LEAD_PRIOR = 1.0
+# A sentence of a later article recalling the month a question asks about ("On April 9, …")
+# answers it less directly than the articles of that month.
+RECALLED_PRIOR = 0.7
 # A headline is short, so it scores high on few words, yet says less than the body sentence
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
@@ -61,9 +67,9 @@ NOT_IN_PERIOD = "The articles I have from {period} don't answer that."
 # least this share of the best one (an older article's answer then follows, dated: a change over
 # time reads as one). Present tense alone ("is China negotiating?") moves only near-ties; "how
 # did it turn out" wants an answer from an article later than the one that best matches.
-NOW_RATIO = 0.5
-PRESENT_RATIO = 0.85
-LATER_RATIO = 0.5
+NOW_RATIO = 0.4
+PRESENT_RATIO = 0.6
+LATER_RATIO = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +91,11 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
         return Answer(question, False, reason=reason)
     corrected = _corrected(kb, question)
     asked = _without_attribution(corrected)
-    meta = _meta_answer(kb, asked)
+    time = time_asked(normalise(asked), kb.dates, kb.event_date)
+    meta = _meta_answer(kb, asked, time)
     if meta:
         return Answer(question, True, meta, sources=kb.citations(meta))
-    time = time_asked(normalise(asked), kb.dates, kb.event_date)
-    terms = tuple(kb.analyzer.terms(time.rest))
+    terms = tuple(kb.analyzer.terms(_without_cue_phrases(time.rest)))
     earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
     unknown = _unknown_name(kb, asked)
     if unknown:
@@ -167,10 +173,31 @@ _OVERVIEW_INTENT = re.compile(
 )
 
 
-def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
+# "What happened in April?", "what went down in Geneva?": the events of a time or a place.
+_HAPPENED_INTENT = re.compile(
+    r"\bwhat(?:'?s)?\s+(?:happened|went down|was going on|has been happening|been happening|"
+    r"went on|occurred)\b",
+    re.IGNORECASE,
+)
+
+
+# Words that ask for a kind of answer (a duration, an amount), which the cues look for: "how
+# long did the meeting last" is about the meeting, not about "long" or "last".
+_CUE_PHRASES = re.compile(r"\bhow (?:long|many|much|often|far)\b", re.IGNORECASE)
+_LASTED = re.compile(r"\b(?:last|lasted|take|took)\W*$", re.IGNORECASE)
+
+
+def _without_cue_phrases(question: str) -> str:
+    if not _CUE_PHRASES.search(question):
+        return question
+    return _CUE_PHRASES.sub(" ", _LASTED.sub(" ", question))
+
+
+def _meta_answer(kb: KnowledgeBase, question: str, time: TimeAsked) -> tuple[Quote, ...]:
     """Questions about the articles themselves ("tl;dr?", "what's the headline saying about
-    China?", "what's going on?"), when every other word of theirs is in the lines that say what
-    an article is about (headline, summary line, subtitle); () for any other question."""
+    China?", "what's going on?", "what happened in April?"), when every other word of theirs is
+    in the lines that say what an article is about (headline, summary line, subtitle); () for
+    any other question."""
     plain = normalise(question)
     rest = _HEADLINE_INTENT.sub(" ", _SUBTITLE_INTENT.sub(" ", plain))  # "the tagline under the headline"
     for intent, kinds in (
@@ -181,15 +208,38 @@ def _meta_answer(kb: KnowledgeBase, question: str) -> tuple[Quote, ...]:
             lines = _lead_lines(kb, kb.analyzer.terms(rest), kinds)
             if lines:
                 return tuple(Quote(s, 1.0, (), s.text) for s in lines[: kb.retrieval.max_quotes])
-    for intent in (_SUMMARY_INTENT, _OVERVIEW_INTENT):
-        if intent.search(plain):
-            terms = kb.analyzer.terms(intent.sub(" ", plain))
-            lines = _lead_lines(kb, terms, LEAD_KINDS) if terms else []
-            if lines or not terms:  # "tl;dr?" is about everything, lead lines or not
-                # A chat answer is the gist: shorter than /summary, one line if asked for one.
-                wanted = 1 if _ONE_LINE.search(plain) else GIST_SENTENCES
-                among = {s.source for s in lines} if lines else None
-                return summarize(kb, among=among, sentences=wanted).quotes
+    for intent in (_SUMMARY_INTENT, _OVERVIEW_INTENT, _HAPPENED_INTENT):
+        if not intent.search(plain):
+            continue
+        rest = intent.sub(" ", plain.replace(time.phrase, " ") if time.phrase else plain)
+        terms = kb.analyzer.terms(rest)
+        lines = [
+            s for s in (_lead_lines(kb, terms, LEAD_KINDS) if terms else [])
+            if time.admits(kb.day(s.source))
+        ]
+        if not lines and terms:
+            continue
+        among = {s.source for s in lines} if lines else None
+        if time.when is When.PERIOD or (intent is _HAPPENED_INTENT and among):
+            # "what happened in April?", "what happened in Geneva?": what those articles report,
+            # one line each, oldest first (an event's own article first, not later recollections)
+            chosen = [
+                a.source
+                for a in reversed(kb.newest_first())
+                if (among is None or a.source in among) and time.admits(kb.day(a.source))
+            ]
+            if not chosen:
+                continue
+            return tuple(event_lines(kb, chosen[: kb.retrieval.max_quotes]))
+        if intent is _HAPPENED_INTENT:
+            continue  # "what happened to the tariff": a question of fact
+        # A chat answer is the gist: shorter than /summary, one line if asked for one; where
+        # things stand now, then the line of the article before.
+        one_line = bool(_ONE_LINE.search(plain))
+        summary = summarize(
+            kb, among=among, sentences=1 if one_line else GIST_SENTENCES, earlier=0 if one_line else 1
+        )
+        return summary.all_quotes
     return ()
 
 
@@ -265,7 +315,8 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     pairs = {(a, b) for a, b in pairwise(query.terms) if a != b}
     # the largest boost cues and pairs can give a sentence
     most = (
-        (1 + CUE_BONUS * len(query.cues))
+        NEWS_LEAD_PRIOR
+        * (1 + CUE_BONUS * len(query.cues))
         * (1 + PAIR_BONUS * min(len(pairs), MAX_PAIRS))
         * (1 + ARTICLE_BONUS)
     )
@@ -292,7 +343,7 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
             continue
         if query.predicate and not query.predicate & sentence_terms:
             continue  # names only: "where did Yun Sun go to university?" is not about Yun Sun
-        prior = HEADLINE_PRIOR if kb.sentences[i].kind is Kind.HEADLINE else 1.0
+        prior = _prior(kb, kb.sentences[i], query.time)
         together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
         bar = retrieval.follow_ratio * best_so_far["any" if lead else "body"]
@@ -344,6 +395,18 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     return [_extend(kb, q, shares, quoted) for q in quotes]
 
 
+def _prior(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> float:
+    """What a sentence's place says before its words do: a headline says less than the body
+    sentence that reports the same; a news lead (an article's first body sentence) says what
+    happened; a sentence of another time that only names the month asked about recalls it."""
+    prior = HEADLINE_PRIOR if sentence.kind is Kind.HEADLINE else 1.0
+    if sentence.id in kb.news_leads:
+        prior *= NEWS_LEAD_PRIOR
+    if time.when is When.PERIOD and not time.admits(kb.day(sentence.source)):
+        prior *= RECALLED_PRIOR
+    return prior
+
+
 def _through_article(
     kb: KnowledgeBase, shares: dict[str, float], source: str, sentence_terms: set[str]
 ) -> float:
@@ -385,11 +448,16 @@ def _by_time(
         if score >= ratio * best_score and kb.day(kb.sentences[i].source) is not None
     ]
     if after is not None:
-        pool = [item for item in pool if item[0] > after]
-    if not pool:
-        return [] if time.when is When.LATER else ranked
-    _, score, newest = max(pool, key=lambda item: (item[0], item[1], -item[2]))
-    return [(score, newest), *((s, i) for s, i in ranked if i != newest)]
+        # how it turned out: the best answer of a later article
+        pool = [(score, day, i) for day, score, i in pool if day > after]
+        if not pool:
+            return []
+        score, _, chosen = max(pool, key=lambda item: (item[0], item[1], -item[2]))
+    elif not pool:
+        return ranked
+    else:
+        _, score, chosen = max(pool, key=lambda item: (item[0], item[1], -item[2]))
+    return [(score, chosen), *((s, i) for s, i in ranked if i != chosen)]
 
 
 def _extend(kb: KnowledgeBase, quote: Quote, shares: dict[str, float], quoted: set[int]) -> Quote:
@@ -418,7 +486,7 @@ def _predicate(kb: KnowledgeBase, question: str, terms: Sequence[str]) -> frozen
         for term in kb.analyzer.terms(token)
         if kb.scorer.doc_freq(term) == 0
     }
-    attributes = {term for word in ATTRIBUTES for term in kb.analyzer.terms(word)}
+    attributes = {term for word in ATTRIBUTES | PERSON_NOUNS for term in kb.analyzer.terms(word)}
     return frozenset(set(terms) - kb.names - attributes - unreadable)
 
 

@@ -20,6 +20,7 @@ class Cue(StrEnum):
     REASON = "reason"
     NUMBER = "number"
     SPEECH = "speech"
+    DURATION = "duration"
 
 
 MONTH_NAMES = (
@@ -56,9 +57,20 @@ _REASON = re.compile(
     re.IGNORECASE,
 )
 # A quantity: looked for once dates are taken out, so "April 25, 2025" is not a number.
+SPELLED_NUMBERS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+)
 _NUMBER = re.compile(
-    r"\b\d[\d,.]*|\$\d|\b(?:hundred|"
-    r"thousand|dozen|million|billion|trillion|percent|half|double|triple)\b",
+    rf"\b\d[\d,.]*|\$\d|\b(?:hundred|thousand|dozen|million|billion|trillion|percent|half|"
+    rf"double|triple|{SPELLED_NUMBERS.removeprefix('one|two|')})\b",
+    re.IGNORECASE,
+)
+# A length of time: "an hour and forty minutes", "90 days", "a ninety-day truce", "for a year".
+_DURATION = re.compile(
+    rf"\b(?:\d[\d,.]*|an?|{SPELLED_NUMBERS}|several|few|half an?|another)[- ]+(?:\w+[- ]+)?"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b|\b(?:for|until|till|"
+    r"through) (?:another |a further |one )?(?:year|month|week)",
     re.IGNORECASE,
 )
 _SPEECH = re.compile(
@@ -114,6 +126,8 @@ def sentence_cues(text: str) -> SentenceCues:
         found.add(Cue.REASON)
     if _NUMBER.search(_DATE.sub(" ", plain)):
         found.add(Cue.NUMBER)
+    if _DURATION.search(plain):
+        found.add(Cue.DURATION)
     if _SPEECH.search(plain):
         found.add(Cue.SPEECH)
     return SentenceCues(frozenset(found), bool(_LEANING.match(plain.lstrip("“\"'"))))
@@ -129,7 +143,10 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
         Cue.PERSON,
     ),
     (
-        re.compile(r"\b(?:when|what (?:date|day|time|year|month)|how long ago|since when)\b", re.I),
+        # "when" asks for a date where it opens the question ("so when did…", "ok but when…");
+        # inside it, it is a clause ("…discussed when Trump and Xi met?")
+        re.compile(r"^\W*(?:\w+\W+){0,2}?when\b|\b(?:what (?:date|day|time|year|month)|how long ago|"
+                   r"since when|till when|until when)\b", re.I),
         Cue.DATE,
     ),
     (re.compile(r"\b(?:where|which (?:city|country|place))\b", re.I), Cue.PLACE),
@@ -142,7 +159,8 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
         ),
         Cue.REASON,
     ),
-    (re.compile(r"\bhow (?:many|much|old|big|large|tall|high|far|long)\b|\bwhat (?:\w+ )?(?:rate|"
+    (re.compile(r"\bhow long\b(?! ago)|\bfor how long\b", re.I), Cue.DURATION),
+    (re.compile(r"\bhow (?:many|much|old|big|large|tall|high|far)\b|\bwhat (?:\w+ )?(?:rate|"
                 r"percent\w*|amount|number|price|cost|size|share|total|figure)s?\b", re.I), Cue.NUMBER),
     (
         re.compile(
@@ -156,7 +174,7 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
 
 
 # Cues that a sentence must satisfy to answer at all: "when" wants a date, "how many" a number.
-REQUIRED = frozenset({Cue.DATE, Cue.NUMBER})
+REQUIRED = frozenset({Cue.DATE, Cue.NUMBER, Cue.DURATION})
 
 
 # "What does the article say about…" asks what the text holds, not for someone's words.
@@ -179,6 +197,8 @@ _PREPOSITIONS = (
 ATTRIBUTES = frozenset(
     "job role title position occupation profession work name age background living".split()
 )
+# "What did the Stimson Center lady say?": words that point at someone the names already say.
+PERSON_NOUNS = frozenset("lady ladies dude dudes man men woman women gentleman chap fella bloke".split())
 _FOCUS_PATTERNS = (
     # "who is the US trade representative", "what's the weather in Beijing", "what is the GDP of China"
     re.compile(

@@ -63,6 +63,7 @@ class KnowledgeBase:
     # article as a whole is about, which its body sentences need not repeat
     lead_terms: dict[str, frozenset[str]] = field(default_factory=dict)
     lead_counts: Counter[str] = field(default_factory=Counter)  # leads naming each term
+    news_leads: frozenset[int] = frozenset()  # each article's first body sentence
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -87,6 +88,8 @@ class KnowledgeBase:
         name = set(self.analyzer.terms(words.split()[0]))
         if not name or not name <= self.names:
             return None
+        if any(self.lead_counts[t] > max(2, len(self.articles) // 4) for t in name):
+            return None  # a party to every story ("Beijing"), not an event
         for tried in (words, words.split()[0]):
             terms = set(self.analyzer.terms(tried))
             days = [
@@ -213,7 +216,16 @@ def build_knowledge_base(
         months=frozenset(m for article in articles for m in months_named(article.text)),
         lead_terms=lead,
         lead_counts=Counter(term for found in lead.values() for term in found),
+        news_leads=_news_leads(sentences),
     )
+
+
+def _news_leads(sentences: Sequence[Sentence]) -> frozenset[int]:
+    first: dict[str, int] = {}
+    for s in sentences:
+        if s.kind is Kind.BODY:
+            first.setdefault(s.source, s.id)
+    return frozenset(first.values())
 
 
 def _lead_terms(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,16 +23,24 @@ class Length(StrEnum):
 
 
 SENTENCES = {Length.SHORT: 3, Length.LONG: 7}
+# Earlier articles a summary of everything lists after where things stand now, one line each.
+EARLIER = {Length.SHORT: 3, Length.LONG: 6}
 REDUNDANCY = 0.6  # MMR trade-off: share of a pick's score that goes to novelty
-MAX_ARTICLES = 30  # a summary of everything covers this many of the newest articles
+MAX_ARTICLES = 30  # a summary of undated articles covers this many of them
 MMR_POOL = 400
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
     source: str | None  # None: the whole knowledge base
-    quotes: tuple[Quote, ...]
+    quotes: tuple[Quote, ...]  # where things stand: the newest article(s), in article order
     sources: dict[str, Citation]
+    # how things got there: one line for each earlier article, oldest first (dated ones only)
+    timeline: tuple[Quote, ...] = ()
+
+    @property
+    def all_quotes(self) -> tuple[Quote, ...]:
+        return self.quotes + self.timeline
 
 
 def summarize(
@@ -41,12 +49,59 @@ def summarize(
     source: str | None = None,
     among: Collection[str] | None = None,
     sentences: int | None = None,
+    earlier: int | None = None,
 ) -> Summary:
-    """Summarise one ``source``, or the newest articles (of ``among``, when given), in
-    ``sentences`` sentences (default: as many as ``length`` says)."""
+    """Summarise one ``source``; or everything (``among`` only, when given): where things stand,
+    from the newest article(s), then a line for each of the ``earlier`` articles before them.
+    ``sentences`` and ``earlier`` default to what ``length`` says."""
     if source is not None and source not in kb.by_source:
         raise KeyError(source)
-    sources = {source} if source is not None else _latest_sources(kb, among)
+    if source is not None:
+        now, before = {source}, []
+    else:
+        now, before = _now_and_before(kb, among)
+    quotes = _extract(kb, now, sentences or SENTENCES[length])
+    wanted = EARLIER[length] if earlier is None else earlier
+    timeline = tuple(event_lines(kb, before[-wanted:])) if wanted else ()
+    return Summary(source, quotes, kb.citations(quotes + timeline), timeline)
+
+
+def event_lines(kb: KnowledgeBase, sources: Sequence[str]) -> list[Quote]:
+    """One quote for each article, in the order given: the line that says what happened — its
+    summary line, else its subtitle, else its first body sentence (a news lead)."""
+    first: dict[str, dict[Kind, Sentence]] = {source: {} for source in sources}
+    for s in kb.sentences:
+        if s.source in first and s.number == 1:
+            first[s.source].setdefault(s.kind, s)
+    lines = []
+    for source in sources:
+        found = first[source]
+        line = next((found[k] for k in (Kind.SUMMARY, Kind.SUBTITLE, Kind.BODY) if k in found), None)
+        if line is not None:
+            lines.append(Quote(line, 1.0, (), line.text))
+    return lines
+
+
+def timeline(kb: KnowledgeBase) -> list[Quote]:
+    """Every dated article's line, oldest first: the dispute as a sequence of events."""
+    return event_lines(kb, [a.source for a in reversed(kb.newest_first()) if a.date is not None])
+
+
+def _now_and_before(kb: KnowledgeBase, among: Collection[str] | None) -> tuple[set[str], list[str]]:
+    """The articles of the newest date (of ``among``), and the dated ones before it, oldest
+    first. Without dates, the latest articles by name make up "now"."""
+    articles = [a for a in kb.newest_first() if among is None or a.source in among]
+    dated = [a for a in articles if a.date is not None]
+    if not dated:
+        return {a.source for a in sorted(articles, key=lambda a: a.source)[-MAX_ARTICLES:]}, []
+    newest = dated[0].date
+    assert newest is not None
+    now = {a.source for a in dated if a.date is not None and a.date.day == newest.day}
+    return now, [a.source for a in reversed(dated) if a.source not in now]
+
+
+def _extract(kb: KnowledgeBase, sources: set[str], wanted: int) -> tuple[Quote, ...]:
+    """The ``wanted`` sentences that best cover these articles, in article order."""
     pool = [
         s
         for s in kb.sentences
@@ -57,7 +112,6 @@ def summarize(
     # MMR over the most central sentences only: a huge article must not make this quadratic.
     pool = sorted(pool, key=lambda s: (-centrality[s.id], s.id))[:MMR_POOL]
     chosen: list[Sentence] = []
-    wanted = sentences or SENTENCES[length]
     while pool and len(chosen) < wanted:
 
         def gain(s: Sentence) -> float:
@@ -68,8 +122,7 @@ def summarize(
         chosen.append(best)
         pool = [s for s in pool if not _same_slot(s, best)]
     chosen.sort(key=lambda s: s.id)
-    quotes = tuple(Quote(s, centrality[s.id], (), s.text) for s in chosen)
-    return Summary(source, quotes, kb.citations(quotes))
+    return tuple(Quote(s, centrality[s.id], (), s.text) for s in chosen)
 
 
 def _same_slot(a: Sentence, b: Sentence) -> bool:
@@ -79,17 +132,6 @@ def _same_slot(a: Sentence, b: Sentence) -> bool:
     lead_kinds = (Kind.SUMMARY, Kind.SUBTITLE)
     both_lead = a.kind in lead_kinds and b.kind in lead_kinds
     return same_article and (a.paragraph == b.paragraph or both_lead)
-
-
-def _latest_sources(kb: KnowledgeBase, among: Collection[str] | None = None) -> set[str]:
-    """A summary of everything covers the newest articles (by published date, then by name)."""
-    articles = kb.articles if among is None else [a for a in kb.articles if a.source in among]
-    ranked = sorted(
-        enumerate(articles),
-        key=lambda item: (item[1].metadata.published or "", item[0]),
-        reverse=True,
-    )
-    return {article.source for _, article in ranked[:MAX_ARTICLES]}
 
 
 def _vector(kb: KnowledgeBase, sentence: Sentence) -> dict[str, float]:

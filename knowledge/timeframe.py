@@ -35,6 +35,7 @@ class TimeAsked:
     # the question with an event named only as a time ("after Geneva") taken out: the event's own
     # words would otherwise pull in the very article the question wants to look past
     rest: str = ""
+    phrase: str = ""  # the words that name the time ("in April", "after Geneva"), if any
 
     def admits(self, day: dt.date | None) -> bool:
         """Whether an article of ``day`` is of the period asked about (undated: never)."""
@@ -60,10 +61,15 @@ _PRESENT = re.compile(
     re.IGNORECASE,
 )
 _LATER = re.compile(
-    r"\b(?:did|was|were|has|have|had|does|do|is|are)\b.*\b(?:eventually|later on|later in|"
+    r"\b(?:did|was|were|has|have|had|does|do|is|are)\b.*\b(?:eventual\w*|later on|later in|"
     r"end(?:ed)? up|afterwards?|after (?:this|that|all this)|since then|in the end|ultimately|"
     r"subsequently|ever|follow(?:ed)? through|went ahead|go ahead|come into effect|take effect|"
     r"took effect|happen(?:ed)?|materiali[sz]ed?)\b",
+    re.IGNORECASE,
+)
+_LATER_WORDS = re.compile(
+    r"\b(?:eventual\w*|later on|end(?:ed)? up|afterwards?|since then|in the end|ultimately|"
+    r"subsequently|ever|follow(?:ed)? through|went ahead|go ahead)\b",
     re.IGNORECASE,
 )
 # "Did analysts think China could ultimately endure…": what someone thought, not what happened.
@@ -109,9 +115,11 @@ def time_asked(
     if period is not None:
         return period
     if _LATER.search(question) and not _OPINION.search(question):
-        return TimeAsked(When.LATER, rest=question)
+        return TimeAsked(When.LATER, rest=_LATER_WORDS.sub(" ", question))
     if _NOW.search(question):
-        return TimeAsked(When.NOW, rest=question)
+        # "are they still fighting?": "still" says when, not what; a sentence that happens to
+        # hold "still" is no better an answer
+        return TimeAsked(When.NOW, rest=_NOW.sub(" ", question))
     if _PRESENT.search(question):
         return TimeAsked(When.PRESENT, rest=question)
     return TimeAsked(rest=question)
@@ -131,13 +139,15 @@ def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | No
             last = _month_end(year, month)
             how = match["how"].lower()
             label = f"{first.strftime('%B')} {year}"
+            said = match[0]
             if how in _BEFORE:
                 return TimeAsked(When.PERIOD, None, first - dt.timedelta(days=1), f"before {label}",
-                                 rest=question)
+                                 rest=question, phrase=said)
             if how in {"after", "since", "following"}:
                 return TimeAsked(When.PERIOD, last + dt.timedelta(days=1) if how == "after"
-                                 else first, None, f"since {label}", rest=question)
-            return TimeAsked(When.PERIOD, first, last, label, month=month, rest=question)
+                                 else first, None, f"since {label}", rest=question, phrase=said)
+            return TimeAsked(When.PERIOD, first, last, label, month=month, rest=question,
+                             phrase=said)
     season = _IN_SEASON.search(question)
     if season:
         first_month, last_month = _SEASONS[season["season"].lower()]
@@ -145,7 +155,7 @@ def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | No
         if year is not None:
             return TimeAsked(When.PERIOD, dt.date(year, first_month, 1),
                              _month_end(year, last_month), f"{season['season']} {year}",
-                             rest=question)
+                             rest=question, phrase=season[0])
     if event_date is not None:
         for around in _AROUND_EVENT.finditer(question):
             day = event_date(around["event"])
@@ -153,11 +163,11 @@ def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | No
                 continue
             how = around["how"].lower()
             rest = (question[: around.start()] + question[around.end() :]).strip()
-            if how in _BEFORE:
-                return TimeAsked(When.PERIOD, None, day - dt.timedelta(days=1),
-                                 f"before {format_day(day)}", rest=rest)
+            if how in _BEFORE:  # the event's own article tells what led up to it
+                return TimeAsked(When.PERIOD, None, day, f"up to {format_day(day)}", rest=rest,
+                                 phrase=around[0])
             return TimeAsked(When.PERIOD, day + dt.timedelta(days=1), None,
-                             f"after {format_day(day)}", rest=rest)
+                             f"after {format_day(day)}", rest=rest, phrase=around[0])
     return None
 
 
