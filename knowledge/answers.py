@@ -29,7 +29,7 @@ from knowledge.cues import (
 )
 from knowledge.index import KnowledgeBase
 from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
-from knowledge.spelling import is_english
+from knowledge.spelling import english_frequency, is_english
 from knowledge.summaries import event_lines, summarize
 from knowledge.timeframe import TimeAsked, When, time_asked
 
@@ -38,6 +38,10 @@ CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
 # ("Foreign Ministry", "trade war"): BM25 sees words apart, a name is words together.
 PAIR_BONUS = 0.2
 MAX_PAIRS = 2
+# An unknown lowercase word counted in this many uses of the English word list (pyspellchecker's,
+# drawn from film subtitles) or fewer is specific: names ("canada" 373, "walmart" 50) and
+# specialist words, while chat and common words run to thousands ("chill" 17660, "stuff").
+RARE_IN_ENGLISH = 1000
 # Score multiplier per share of the question's weight that a sentence's article names in its
 # title and lead lines (and the sentence does not), and how much of that share counts towards
 # the coverage a sentence needs to be quoted at all.
@@ -81,6 +85,7 @@ class _Query:
     # what the question says of the names in it: an answer must share some of it, if any
     predicate: frozenset[str] = frozenset()
     time: TimeAsked = field(default_factory=TimeAsked)
+    specific: frozenset[str] = frozenset()  # unknown words rare in English: see ``_specific``
 
 
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
@@ -112,7 +117,10 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     if head and asked_about.required:
         focus = frozenset(head)
     cues = question_cues(asked) | ({Cue.SPEECH} if asked != corrected else set())
-    query = _Query(terms, earlier, frozenset(cues), focus, _predicate(kb, asked, terms), time)
+    query = _Query(
+        terms, earlier, frozenset(cues), focus, _predicate(kb, asked, terms), time,
+        _specific(kb, asked),
+    )
     quotes = _select(kb, query)
     if not quotes:
         if time.when is When.LATER:
@@ -287,18 +295,33 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
     return None
 
 
-def _weight(kb: KnowledgeBase, term: str) -> float:
-    """How informative a question term is: rare in the articles is informative; unknown, somewhat."""
+def _weight(kb: KnowledgeBase, term: str, specific: frozenset[str] = frozenset()) -> float:
+    """How informative a question term is: rare in the articles is informative; unknown, somewhat,
+    unless it is a word rare in English too ("canada", "walmart"): that is what is asked about."""
     n = kb.scorer.corpus_size
     df = kb.scorer.doc_freq(term)
     if df == 0:  # unknown words are often chat filler ("sides", "rn"); names are caught apart
-        return 0.5 * math.log(1 + n)
+        return (1.0 if term in specific else 0.5) * math.log(1 + n)
     return math.log(1 + n / df)
 
 
-def _weights(kb: KnowledgeBase, query_terms: Sequence[str]) -> dict[str, float]:
+def _specific(kb: KnowledgeBase, question: str) -> frozenset[str]:
+    """Terms of the question's words that no article uses and that are rare in English: names
+    written in lower case ("canada", "walmart") and specific things, not chat ("chill", "stuff")."""
+    return frozenset(
+        term
+        for token in surface_tokens(question)
+        if token.islower() and is_english(token) and english_frequency(token) < RARE_IN_ENGLISH
+        for term in kb.analyzer.terms(token)
+        if kb.scorer.doc_freq(term) == 0
+    )
+
+
+def _weights(
+    kb: KnowledgeBase, query_terms: Sequence[str], specific: frozenset[str] = frozenset()
+) -> dict[str, float]:
     """Each distinct question term's share of the question's informative weight."""
-    weights = {t: _weight(kb, t) for t in set(query_terms)}
+    weights = {t: _weight(kb, t, specific) for t in set(query_terms)}
     total = sum(weights.values())
     return {t: w / total for t, w in weights.items()} if total else {}
 
@@ -310,7 +333,7 @@ def _coverage(shares: dict[str, float], sentence_terms: set[str]) -> float:
 
 def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     retrieval = kb.retrieval
-    shares = _weights(kb, query.terms or query.context_terms)
+    shares = _weights(kb, query.terms or query.context_terms, query.specific)
     ranked: list[tuple[float, int]] = []
     pairs = {(a, b) for a, b in pairwise(query.terms) if a != b}
     # the largest boost cues and pairs can give a sentence

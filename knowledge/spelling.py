@@ -82,3 +82,8 @@ class Speller:
 def is_english(word: str) -> bool:
     """Whether ``word`` (any case) is in the English dictionary."""
     return word.lower() in _english().word_frequency.dictionary
+
+
+def english_frequency(word: str) -> int:
+    """How often ``word`` (any case) occurs in the English word list's source text; 0 if never."""
+    return _english().word_frequency.dictionary.get(word.lower(), 0)
