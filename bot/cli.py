@@ -24,15 +24,17 @@ from bot.formatting import (
     render_sources,
     render_stats,
     render_summary,
+    render_timeline,
     render_unanswered,
+    timeline_heading,
 )
 from bot.knowledge_service import ReloadError
 from bot.settings import BotConfig, load_bot_config
 from knowledge.config import ConfigError, load_knowledge_config, project_path
 from knowledge.evaluation import evaluate, load_question_set
 from knowledge.index import KnowledgeBase, load_knowledge_base
-from knowledge.model import Answer
-from knowledge.summaries import Length, summarize
+from knowledge.model import Answer, Quote
+from knowledge.summaries import Length, dated_events, summarize
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "knowledge.yaml"
@@ -92,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--source", help="summarise one source (file name, see `sources`)")
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(handler=cmd_summary)
+
+    timeline = sub.add_parser("timeline", help="the dated events, one cited line each, oldest first")
+    timeline.add_argument("--json", action="store_true")
+    timeline.set_defaults(handler=cmd_timeline)
 
     sources = sub.add_parser("sources", help="list the articles in the knowledge base")
     sources.add_argument("--json", action="store_true")
@@ -254,16 +260,33 @@ def cmd_summary(args: argparse.Namespace) -> int:
         raise UsageError(f"no source named {args.source!r}; see `python -m bot sources`")
     result = summarize(kb, Length.LONG if args.long else Length.SHORT, args.source)
     if args.json:
-        quotes = [
-            {"text": q.text, "source": q.sentence.source, "paragraph": q.sentence.paragraph,
-             "sentence": q.sentence.number}
-            for q in result.quotes
-        ]
-        print(json.dumps({"source": result.source, "quotes": quotes, "reply": render_summary(result)},
-                         ensure_ascii=False, indent=2))
+        print(json.dumps({"source": result.source, "quotes": _quotes_json(kb, result.quotes),
+                          "timeline": _quotes_json(kb, result.timeline),
+                          "reply": render_summary(result)}, ensure_ascii=False, indent=2))
     else:
         print(render_summary(result))
     return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    kb = asyncio.run(_stored_kb(args))
+    events = dated_events(kb)
+    if args.json:
+        print(json.dumps(_quotes_json(kb, events), ensure_ascii=False, indent=2))
+    elif not events:
+        print("No dated articles yet: the timeline is empty.")
+    else:
+        print("\n".join([timeline_heading(len(events)), *render_timeline(events, kb.citations(events))]))
+    return 0
+
+
+def _quotes_json(kb: KnowledgeBase, quotes: Sequence[Quote]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for q in quotes:
+        day = kb.day(q.sentence.source)
+        out.append({"text": q.text, "source": q.sentence.source, "paragraph": q.sentence.paragraph,
+                    "sentence": q.sentence.number, "date": day.isoformat() if day else None})
+    return out
 
 
 def _counts(kb: KnowledgeBase) -> dict[str, int]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.storage.reports import Stats, UnansweredQuestion
 
 DISCORD_LIMIT = 2000
+TIMELINE_LINE = 200  # characters of a timeline line, cut at a sentence or word end with "…"
 _MARKER = re.compile(r" \*\*\[\d+\]\*\*$")  # a quote's citation number, " **[1]**"
 _MARKDOWN = re.compile(r"([\\*_`~|\[\]])")  # brackets: no masked links from quoted text
 
@@ -34,16 +35,21 @@ def escape(text: str) -> str:
 
 def citation(quote: Quote, sources: dict[str, Citation]) -> str:
     s = quote.sentence
-    first = quote.sentences[0]
-    where = f"¶{s.paragraph}"
-    if s.kind is not Kind.BODY:
-        where += f" ({s.kind.value})"
-    last = quote.sentences[-1]  # context before and continuation after the matched sentence
-    sentences = f"s{first.number}" if first is last else f"s{first.number}–{last.number}"
     cited = sources.get(s.source) or Citation(s.source)
     about = ", ".join(x for x in (cited.metadata.publisher, _date(cited.date)) if x)
     about = f" ({escape(about)})" if about else ""
-    return f"*{escape(cited.title)}*{about} — {where}, {sentences} · `{s.source}`"
+    return f"*{escape(cited.title)}*{about} — {_where(quote)} · `{s.source}`"
+
+
+def _where(quote: Quote) -> str:
+    """"¶4, s1–2": the paragraph and the sentences quoted (context and continuation included)."""
+    s = quote.sentence
+    where = f"¶{s.paragraph}"
+    if s.kind is not Kind.BODY:
+        where += f" ({s.kind.value})"
+    first, last = quote.sentences[0], quote.sentences[-1]
+    sentences = f"s{first.number}" if first is last else f"s{first.number}–{last.number}"
+    return f"{where}, {sentences}"
 
 
 def time_labels(quotes: Sequence[Quote], sources: dict[str, Citation]) -> list[str]:
@@ -77,9 +83,21 @@ def render_quotes(quotes: Sequence[Quote], sources: dict[str, Citation], heading
         f"{label}> {escape(q.text)} **[{n}]**"
         for n, (q, label) in enumerate(zip(quotes, labels, strict=True), 1)
     ]
-    cited = [f"**[{n}]** {citation(q, sources)}" for n, q in enumerate(quotes, 1)]
     parts = [heading] if heading else []
-    return _fit(parts, blocks, cited)
+    return _fit(parts, blocks, citations(quotes, sources))
+
+
+def citations(quotes: Sequence[Quote], sources: dict[str, Citation]) -> list[str]:
+    """One line per quote; a source cited above is named by its number, not in full again."""
+    first: dict[str, int] = {}
+    lines = []
+    for n, q in enumerate(quotes, 1):
+        earlier = first.setdefault(q.sentence.source, n)
+        if earlier == n:
+            lines.append(f"**[{n}]** {citation(q, sources)}")
+        else:
+            lines.append(f"**[{n}]** as [{earlier}] — {_where(q)}")
+    return lines
 
 
 def render_answer(answer: Answer) -> str:
@@ -89,14 +107,57 @@ def render_answer(answer: Answer) -> str:
 
 
 def render_summary(summary: Summary) -> str:
+    """Where things stand (the newest article), then one dated line per earlier article."""
     if not summary.quotes:
         return "There is nothing to summarise yet: the knowledge base is empty."
     if summary.source:
         title = summary.sources[summary.source].title if summary.source in summary.sources else ""
         heading = f"**Summary of {escape(title or summary.source)}**"
+    elif summary.timeline:
+        newest = _day(summary.sources.get(summary.quotes[0].sentence.source))
+        heading = "**Where things stand**" + (f" ({format_day(newest)})" if newest else "")
     else:
         heading = "**Summary of the articles**"
-    return render_quotes(summary.quotes, summary.sources, heading)
+    quotes = summary.all_quotes
+    # the timeline's lines are news leads: their opening words say what happened
+    room = [None] * len(summary.quotes) + [TIMELINE_LINE] * len(summary.timeline)
+    blocks = [
+        f"> {escape(trim(q.text, r) if r else q.text)} **[{n}]**"
+        for n, (q, r) in enumerate(zip(quotes, room, strict=True), 1)
+    ]
+    if summary.timeline:
+        earlier = len(summary.quotes)
+        blocks[earlier] = "**How they got there**\n" + _dated(quotes[earlier], summary.sources) + (
+            blocks[earlier]
+        )
+        for n in range(earlier + 1, len(quotes)):
+            blocks[n] = _dated(quotes[n], summary.sources) + blocks[n]
+    return _fit([heading], blocks, citations(quotes, summary.sources))
+
+
+def _dated(quote: Quote, sources: dict[str, Citation]) -> str:
+    day = _day(sources.get(quote.sentence.source))
+    return f"**{format_day(day)}**\n" if day else ""
+
+
+def render_timeline(events: Sequence[Quote], sources: dict[str, Citation]) -> list[str]:
+    """One line per dated event, oldest first: "**12 May 2025** — “…” *Title* ¶2"; the caller
+    pages them (Discord's 2000 characters)."""
+    lines = []
+    for quote in events:
+        cited = sources.get(quote.sentence.source) or Citation(quote.sentence.source)
+        day = _day(cited)
+        when = format_day(day) if day else "undated"
+        text = escape(trim(quote.text, TIMELINE_LINE))
+        lines.append(
+            f"**{when}** — “{text}” · *{escape(cited.title)}* ¶{quote.sentence.paragraph} "
+            f"`{quote.sentence.source}`"
+        )
+    return lines
+
+
+def timeline_heading(count: int) -> str:
+    return f"**Timeline** — {count} dated article(s), oldest first"
 
 
 def render_sources(articles: Iterable[Article], sentence_counts: dict[str, int]) -> str:

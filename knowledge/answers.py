@@ -47,6 +47,9 @@ RARE_IN_ENGLISH = 1000
 # the coverage a sentence needs to be quoted at all.
 ARTICLE_BONUS = 0.5
 ARTICLE_COVERAGE = 0.5
+# How much of the question's weight found only in the sentence a leaning one leans on counts
+# towards its coverage ("It lasted about an hour" after "Trump met Xi in Busan").
+CONTEXT_COVERAGE = 0.5
 # An article's first body sentence is where news writing puts what happened.
 NEWS_LEAD_PRIOR = 1.0
 # A sentence of a later article recalling the month a question asks about ("On April 9, …")
@@ -58,6 +61,7 @@ HEADLINE_PRIOR = 0.85
 GIST_SENTENCES = 2  # a summary asked for in a question (the /summary command gives more)
 MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
 CANDIDATES = 200  # sentences re-ranked per question
+FOLLOWERS = 30  # of the best candidates, the sentences leaning on them are candidates too
 MAX_QUESTION_CHARS = 2000
 
 NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
@@ -74,6 +78,7 @@ NOT_IN_PERIOD = "The articles I have from {period} don't answer that."
 NOW_RATIO = 0.4
 PRESENT_RATIO = 0.6
 LATER_RATIO = 0.3
+_TIME_RATIOS = {When.NOW: NOW_RATIO, When.PRESENT: PRESENT_RATIO, When.LATER: LATER_RATIO}
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,18 +349,22 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         * (1 + ARTICLE_BONUS)
     )
     best_so_far = {"any": 0.0, "body": 0.0}  # the bars for a lead sentence and a body sentence
+    # a candidate below this share of the best is never quoted: unless a question of time may
+    # put a newer (or later) one first
+    keep = min(retrieval.follow_ratio, _TIME_RATIOS.get(query.time.when, 1.0))
     for i, score in _candidates(kb, query):  # best first
         lead = kb.sentences[i].kind in LEAD_KINDS
-        if score * most < retrieval.follow_ratio * best_so_far["body"]:
+        if score * most < keep * best_so_far["body"]:
             break  # no later candidate can be quoted: skip working out its cues
-        if lead and score * most < retrieval.follow_ratio * best_so_far["any"]:
+        if lead and score * most < keep * best_so_far["any"]:
             continue
         if not _of_period(kb, kb.sentences[i], query.time):
             continue
         sentence_terms = set(kb.terms[i])
         if query.focus and not query.focus & sentence_terms:
             continue
-        coverage = _coverage(shares, sentence_terms)
+        leaned_on = _read_with_context(kb, i) - sentence_terms
+        coverage = _coverage(shares, sentence_terms) + CONTEXT_COVERAGE * _coverage(shares, leaned_on)
         if coverage == 0:
             continue
         # what the sentence's article says it is about, in its title and lead lines, and the
@@ -364,12 +373,16 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         through_article = _through_article(kb, shares, kb.sentences[i].source, sentence_terms)
         if coverage + ARTICLE_COVERAGE * through_article < retrieval.min_coverage:
             continue
-        if query.predicate and not query.predicate & sentence_terms:
-            continue  # names only: "where did Yun Sun go to university?" is not about Yun Sun
+        if query.predicate and not query.predicate & (
+            sentence_terms | leaned_on | kb.lead_terms[kb.sentences[i].source]
+        ):
+            # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
+            # sentence leans on and what its article is about count ("It lasted an hour")
+            continue
         prior = _prior(kb, kb.sentences[i], query.time)
         together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
-        bar = retrieval.follow_ratio * best_so_far["any" if lead else "body"]
+        bar = keep * best_so_far["any" if lead else "body"]
         if score * (1 + CUE_BONUS * len(query.cues)) < bar:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
         offered = kb.cues[i].cues
@@ -418,6 +431,17 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     return [_extend(kb, q, shares, quoted) for q in quotes]
 
 
+def _read_with_context(kb: KnowledgeBase, i: int) -> set[str]:
+    """A sentence's terms, with those of the sentence it leans on ("It lasted about an hour" is
+    about the meeting the sentence before names): what it means, not only what it says."""
+    terms = set(kb.terms[i])
+    if kb.cues[i].leans:
+        before = kb.previous(kb.sentences[i])
+        if before is not None:
+            terms.update(kb.terms[before.id])
+    return terms
+
+
 def _prior(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> float:
     """What a sentence's place says before its words do: a headline says less than the body
     sentence that reports the same; a news lead (an article's first body sentence) says what
@@ -458,24 +482,22 @@ def _by_time(
     """The ranking with the answer a question of now (or of how things turned out) wants moved to
     the front: the newest article's answer among those close enough to the best. A question of
     how things turned out gets nothing when no article later than the best match answers it."""
-    ratio = {When.NOW: NOW_RATIO, When.PRESENT: PRESENT_RATIO, When.LATER: LATER_RATIO}.get(
-        time.when
-    )
+    ratio = _TIME_RATIOS.get(time.when)
     if ratio is None or not ranked:
         return ranked
-    best_score, best_id = ranked[0]
-    after = kb.day(kb.sentences[best_id].source) if time.when is When.LATER else None
+    best_score = ranked[0][0]
     pool = [
         (kb.day(kb.sentences[i].source), score, i)
         for score, i in ranked
         if score >= ratio * best_score and kb.day(kb.sentences[i].source) is not None
     ]
-    if after is not None:
-        # how it turned out: the best answer of a later article
-        pool = [(score, day, i) for day, score, i in pool if day > after]
-        if not pool:
+    if time.when is When.LATER:
+        # how it turned out: the best answer of an article later than the first that tells of it
+        first = min((day for day, _, _ in pool), default=None)
+        later = [(score, day, i) for day, score, i in pool if first is not None and day > first]
+        if not later:
             return []
-        score, _, chosen = max(pool, key=lambda item: (item[0], item[1], -item[2]))
+        score, _, chosen = max(later, key=lambda item: (item[0], item[1], -item[2]))
     elif not pool:
         return ranked
     else:
@@ -524,7 +546,7 @@ def _candidates(kb: KnowledgeBase, query: _Query) -> list[tuple[int, float]]:
         terms = list(query.terms)
         base = scorer.base_score(terms)
         hits = scorer.top_k(terms, CANDIDATES)
-        return [(i, s - base) for i, s in hits if s - base > 0]
+        return _with_followers(kb, [(i, s - base) for i, s in hits if s - base > 0])
     scores = np.zeros(len(kb), dtype=np.float64)
     if query.terms:
         scores += scorer.scores(list(query.terms)) - scorer.base_score(list(query.terms))
@@ -534,6 +556,24 @@ def _candidates(kb: KnowledgeBase, query: _Query) -> list[tuple[int, float]]:
     best = np.flatnonzero(scores > 0)
     best = best[np.argsort(-scores[best], kind="stable")][:CANDIDATES]
     return [(int(i), float(scores[i])) for i in best]
+
+
+def _with_followers(kb: KnowledgeBase, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The candidates, and after the best of them the sentence that leans on each ("It lasted
+    about an hour and forty minutes" after "Trump met Xi in Busan"), which shares none of the
+    question's words yet answers it: at a share of its predecessor's score, best first."""
+    found = {i for i, _ in hits}
+    followers = []
+    for i, score in hits[:FOLLOWERS]:
+        after = i + 1
+        if after in found or after >= len(kb.sentences):
+            continue
+        if kb.previous(kb.sentences[after]) == kb.sentences[i] and kb.cues[after].leans:
+            followers.append((after, score * CONTEXT_COVERAGE))
+            found.add(after)
+    if not followers:
+        return hits
+    return sorted(hits + followers, key=lambda item: -item[1])
 
 
 def _context(kb: KnowledgeBase, sentence: Sentence) -> tuple[Sentence, ...]:

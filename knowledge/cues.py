@@ -68,7 +68,7 @@ _NUMBER = re.compile(
 )
 # A length of time: "an hour and forty minutes", "90 days", "a ninety-day truce", "for a year".
 _DURATION = re.compile(
-    rf"\b(?:\d[\d,.]*|an?|{SPELLED_NUMBERS}|several|few|half an?|another)[- ]+(?:\w+[- ]+)?"
+    rf"\b(?:\d[\d,.]*|an?|{SPELLED_NUMBERS}|several|few|half an?|another)[- ]+"
     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b|\b(?:for|until|till|"
     r"through) (?:another |a further |one )?(?:year|month|week)",
     re.IGNORECASE,

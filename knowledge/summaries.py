@@ -23,8 +23,10 @@ class Length(StrEnum):
 
 
 SENTENCES = {Length.SHORT: 3, Length.LONG: 7}
-# Earlier articles a summary of everything lists after where things stand now, one line each.
+# Earlier articles a summary of everything lists after where things stand now, one line each,
+# and the sentences of where things stand when such lines follow.
 EARLIER = {Length.SHORT: 3, Length.LONG: 6}
+NOW_SENTENCES = {Length.SHORT: 2, Length.LONG: 3}
 REDUNDANCY = 0.6  # MMR trade-off: share of a pick's score that goes to novelty
 MAX_ARTICLES = 30  # a summary of undated articles covers this many of them
 MMR_POOL = 400
@@ -60,9 +62,10 @@ def summarize(
         now, before = {source}, []
     else:
         now, before = _now_and_before(kb, among)
-    quotes = _extract(kb, now, sentences or SENTENCES[length])
     wanted = EARLIER[length] if earlier is None else earlier
     timeline = tuple(event_lines(kb, before[-wanted:])) if wanted else ()
+    # with a timeline to follow, where things stand is told in fewer sentences
+    quotes = _extract(kb, now, sentences or (NOW_SENTENCES if timeline else SENTENCES)[length])
     return Summary(source, quotes, kb.citations(quotes + timeline), timeline)
 
 
@@ -82,7 +85,7 @@ def event_lines(kb: KnowledgeBase, sources: Sequence[str]) -> list[Quote]:
     return lines
 
 
-def timeline(kb: KnowledgeBase) -> list[Quote]:
+def dated_events(kb: KnowledgeBase) -> list[Quote]:
     """Every dated article's line, oldest first: the dispute as a sequence of events."""
     return event_lines(kb, [a.source for a in reversed(kb.newest_first()) if a.date is not None])
 

@@ -40,3 +40,12 @@ def config_for(config: KnowledgeConfig):
         return dataclasses.replace(config, seeds=folder)
 
     return make
+
+
+TIMELINE = ROOT / "tests" / "data" / "timeline"
+
+
+@pytest.fixture(scope="session")
+def timeline_kb(config: KnowledgeConfig) -> KnowledgeBase:
+    """Ten dated articles of the dispute, April to November 2025 (test fixtures)."""
+    return load_knowledge_base(dataclasses.replace(config, seeds=TIMELINE))

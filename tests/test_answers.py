@@ -219,3 +219,70 @@ def test_a_summary_question_works_on_articles_without_headlines(config_for, seed
 def test_what_someone_thought_would_happen_is_not_hindsight(kb):
     result = answer(kb, "Did analysts think China could ultimately endure the trade war?")
     assert result.answered and "endure the repercussions" in " ".join(q.text for q in result.quotes)
+
+
+# --- Many dated articles (tests/data/timeline: ten fixtures, April to November 2025) ---------
+
+
+def _dates(kb, result):
+    return [kb.day(q.sentence.source) for q in result.quotes]
+
+
+def test_a_question_of_now_is_answered_from_the_newest_article_first(timeline_kb):
+    result = answer(timeline_kb, "what are the tariffs on China now?")
+    days = _dates(timeline_kb, result)
+    assert result.answered and days[0] == max(timeline_kb.dates)
+
+
+def test_a_change_over_time_shows_the_newer_answer_then_the_older(timeline_kb):
+    from bot.formatting import render_answer
+
+    result = answer(timeline_kb, "is China still refusing to negotiate?")
+    days = _dates(timeline_kb, result)
+    assert result.answered and days[0] > min(days)
+    assert "**Earlier, " in render_answer(result)
+
+
+def test_a_named_month_is_answered_from_that_month(timeline_kb):
+    import datetime as dt
+
+    result = answer(timeline_kb, "what happened in April?")
+    assert result.answered
+    assert all(dt.date(2025, 4, 1) <= d <= dt.date(2025, 4, 30) for d in _dates(timeline_kb, result))
+
+
+def test_what_happened_at_a_place_is_that_events_own_article(timeline_kb):
+    result = answer(timeline_kb, "what happened in Geneva?")
+    assert result.quotes[0].sentence.source == "020_geneva_truce.md"
+
+
+def test_after_an_event_means_later_articles(timeline_kb):
+    import datetime as dt
+
+    result = answer(timeline_kb, "what tariff did Trump threaten after the Madrid talks?")
+    assert result.answered
+    assert all(d > dt.date(2025, 9, 15) for d in _dates(timeline_kb, result))
+
+
+def test_hindsight_is_answered_from_later_articles_and_refused_on_one(timeline_kb, kb):
+    later = answer(timeline_kb, "did the extra 100% tariff end up happening?")
+    assert later.answered and _dates(timeline_kb, later)[0] > timeline_kb.day(
+        "060_rare_earth_escalation.md")
+    alone = answer(kb, "was a deal eventually reached?")
+    assert not alone.answered and "after they were written" in alone.reason
+
+
+def test_how_long_wants_a_duration_even_spelled_out(timeline_kb):
+    result = answer(timeline_kb, "how long did the Busan meeting last?")
+    assert "an hour and forty minutes" in result.quotes[0].text
+
+
+def test_a_clause_with_when_does_not_ask_for_a_date(timeline_kb):
+    result = answer(timeline_kb, "did Taiwan come up when Trump and Xi met?")
+    assert "Taiwan did not come up" in result.quotes[0].text
+
+
+def test_overview_of_many_articles_leads_with_now_then_earlier(timeline_kb):
+    result = answer(timeline_kb, "what's going on?")
+    days = _dates(timeline_kb, result)
+    assert days[0] == max(timeline_kb.dates) and days[-1] < days[0]

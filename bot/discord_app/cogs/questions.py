@@ -14,19 +14,21 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app.tree import NO_MENTIONS
-from bot.discord_app.views import feedback_buttons
+from bot.discord_app.views import Paginator, feedback_buttons, paginate
 from bot.formatting import (
     DISCORD_LIMIT,
     escape,
     render_answer,
     render_sources,
     render_summary,
+    render_timeline,
+    timeline_heading,
     trim,
 )
 from bot.records import record_for
 from bot.storage.question_log import Origin
 from knowledge.model import Answer
-from knowledge.summaries import Length, summarize
+from knowledge.summaries import Length, dated_events, summarize
 
 if TYPE_CHECKING:
     from bot.discord_app.client import DisputeBot
@@ -46,7 +48,9 @@ HELP_TEXT = (
     "**dispute-bot** answers questions about the US–China trade talks with sentences quoted "
     "word for word from its news articles, each cited.\n"
     "• `/ask question` — ask in public (or mention me in a message)\n"
-    "• `/summary [length]` — the gist of the articles\n"
+    "• `/summary [length] [source]` — where things stand now and how they got there, or one "
+    "article\n"
+    "• `/timeline` — the dated events, oldest first\n"
     "• `/sources` — what the knowledge base holds\n"
     "• `/reload` — moderators: re-read the articles after adding or changing them\n"
     "If the articles don't answer a question, I say so rather than guess."
@@ -241,15 +245,56 @@ class Questions(commands.Cog):
             interaction.channel_id,
         )
 
-    @app_commands.command(name="summary", description="The gist of the articles")
-    @app_commands.describe(length="short (3 sentences) or long")
+    @app_commands.command(
+        name="summary", description="Where things stand, and how they got there (or one article)"
+    )
+    @app_commands.describe(length="short or long", source="summarise this one article instead")
     @app_commands.checks.dynamic_cooldown(_settings_cooldown, key=lambda i: i.user.id)
     async def summary(
-        self, interaction: discord.Interaction, length: Length = Length.SHORT
+        self,
+        interaction: discord.Interaction,
+        length: Length = Length.SHORT,
+        source: str | None = None,
     ) -> None:
+        kb = self.bot.knowledge.kb
+        if source is not None and source not in kb.by_source:
+            await interaction.response.send_message(
+                f"No source named `{escape(source)}`; see `/sources`.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
         await interaction.response.defer(thinking=True)
-        result = await asyncio.to_thread(summarize, self.bot.knowledge.kb, length)
+        result = await asyncio.to_thread(summarize, kb, length, source)
         await interaction.followup.send(render_summary(result), allowed_mentions=NO_MENTIONS)
+
+    @summary.autocomplete("source")
+    async def _source_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.lower()
+        return [
+            app_commands.Choice(name=trim(f"{a.source} — {a.title}", 100), value=a.source)
+            for a in self.bot.knowledge.kb.newest_first()
+            if wanted in a.source.lower() or wanted in a.title.lower()
+        ][:25]
+
+    @app_commands.command(name="timeline", description="The dated events, one cited line each")
+    async def timeline(self, interaction: discord.Interaction) -> None:
+        kb = self.bot.knowledge.kb
+        events = dated_events(kb)
+        if not events:
+            await interaction.response.send_message(
+                "No dated articles yet: the timeline is empty.", allowed_mentions=NO_MENTIONS
+            )
+            return
+        pages = paginate(render_timeline(events, kb.citations(events)), timeline_heading(len(events)))
+        view = Paginator(pages, interaction.user.id)
+        await interaction.response.send_message(
+            view.content(), allowed_mentions=NO_MENTIONS, **_with(view if len(pages) > 1 else None)
+        )
+        if len(pages) > 1:
+            view.message = await interaction.original_response()
 
     @app_commands.command(name="sources", description="What the knowledge base holds")
     async def sources(self, interaction: discord.Interaction) -> None:

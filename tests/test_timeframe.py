@@ -1,0 +1,58 @@
+"""The time a question asks about, read from its words and the articles' dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from knowledge.timeframe import When, time_asked
+
+DATES = [dt.date(2025, 4, 25), dt.date(2025, 5, 12), dt.date(2025, 11, 6)]
+
+
+def geneva(words: str) -> dt.date | None:
+    return dt.date(2025, 5, 12) if words.lower().startswith("geneva") else None
+
+
+@pytest.mark.parametrize(
+    ("question", "when"),
+    [
+        ("is China negotiating?", When.PRESENT),
+        ("what is the tariff now", When.NOW),
+        ("are they still fighting over tariffs", When.NOW),
+        ("latest on the trade war?", When.NOW),
+        ("did the US end up cutting tariffs?", When.LATER),
+        ("was the truce eventualy extended?", When.LATER),
+        ("Did analysts think China could ultimately endure the trade war?", When.ANY),
+        ("what did Guo Jiakun say", When.ANY),
+        ("China may cut tariffs", When.ANY),  # "may" the verb
+    ],
+)
+def test_kinds_of_time(question, when):
+    assert time_asked(question, DATES, geneva).when is when
+
+
+def test_time_words_are_not_what_is_searched():
+    assert "still" not in time_asked("are they still fighting", DATES).rest
+    assert "end up" not in time_asked("did they end up cutting tariffs", DATES).rest
+
+
+def test_a_month_without_a_year_is_the_one_the_articles_reach():
+    april = time_asked("what happened in April?", DATES)
+    assert (april.when, april.start, april.end, april.month) == (
+        When.PERIOD, dt.date(2025, 4, 1), dt.date(2025, 4, 30), 4)
+    assert april.admits(dt.date(2025, 4, 25)) and not april.admits(dt.date(2025, 5, 12))
+    assert not april.admits(None)
+    assert time_asked("what was said in may", DATES).label == "May 2025"
+    assert time_asked("what happened in the summer", DATES).label == "summer 2025"
+
+
+def test_before_and_after_a_named_event():
+    after = time_asked("what did China do after Geneva", DATES, geneva)
+    assert after.start == dt.date(2025, 5, 13) and after.end is None
+    assert "Geneva" not in after.rest  # the event's own words would pull its own article in
+    before = time_asked("before the Geneva talks, what was the tariff", DATES, geneva)
+    assert before.start is None and before.end == dt.date(2025, 5, 12)
+    # no event of that name: not a period
+    assert time_asked("what did they want before talks start", DATES, geneva).when is not When.PERIOD
