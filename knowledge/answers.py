@@ -50,8 +50,9 @@ ARTICLE_COVERAGE = 0.5
 # How much of the question's weight found only in the sentence a leaning one leans on counts
 # towards its coverage ("It lasted about an hour" after "Trump met Xi in Busan").
 CONTEXT_COVERAGE = 0.5
-# An article's first body sentence is where news writing puts what happened.
-NEWS_LEAD_PRIOR = 1.0
+# An article's first body sentence (or its summary line or subtitle) is where news writing puts
+# what happened: for a question about a period, the lead of that period's article.
+NEWS_LEAD_PRIOR = 1.3
 # A sentence of a later article recalling the month a question asks about ("On April 9, …")
 # answers it less directly than the articles of that month.
 RECALLED_PRIOR = 0.7
@@ -343,7 +344,7 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     pairs = {(a, b) for a, b in pairwise(query.terms) if a != b}
     # the largest boost cues and pairs can give a sentence
     most = (
-        NEWS_LEAD_PRIOR
+        (NEWS_LEAD_PRIOR if query.time.when is When.PERIOD else 1.0)
         * (1 + CUE_BONUS * len(query.cues))
         * (1 + PAIR_BONUS * min(len(pairs), MAX_PAIRS))
         * (1 + ARTICLE_BONUS)
@@ -447,10 +448,11 @@ def _prior(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> float:
     sentence that reports the same; a news lead (an article's first body sentence) says what
     happened; a sentence of another time that only names the month asked about recalls it."""
     prior = HEADLINE_PRIOR if sentence.kind is Kind.HEADLINE else 1.0
-    if sentence.id in kb.news_leads:
-        prior *= NEWS_LEAD_PRIOR
-    if time.when is When.PERIOD and not time.admits(kb.day(sentence.source)):
-        prior *= RECALLED_PRIOR
+    if time.when is When.PERIOD:
+        if not time.admits(kb.day(sentence.source)):
+            prior *= RECALLED_PRIOR
+        elif sentence.id in kb.news_leads or sentence.kind in (Kind.SUMMARY, Kind.SUBTITLE):
+            prior *= NEWS_LEAD_PRIOR  # "what was agreed in May": what that month's news led with
     return prior
 
 
