@@ -142,12 +142,12 @@ def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | No
             said = match[0]
             if how in _BEFORE:
                 return TimeAsked(When.PERIOD, None, first - dt.timedelta(days=1), f"before {label}",
-                                 rest=question, phrase=said)
+                                 rest=_without(question, said), phrase=said)
             if how in {"after", "since", "following"}:
                 return TimeAsked(When.PERIOD, last + dt.timedelta(days=1) if how == "after"
-                                 else first, None, f"since {label}", rest=question, phrase=said)
-            return TimeAsked(When.PERIOD, first, last, label, month=month, rest=question,
-                             phrase=said)
+                                 else first, None, f"since {label}", rest=_without(question, said), phrase=said)
+            return TimeAsked(When.PERIOD, first, last, label, month=month,
+                             rest=_without(question, said), phrase=said)
     season = _IN_SEASON.search(question)
     if season:
         first_month, last_month = _SEASONS[season["season"].lower()]
@@ -155,14 +155,14 @@ def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | No
         if year is not None:
             return TimeAsked(When.PERIOD, dt.date(year, first_month, 1),
                              _month_end(year, last_month), f"{season['season']} {year}",
-                             rest=question, phrase=season[0])
+                             rest=_without(question, season[0]), phrase=season[0])
     if event_date is not None:
         for around in _AROUND_EVENT.finditer(question):
             day = event_date(around["event"])
             if day is None:
                 continue
             how = around["how"].lower()
-            rest = (question[: around.start()] + question[around.end() :]).strip()
+            rest = _without(question, around[0])
             if how in _BEFORE:  # the event's own article tells what led up to it
                 return TimeAsked(When.PERIOD, None, day, f"up to {format_day(day)}", rest=rest,
                                  phrase=around[0])
@@ -193,3 +193,9 @@ def _year_for(month: int, dates: Sequence[dt.date], last_month: int | None = Non
 def _month_end(year: int, month: int) -> dt.date:
     following = dt.date(year + (month == 12), month % 12 + 1, 1)
     return following - dt.timedelta(days=1)
+
+
+def _without(question: str, phrase: str) -> str:
+    """The question with the words that name its time taken out: the time is looked for in the
+    articles' dates, and "spring" or "April" is not what the answer must say."""
+    return " ".join(question.replace(phrase, " ", 1).split())
