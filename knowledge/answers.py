@@ -347,12 +347,16 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         (NEWS_LEAD_PRIOR if query.time.when is When.PERIOD else 1.0)
         * (1 + CUE_BONUS * len(query.cues))
         * (1 + PAIR_BONUS * min(len(pairs), MAX_PAIRS))
-        * (1 + ARTICLE_BONUS)
+        # the most any article's lead can add: each term's share, as far as it tells apart
+        * (1 + ARTICLE_BONUS * sum(share * kb.lead_rarity(t) for t, share in shares.items()
+                                   if kb.lead_counts.get(t)))
     )
     best_so_far = {"any": 0.0, "body": 0.0}  # the bars for a lead sentence and a body sentence
     # a candidate below this share of the best is never quoted: unless a question of time may
     # put a newer (or later) one first
-    keep = min(retrieval.follow_ratio, _TIME_RATIOS.get(query.time.when, 1.0))
+    keep = retrieval.follow_ratio
+    if len(kb.dates) > 1:  # one date or none: time cannot reorder anything
+        keep = min(keep, _TIME_RATIOS.get(query.time.when, 1.0))
     for i, score in _candidates(kb, query):  # best first
         lead = kb.sentences[i].kind in LEAD_KINDS
         if score * most < keep * best_so_far["body"]:
@@ -364,7 +368,7 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         sentence_terms = set(kb.terms[i])
         if query.focus and not query.focus & sentence_terms:
             continue
-        leaned_on = _read_with_context(kb, i) - sentence_terms
+        leaned_on = _leaned_on(kb, i)
         coverage = _coverage(shares, sentence_terms) + CONTEXT_COVERAGE * _coverage(shares, leaned_on)
         if coverage == 0:
             continue
@@ -432,15 +436,13 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
     return [_extend(kb, q, shares, quoted) for q in quotes]
 
 
-def _read_with_context(kb: KnowledgeBase, i: int) -> set[str]:
-    """A sentence's terms, with those of the sentence it leans on ("It lasted about an hour" is
-    about the meeting the sentence before names): what it means, not only what it says."""
-    terms = set(kb.terms[i])
-    if kb.cues[i].leans:
-        before = kb.previous(kb.sentences[i])
-        if before is not None:
-            terms.update(kb.terms[before.id])
-    return terms
+def _leaned_on(kb: KnowledgeBase, i: int) -> frozenset[str]:
+    """The terms of the sentence a sentence leans on, that it does not say itself ("It lasted
+    about an hour" is about the meeting the sentence before names); none for most sentences."""
+    if not kb.cues.leans(i):
+        return frozenset()
+    before = kb.previous(kb.sentences[i])
+    return frozenset(kb.terms[before.id]).difference(kb.terms[i]) if before else frozenset()
 
 
 def _prior(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> float:
@@ -462,6 +464,8 @@ def _through_article(
     """The share of the question's weight that a sentence's article names in its title and lead
     lines and the sentence does not, each term counted as far as it tells articles apart: a term
     in every article's lead (or a knowledge base of one article) says nothing about which."""
+    if len(kb.lead_terms) < 2:
+        return 0.0
     lead = kb.lead_terms[source]
     return sum(
         share * kb.lead_rarity(term)
@@ -473,7 +477,7 @@ def _through_article(
 def _of_period(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> bool:
     """Whether a sentence speaks of the time asked about: its article is of that time, or it
     names the month asked about ("On April 9, …" in a May article answers "in April")."""
-    if time.admits(kb.day(sentence.source)):
+    if time.when is not When.PERIOD or time.admits(kb.day(sentence.source)):
         return True
     return time.month is not None and MONTH_NAMES[time.month - 1] in months_named(sentence.text)
 
@@ -514,7 +518,7 @@ def _extend(kb: KnowledgeBase, quote: Quote, shares: dict[str, float], quoted: s
     if last.id + 1 >= len(kb.sentences) or last.id + 1 in quoted:
         return quote
     after = kb.sentences[last.id + 1]
-    if kb.previous(after) != last or not kb.cues[after.id].leans:
+    if kb.previous(after) != last or not kb.cues.leans(after.id):
         return quote
     if _coverage(shares, set(kb.terms[after.id])) < kb.retrieval.min_coverage:
         return quote
@@ -570,7 +574,7 @@ def _with_followers(kb: KnowledgeBase, hits: list[tuple[int, float]]) -> list[tu
         after = i + 1
         if after in found or after >= len(kb.sentences):
             continue
-        if kb.previous(kb.sentences[after]) == kb.sentences[i] and kb.cues[after].leans:
+        if kb.previous(kb.sentences[after]) == kb.sentences[i] and kb.cues.leans(after):
             followers.append((after, score * CONTEXT_COVERAGE))
             found.add(after)
     if not followers:
@@ -581,7 +585,7 @@ def _with_followers(kb: KnowledgeBase, hits: list[tuple[int, float]]) -> list[tu
 def _context(kb: KnowledgeBase, sentence: Sentence) -> tuple[Sentence, ...]:
     context: list[Sentence] = []
     current = sentence
-    while len(context) < MAX_CONTEXT and kb.cues[current.id].leans:
+    while len(context) < MAX_CONTEXT and kb.cues.leans(current.id):
         before = kb.previous(current)
         if before is None:
             break

@@ -130,7 +130,12 @@ def sentence_cues(text: str) -> SentenceCues:
         found.add(Cue.DURATION)
     if _SPEECH.search(plain):
         found.add(Cue.SPEECH)
-    return SentenceCues(frozenset(found), bool(_LEANING.match(plain.lstrip("“\"'"))))
+    return SentenceCues(frozenset(found), leans(plain))
+
+
+def leans(text: str) -> bool:
+    """Whether a sentence needs the one before it to be understood ("This could entail…")."""
+    return bool(_LEANING.match(normalise(text[:40]).lstrip("“\"'")))
 
 
 _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from knowledge.analysis import Analyzer
 from knowledge.config import KnowledgeConfig, RetrievalConfig
-from knowledge.cues import SentenceCues, implied_words, months_named, sentence_cues
+from knowledge.cues import SentenceCues, implied_words, leans, months_named, sentence_cues
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
@@ -33,6 +33,8 @@ class CueTable:
     def __init__(self, sentences: Sequence[Sentence]) -> None:
         self._sentences = sentences
         self._known: dict[int, SentenceCues] = {}
+        # one short pattern on each sentence's first words: cheap enough to do while building
+        self._leaning = frozenset(i for i, s in enumerate(sentences) if leans(s.text))
 
     def __getitem__(self, sentence_id: int) -> SentenceCues:
         cues = self._known.get(sentence_id)
@@ -42,6 +44,10 @@ class CueTable:
 
     def __len__(self) -> int:
         return len(self._sentences)
+
+    def leans(self, sentence_id: int) -> bool:
+        """``self[i].leans``, known for every sentence from the start: asked of every candidate."""
+        return sentence_id in self._leaning
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class KnowledgeBase:
     lead_terms: dict[str, frozenset[str]] = field(default_factory=dict)
     lead_counts: Counter[str] = field(default_factory=Counter)  # leads naming each term
     news_leads: frozenset[int] = frozenset()  # each article's first body sentence
+    dates: tuple[dt.date, ...] = ()  # the distinct dates of the articles, oldest first
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -76,9 +83,6 @@ class KnowledgeBase:
         return sorted(self.articles, key=lambda a: (a.date is not None, a.date and a.date.day),
                       reverse=True)
 
-    @property
-    def dates(self) -> list[dt.date]:
-        return [a.date.day for a in self.articles if a.date is not None]
 
     def event_date(self, words: str) -> dt.date | None:
         """When an event named in a question ("Geneva", "the London talks") happened: the date of
@@ -217,6 +221,7 @@ def build_knowledge_base(
         lead_terms=lead,
         lead_counts=Counter(term for found in lead.values() for term in found),
         news_leads=_news_leads(sentences),
+        dates=tuple(sorted({a.date.day for a in articles if a.date is not None})),
     )
 
 

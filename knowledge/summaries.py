@@ -108,7 +108,7 @@ def _extract(kb: KnowledgeBase, sources: set[str], wanted: int) -> tuple[Quote, 
     pool = [
         s
         for s in kb.sentences
-        if s.source in sources and s.kind is not Kind.HEADLINE and not kb.cues[s.id].leans
+        if s.source in sources and s.kind is not Kind.HEADLINE and not kb.cues.leans(s.id)
     ]
     vectors = {s.id: _vector(kb, s) for s in pool}
     centrality = _centrality(pool, vectors)

@@ -144,8 +144,9 @@ def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | No
                 return TimeAsked(When.PERIOD, None, first - dt.timedelta(days=1), f"before {label}",
                                  rest=_without(question, said), phrase=said)
             if how in {"after", "since", "following"}:
-                return TimeAsked(When.PERIOD, last + dt.timedelta(days=1) if how == "after"
-                                 else first, None, f"since {label}", rest=_without(question, said), phrase=said)
+                start = last + dt.timedelta(days=1) if how == "after" else first
+                return TimeAsked(When.PERIOD, start, None, f"since {label}",
+                                 rest=_without(question, said), phrase=said)
             return TimeAsked(When.PERIOD, first, last, label, month=month,
                              rest=_without(question, said), phrase=said)
     season = _IN_SEASON.search(question)
