@@ -69,6 +69,13 @@ def time_labels(quotes: Sequence[Quote], sources: dict[str, Citation]) -> list[s
     return labels
 
 
+def _days(quote: Quote) -> str:
+    """"(Monday: 12 May 2025)" under a quote that says "on Monday", for a "when" question."""
+    if not quote.days:
+        return ""
+    return "\n*(" + "; ".join(f"{name}: {format_day(day)}" for name, day in quote.days) + ")*"
+
+
 def _day(cited: Citation | None) -> dt.date | None:
     return cited.date.day if cited is not None and cited.date is not None else None
 
@@ -80,7 +87,7 @@ def _date(date: ArticleDate | None) -> str:
 def render_quotes(quotes: Sequence[Quote], sources: dict[str, Citation], heading: str = "") -> str:
     labels = time_labels(quotes, sources)
     blocks = [
-        f"{label}> {escape(q.text)} **[{n}]**"
+        f"{label}> {escape(q.text)} **[{n}]**{_days(q)}"
         for n, (q, label) in enumerate(zip(quotes, labels, strict=True), 1)
     ]
     parts = [heading] if heading else []

@@ -8,6 +8,7 @@ with a sentence that merely shares "China".
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from knowledge.cues import (
     question_cues,
     question_focus,
 )
+from knowledge.dates import weekdays_named
 from knowledge.index import KnowledgeBase
 from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
 from knowledge.spelling import english_frequency, is_english
@@ -433,7 +435,16 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         else:
             quotes.append(_quote(kb, sentence, score, context))
         quoted.update(s.id for q in quotes for s in q.sentences)
-    return [_extend(kb, q, shares, quoted) for q in quotes]
+    quotes = [_extend(kb, q, shares, quoted) for q in quotes]
+    if Cue.DATE in query.cues:  # "when…?": "on Monday" is a date once its article's is known
+        quotes = [_with_days(kb, q) for q in quotes]
+    return quotes
+
+
+def _with_days(kb: KnowledgeBase, quote: Quote) -> Quote:
+    day = kb.day(quote.sentence.source)
+    days = weekdays_named(quote.text, day) if day else ()
+    return dataclasses.replace(quote, days=days) if days else quote
 
 
 def _leaned_on(kb: KnowledgeBase, i: int) -> frozenset[str]:

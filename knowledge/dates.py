@@ -149,3 +149,13 @@ def _year_of(stated: list[dt.date]) -> int | None:
 def weekday_before(day: dt.date, weekday: str) -> dt.date:
     """"On Monday" in an article of ``day``: the latest such weekday on or before it."""
     return day + relativedelta(weekday=weekdays[_WEEKDAYS.index(weekday.lower())](-1))
+
+
+_WEEKDAY = re.compile(r"\b(?:on|late on|early on|last|since|by)\s+(Monday|Tuesday|Wednesday|Thursday|"
+                      r"Friday|Saturday|Sunday)\b")
+
+
+def weekdays_named(text: str, day: dt.date) -> tuple[tuple[str, dt.date], ...]:
+    """"on Monday" in an article of ``day``: each weekday the text names, with its date."""
+    found = dict.fromkeys(m[1] for m in _WEEKDAY.finditer(text))
+    return tuple((name, weekday_before(day, name)) for name in found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -81,6 +82,9 @@ class Quote:
     text: str = ""  # what is quoted: all of ``sentences`` as one verbatim span of the source
     # Sentences just after ``sentence`` that continue it and also match the question.
     continuation: tuple[Sentence, ...] = ()
+    # Relative days the quote names, resolved against its article's date, for a "when"
+    # question: ("Monday", 2025-05-12). Shown beside the quote, never inside it.
+    days: tuple[tuple[str, dt.date], ...] = ()
 
     @property
     def sentences(self) -> tuple[Sentence, ...]:

@@ -286,3 +286,14 @@ def test_overview_of_many_articles_leads_with_now_then_earlier(timeline_kb):
     result = answer(timeline_kb, "what's going on?")
     days = _dates(timeline_kb, result)
     assert days[0] == max(timeline_kb.dates) and days[-1] < days[0]
+
+
+def test_a_when_question_gets_relative_days_dated_beside_the_quote(timeline_kb):
+    import datetime as dt
+
+    from bot.formatting import render_answer
+
+    result = answer(timeline_kb, "when did the Kuala Lumpur talks end?")
+    assert ("Sunday", dt.date(2025, 10, 26)) in result.quotes[0].days
+    assert "*(Sunday: 26 Oct 2025)*" in render_answer(result)
+    assert all(not q.days for q in answer(timeline_kb, "what did Bessent say in Kuala Lumpur?").quotes)

@@ -64,3 +64,11 @@ def test_the_timeline_fixtures_are_dated_from_metadata_datelines_and_text(timeli
     assert dates["000_24966dab544a0349.txt"].origin is DateOrigin.TEXT
     assert [a.source for a in timeline_kb.newest_first()][:2] == [
         "090_november_implementation.md", "080_busan_summit.md"]
+
+
+def test_weekdays_a_text_names_are_dated_against_its_article():
+    from knowledge.dates import weekdays_named
+
+    text = "Talks ended on Sunday; late on Tuesday the order followed. Monday was quiet."
+    assert weekdays_named(text, dt.date(2025, 10, 28)) == (
+        ("Sunday", dt.date(2025, 10, 26)), ("Tuesday", dt.date(2025, 10, 28)))
