@@ -167,7 +167,9 @@ def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | No
             if how in _BEFORE:  # the event's own article tells what led up to it
                 return TimeAsked(When.PERIOD, None, day, f"up to {format_day(day)}", rest=rest,
                                  phrase=around[0])
-            return TimeAsked(When.PERIOD, day + dt.timedelta(days=1), None,
+            # from the event's own article on: it reports what the event settled ("the tariff
+            # after the Geneva agreement"), later ones what followed
+            return TimeAsked(When.PERIOD, day, None,
                              f"after {format_day(day)}", rest=rest, phrase=around[0])
     return None
 

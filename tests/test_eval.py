@@ -47,7 +47,7 @@ REACHED = {
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     "timeline_unseen_questions.yaml": {"hit@1": 0.418, "hit@any": 0.436, "precision": 0.418,
                                        "abstention": 0.7, "faithfulness": 1.0},
-    "timeline_blind_questions.yaml": {"hit@1": 0.54, "hit@any": 0.54, "precision": 0.506,
+    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.58, "precision": 0.538,
                                       "abstention": 0.68, "faithfulness": 1.0},
 }
 
