@@ -1,6 +1,8 @@
 """Question → ``Answer``: the best sentences, verbatim and cited, or an honest "not in the articles".
 
-Ranking is BM25 over sentences, re-ranked by question cues (who/when/where/why). Whether to answer
+Ranking is BM25 over sentences, re-ranked by features: question cues (who/when/where/why/how
+many/how long), neighbouring words, the sentence's article, its place (headline, news lead), and
+then by the time asked about (``timeframe``). Whether to answer
 at all is decided on *coverage*: how much of the question's informative weight the best sentence
 matches. A question naming something the articles never mention ("Canada", "GDP") is not answered
 with a sentence that merely shares "China".
@@ -12,38 +14,24 @@ import dataclasses
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
 
-from knowledge.analysis import normalise, surface_tokens
-from knowledge.cues import (
-    ATTRIBUTES,
-    MONTH_NAMES,
-    PERSON_NOUNS,
-    REQUIRED,
-    Cue,
-    months_named,
-    question_cues,
-    question_focus,
-)
+from knowledge.analysis import normalise
+from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named
 from knowledge.dates import weekdays_named
 from knowledge.index import KnowledgeBase
+from knowledge.intents import about_the_articles
 from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
-from knowledge.spelling import english_frequency, is_english
-from knowledge.summaries import event_lines, summarize
-from knowledge.timeframe import TimeAsked, When, time_asked
+from knowledge.question import NOTHING_TO_SEARCH, Question, read_question
+from knowledge.timeframe import TimeAsked, When
 
 CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
 # Score multiplier per pair of neighbouring question terms found side by side in a sentence
 # ("Foreign Ministry", "trade war"): BM25 sees words apart, a name is words together.
 PAIR_BONUS = 0.2
 MAX_PAIRS = 2
-# An unknown lowercase word counted in this many uses of the English word list (pyspellchecker's,
-# drawn from film subtitles) or fewer is specific: names ("canada" 373, "walmart" 50) and
-# specialist words, while chat and common words run to thousands ("chill" 17660, "stuff").
-RARE_IN_ENGLISH = 1000
 # Score multiplier per share of the question's weight that a sentence's article names in its
 # title and lead lines (and the sentence does not), and how much of that share counts towards
 # the coverage a sentence needs to be quoted at all.
@@ -61,16 +49,12 @@ RECALLED_PRIOR = 0.7
 # A headline is short, so it scores high on few words, yet says less than the body sentence
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
-GIST_SENTENCES = 2  # a summary asked for in a question (the /summary command gives more)
 MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
 CANDIDATES = 200  # sentences re-ranked per question
 FOLLOWERS = 30  # of the best candidates, the sentences leaning on them are candidates too
 MAX_QUESTION_CHARS = 2000
 
-NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
 NOT_FOUND = "The articles I have don't answer that."
-UNKNOWN_NAME = "The articles I have don't mention {name}."
-UNKNOWN_TOPIC = "The articles I have say nothing about {name}."
 AFTERWARDS = "The articles I have don't say what happened after they were written."
 NOT_IN_PERIOD = "The articles I have from {period} don't answer that."
 
@@ -84,223 +68,32 @@ LATER_RATIO = 0.3
 _TIME_RATIOS = {When.NOW: NOW_RATIO, When.PRESENT: PRESENT_RATIO, When.LATER: LATER_RATIO}
 
 
-@dataclass(frozen=True, slots=True)
-class _Query:
-    terms: tuple[str, ...]
-    context_terms: tuple[str, ...]
-    cues: frozenset[Cue]
-    focus: frozenset[str] = frozenset()  # an answer must contain one of these terms
-    # what the question says of the names in it: an answer must share some of it, if any
-    predicate: frozenset[str] = frozenset()
-    time: TimeAsked = field(default_factory=TimeAsked)
-    specific: frozenset[str] = frozenset()  # unknown words rare in English: see ``_specific``
-
-
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
-    """Answer ``question``; ``context`` holds earlier questions of the conversation, oldest first."""
+    """Answer ``question``; ``context`` holds earlier questions of the conversation, oldest first.
+
+    Stages: the question is read (``question.read_question``); a question about the articles
+    themselves is answered from their lead lines (``intents``); otherwise candidates are found,
+    scored by their features and ranked (``_rank``), reordered by the time asked about
+    (``_by_time``), and quotes selected (``_choose``) and composed with their dates.
+    """
     question = question.strip()
     if not question or len(question) > MAX_QUESTION_CHARS or not kb.sentences:
         reason = NOTHING_TO_SEARCH if kb.sentences else "The knowledge base is empty."
         return Answer(question, False, reason=reason)
-    corrected = _corrected(kb, question)
-    asked = _without_attribution(corrected)
-    time = time_asked(normalise(asked), kb.dates, kb.event_date)
-    meta = _meta_answer(kb, asked, time)
+    read = read_question(kb, question, context)
+    meta = about_the_articles(kb, read.asked, read.time)
     if meta:
         return Answer(question, True, meta, sources=kb.citations(meta))
-    terms = tuple(kb.analyzer.terms(_without_cue_phrases(time.rest)))
-    earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
-    unknown = _unknown_name(kb, asked)
-    if unknown:
-        return Answer(question, False, reason=UNKNOWN_NAME.format(name=unknown))
-    if not terms and not earlier:
-        return Answer(question, False, reason=NOTHING_TO_SEARCH)
-    focus: frozenset[str] = frozenset()
-    asked_about = question_focus(asked)
-    head = kb.analyzer.terms(asked_about.text)[-1:] if asked_about else []
-    if head and kb.scorer.doc_freq(head[0]) == 0:
-        words = [w for w in asked_about.text.split() if kb.analyzer.terms(w) == head]
-        name = words[-1] if words else asked_about.text
-        return Answer(question, False, reason=UNKNOWN_TOPIC.format(name=name))
-    if head and asked_about.required:
-        focus = frozenset(head)
-    cues = question_cues(asked) | ({Cue.SPEECH} if asked != corrected else set())
-    query = _Query(
-        terms, earlier, frozenset(cues), focus, _predicate(kb, asked, terms), time,
-        _specific(kb, asked),
-    )
-    quotes = _select(kb, query)
+    if read.refusal:
+        return Answer(question, False, reason=read.refusal)
+    quotes = _select(kb, read)
     if not quotes:
-        if time.when is When.LATER:
+        if read.time.when is When.LATER:
             return Answer(question, False, reason=AFTERWARDS)
-        if time.when is When.PERIOD:
-            return Answer(question, False, reason=NOT_IN_PERIOD.format(period=time.label))
+        if read.time.when is When.PERIOD:
+            return Answer(question, False, reason=NOT_IN_PERIOD.format(period=read.time.label))
         return Answer(question, False, reason=NOT_FOUND)
     return Answer(question, True, tuple(quotes), sources=kb.citations(quotes))
-
-
-def _corrected(kb: KnowledgeBase, question: str) -> str:
-    """The question with typos fixed (names too, towards the articles' names); on a tie, the word
-    the articles use most wins."""
-
-    def used(word: str) -> float:
-        terms = kb.analyzer.terms(word)
-        return kb.scorer.doc_freq(terms[0]) if terms else 0
-
-    def is_name(word: str) -> bool:
-        terms = kb.analyzer.terms(word.capitalize())
-        return bool(terms) and all(term in kb.names for term in terms)
-
-    return kb.speller.correct_text(question, used, is_name)
-
-
-# "According to the analyst quoted, …": who said it, named by a common noun, is not the topic.
-_ATTRIBUTION = re.compile(r"^\s*(?:so\s+)?according to\s+(?P<who>[^,?]{1,60}?)\s*,\s*", re.IGNORECASE)
-
-
-def _without_attribution(question: str) -> str:
-    """The question without a leading "according to the …," naming no one; a named source
-    ("According to Yun Sun, …") stays, since the name is what to look for."""
-    match = _ATTRIBUTION.match(question)
-    if not match or any(ch.isupper() for ch in match["who"]) or match.end() == len(question):
-        return question
-    return question[match.end() :]
-
-
-# Questions about the articles themselves: their headline, subtitle, gist, or what is going on.
-_HEADLINE_INTENT = re.compile(r"\b(?:headlines?|title)\b", re.IGNORECASE)
-_SUBTITLE_INTENT = re.compile(
-    r"\b(?:sub-?titles?|taglines?|sub-?head(?:ings?|lines?)?|standfirst)\b", re.IGNORECASE
-)
-_SUMMARY_INTENT = re.compile(
-    r"\b(?:give me |gimme )?(?:(?:a|the) )?(?:one[- ]line |short |brief |quick )?(?:tl;?dr|"
-    r"summar(?:y|ise|ize)|gist|overview|recap|in short|in a nutshell|main point|what(?:'s| is) "
-    r"(?:this|it|the (?:article|story|news)) about|what(?:'s| is) the (?:story|article|news))\b",
-    re.IGNORECASE,
-)
-_ONE_LINE = re.compile(r"\b(?:one[- ](?:line|sentence)|in a (?:line|sentence)|tl;?dr)\b", re.IGNORECASE)
-# "What's going on?", "any news on the talks?": a request for the gist, not for one fact.
-_OVERVIEW_INTENT = re.compile(
-    r"\bwhat(?:'?s| is| are)\s+(?:going on|happening|the (?:latest|situation|status|state of play|"
-    r"deal))(?:\s+(?:news|updates?|developments?))?\b|\b(?:latest|any) (?:news|updates?|"
-    r"developments?)\b|\bcatch me up\b|\bfill me in\b|\bwhere (?:do|does) (?:things|it|this|that) "
-    r"stand\b|\bstate of play\b",
-    re.IGNORECASE,
-)
-
-
-# "What happened in April?", "what went down in Geneva?": the events of a time or a place.
-_HAPPENED_INTENT = re.compile(
-    r"\bwhat(?:'?s)?\s+(?:happened|went down|was going on|has been happening|been happening|"
-    r"went on|occurred)\b",
-    re.IGNORECASE,
-)
-
-
-# Words that ask for a kind of answer (a duration, an amount), which the cues look for: "how
-# long did the meeting last" is about the meeting, not about "long" or "last".
-_CUE_PHRASES = re.compile(r"\bhow (?:long|many|much|often|far)\b", re.IGNORECASE)
-_LASTED = re.compile(r"\b(?:last|lasted|take|took)\W*$", re.IGNORECASE)
-
-
-def _without_cue_phrases(question: str) -> str:
-    if not _CUE_PHRASES.search(question):
-        return question
-    return _CUE_PHRASES.sub(" ", _LASTED.sub(" ", question))
-
-
-def _meta_answer(kb: KnowledgeBase, question: str, time: TimeAsked) -> tuple[Quote, ...]:
-    """Questions about the articles themselves ("tl;dr?", "what's the headline saying about
-    China?", "what's going on?", "what happened in April?"), when every other word of theirs is
-    in the lines that say what an article is about (headline, summary line, subtitle); () for
-    any other question."""
-    plain = normalise(question)
-    rest = _HEADLINE_INTENT.sub(" ", _SUBTITLE_INTENT.sub(" ", plain))  # "the tagline under the headline"
-    for intent, kinds in (
-        (_SUBTITLE_INTENT, frozenset({Kind.SUBTITLE})),
-        (_HEADLINE_INTENT, frozenset({Kind.HEADLINE})),
-    ):
-        if intent.search(plain):
-            lines = _lead_lines(kb, kb.analyzer.terms(rest), kinds)
-            if lines:
-                return tuple(Quote(s, 1.0, (), s.text) for s in lines[: kb.retrieval.max_quotes])
-    for intent in (_SUMMARY_INTENT, _OVERVIEW_INTENT, _HAPPENED_INTENT):
-        if not intent.search(plain):
-            continue
-        rest = intent.sub(" ", plain.replace(time.phrase, " ") if time.phrase else plain)
-        terms = kb.analyzer.terms(rest)
-        lines = [
-            s for s in (_lead_lines(kb, terms, LEAD_KINDS) if terms else [])
-            if time.admits(kb.day(s.source))
-        ]
-        if not lines and terms:
-            continue
-        among = {s.source for s in lines} if lines else None
-        if time.when is When.PERIOD or (intent is _HAPPENED_INTENT and among):
-            # "what happened in April?", "what happened in Geneva?": what those articles report,
-            # one line each, oldest first (an event's own article first, not later recollections)
-            chosen = [
-                a.source
-                for a in reversed(kb.newest_first())
-                if (among is None or a.source in among) and time.admits(kb.day(a.source))
-            ]
-            if not chosen:
-                continue
-            return tuple(event_lines(kb, chosen[: kb.retrieval.max_quotes]))
-        if intent is _HAPPENED_INTENT:
-            continue  # "what happened to the tariff": a question of fact
-        # A chat answer is the gist: shorter than /summary, one line if asked for one; where
-        # things stand now, then the line of the article before.
-        one_line = bool(_ONE_LINE.search(plain))
-        summary = summarize(
-            kb, among=among, sentences=1 if one_line else GIST_SENTENCES, earlier=0 if one_line else 1
-        )
-        return summary.all_quotes
-    return ()
-
-
-def _lead_lines(kb: KnowledgeBase, terms: Sequence[str], kinds: frozenset[Kind]) -> list[Sentence]:
-    """Sentences of these kinds that hold every one of ``terms`` (all of them, for no terms)."""
-    if not terms:
-        return [s for s in kb.sentences if s.kind in kinds]
-    wanted = set(terms)
-    hits = kb.scorer.top_k(list(wanted), CANDIDATES)
-    found = [kb.sentences[i] for i, _ in hits if wanted <= set(kb.terms[i])]
-    return sorted((s for s in found if s.kind in kinds), key=lambda s: s.id)
-
-
-def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
-    """A name, acronym or number in the question that no article contains, if any.
-
-    Names are runs of capitalised words ("Mount Everest", "Xi Jinping"), analysed as a whole so
-    that phrase aliases apply. A lone capitalised first word is only sentence case, and skipped.
-    Numbers count as names: a question about "May 12" or "2019" is not answered by a sentence
-    that shares only "China".
-    """
-    spans: list[tuple[int, list[str]]] = []
-    previous = -2
-    for position, token in enumerate(surface_tokens(question)):
-        if token.isdigit():
-            if len(token) <= 6:  # a date or an amount; longer digit runs are ids, not topics
-                spans.append((position, [token]))
-            continue
-        if token in MONTH_NAMES and position > 0 and token not in kb.months:
-            return token  # "in May 2025": "may" is a stop word (never indexed), "May" a date
-        if not token[:1].isupper() or len(token) < 2 or token.lower() in kb.analyzer.stop_words:
-            continue
-        if position == previous + 1 and spans and not spans[-1][1][-1].isdigit():
-            spans[-1][1].append(token)
-        else:
-            spans.append((position, [token]))
-        previous = position
-    for start, span in spans:
-        if start == 0 and len(span) == 1 and not span[0].isdigit():
-            continue
-        name = " ".join(span)
-        analysed = kb.analyzer.terms(name)
-        if analysed and all(kb.scorer.doc_freq(t) == 0 for t in analysed):
-            return name
-    return None
 
 
 def _weight(kb: KnowledgeBase, term: str, specific: frozenset[str] = frozenset()) -> float:
@@ -311,18 +104,6 @@ def _weight(kb: KnowledgeBase, term: str, specific: frozenset[str] = frozenset()
     if df == 0:  # unknown words are often chat filler ("sides", "rn"); names are caught apart
         return (1.0 if term in specific else 0.5) * math.log(1 + n)
     return math.log(1 + n / df)
-
-
-def _specific(kb: KnowledgeBase, question: str) -> frozenset[str]:
-    """Terms of the question's words that no article uses and that are rare in English: names
-    written in lower case ("canada", "walmart") and specific things, not chat ("chill", "stuff")."""
-    return frozenset(
-        term
-        for token in surface_tokens(question)
-        if token.islower() and is_english(token) and english_frequency(token) < RARE_IN_ENGLISH
-        for term in kb.analyzer.terms(token)
-        if kb.scorer.doc_freq(term) == 0
-    )
 
 
 def _weights(
@@ -339,9 +120,23 @@ def _coverage(shares: dict[str, float], sentence_terms: set[str]) -> float:
     return sum(share for term, share in shares.items() if term in sentence_terms)
 
 
-def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
-    retrieval = kb.retrieval
+def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
+    """Rank, reorder by time, choose: the quotes for a question, best first."""
     shares = _weights(kb, query.terms or query.context_terms, query.specific)
+    ranked = _by_time(kb, _rank(kb, query, shares), query.time)
+    return _choose(kb, query, ranked, shares) if ranked else []
+
+
+def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[tuple[float, int]]:
+    """Candidates that may answer, each scored by its features, best first.
+
+    Filters (a candidate is no answer): outside the period asked about; without the focus; too
+    little of the question's weight (its own words, what it leans on, what its article is about);
+    names only; no date/number/duration where one is asked for. Features (multipliers on its
+    BM25 score): its place (headline, news lead, a later article recalling a month), question
+    words side by side, what its article's lead adds, each question cue it satisfies.
+    """
+    retrieval = kb.retrieval
     ranked: list[tuple[float, int]] = []
     pairs = {(a, b) for a, b in pairwise(query.terms) if a != b}
     # the largest boost cues and pairs can give a sentence
@@ -400,9 +195,15 @@ def _select(kb: KnowledgeBase, query: _Query) -> list[Quote]:
         if not lead:
             best_so_far["body"] = max(best_so_far["body"], ranked[-1][0])
     ranked.sort(key=lambda item: (-item[0], item[1]))
-    ranked = _by_time(kb, ranked, query.time)
-    if not ranked:
-        return []
+    return ranked
+
+
+def _choose(
+    kb: KnowledgeBase, query: Question, ranked: list[tuple[float, int]], shares: dict[str, float]
+) -> list[Quote]:
+    """The quotes: the first of ``ranked``, then each further one closer to the best; a sentence
+    that leans on another brings it along, one that continues it runs on."""
+    retrieval = kb.retrieval
     # Lead sentences (headline, summary line, subtitle) restate the body in few, dense words: they
     # set the bar for each other, not for the body sentences that report the same thing in full.
     best = max(score for score, _ in ranked)
@@ -537,22 +338,7 @@ def _extend(kb: KnowledgeBase, quote: Quote, shares: dict[str, float], quoted: s
     return _quote(kb, quote.sentence, quote.score, quote.context, (after,))
 
 
-def _predicate(kb: KnowledgeBase, question: str, terms: Sequence[str]) -> frozenset[str]:
-    """The terms of a question that are not names: what it asks about them. Left out: attribute
-    nouns ("job": whoever holds one answers it) and words that are neither the articles' nor
-    English (typos, slang), which say nothing certain."""
-    unreadable = {
-        term
-        for token in surface_tokens(question)
-        if not is_english(token)
-        for term in kb.analyzer.terms(token)
-        if kb.scorer.doc_freq(term) == 0
-    }
-    attributes = {term for word in ATTRIBUTES | PERSON_NOUNS for term in kb.analyzer.terms(word)}
-    return frozenset(set(terms) - kb.names - attributes - unreadable)
-
-
-def _candidates(kb: KnowledgeBase, query: _Query) -> list[tuple[int, float]]:
+def _candidates(kb: KnowledgeBase, query: Question) -> list[tuple[int, float]]:
     """The best-scoring sentences that match anything, with the no-match floor taken away.
 
     A plain question touches only the sentences holding its terms (``top_k``); a follow-up mixes

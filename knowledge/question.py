@@ -1,0 +1,179 @@
+"""The first stage of an answer: the question, read once — its words, what kind of answer it wants,
+what it is about, the time it asks about — or why the articles cannot answer it at all.
+
+Everything the later stages (candidates, features, ranking by time, selection) need is in
+``Question``: a new mechanism reads one more thing here and uses it there, rather than adding a
+branch to the ranking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from knowledge.analysis import normalise, surface_tokens
+from knowledge.cues import ATTRIBUTES, MONTH_NAMES, PERSON_NOUNS, Cue, question_cues, question_focus
+from knowledge.index import KnowledgeBase
+from knowledge.spelling import english_frequency, is_english
+from knowledge.timeframe import TimeAsked, time_asked
+
+NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
+UNKNOWN_NAME = "The articles I have don't mention {name}."
+UNKNOWN_TOPIC = "The articles I have say nothing about {name}."
+# An unknown lowercase word counted in this many uses of the English word list (pyspellchecker's,
+# drawn from film subtitles) or fewer is specific: names ("canada" 373, "walmart" 50) and
+# specialist words, while chat and common words run to thousands ("chill" 17660, "stuff").
+RARE_IN_ENGLISH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question as the ranking stages need it."""
+
+    text: str  # as asked
+    asked: str = ""  # typos fixed, a leading "according to the …," taken off
+    terms: tuple[str, ...] = ()
+    context_terms: tuple[str, ...] = ()  # of the earlier question of a thread (a follow-up)
+    cues: frozenset[Cue] = frozenset()  # the kind of answer wanted: a person, a date, a number…
+    focus: frozenset[str] = frozenset()  # an answer must contain one of these terms
+    # what the question says of the names in it: an answer must share some of it, if any
+    predicate: frozenset[str] = frozenset()
+    time: TimeAsked = field(default_factory=TimeAsked)
+    specific: frozenset[str] = frozenset()  # unknown words rare in English: see ``_specific``
+    refusal: str = ""  # why no article can answer it (an unknown name, nothing to look up)
+
+
+def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Question:
+    """Read ``question``; ``context`` holds earlier questions of the conversation, oldest first."""
+    corrected = _corrected(kb, question)
+    asked = _without_attribution(corrected)
+    time = time_asked(normalise(asked), kb.dates, kb.event_date)
+    terms = tuple(kb.analyzer.terms(_without_cue_phrases(time.rest)))
+    earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
+    read = Question(question, asked, terms, earlier, time=time)
+    unknown = _unknown_name(kb, asked)
+    if unknown:
+        return replace(read, refusal=UNKNOWN_NAME.format(name=unknown))
+    if not terms and not earlier:
+        return replace(read, refusal=NOTHING_TO_SEARCH)
+    focus: frozenset[str] = frozenset()
+    asked_about = question_focus(asked)
+    head = kb.analyzer.terms(asked_about.text)[-1:] if asked_about else []
+    if head and kb.scorer.doc_freq(head[0]) == 0:
+        words = [w for w in asked_about.text.split() if kb.analyzer.terms(w) == head]
+        name = words[-1] if words else asked_about.text
+        return replace(read, refusal=UNKNOWN_TOPIC.format(name=name))
+    if head and asked_about.required:
+        focus = frozenset(head)
+    cues = question_cues(asked) | ({Cue.SPEECH} if asked != corrected else set())
+    return replace(
+        read,
+        cues=frozenset(cues),
+        focus=focus,
+        predicate=_predicate(kb, asked, terms),
+        specific=_specific(kb, asked),
+    )
+
+
+def _corrected(kb: KnowledgeBase, question: str) -> str:
+    """The question with typos fixed (names too, towards the articles' names); on a tie, the word
+    the articles use most wins."""
+
+    def used(word: str) -> float:
+        terms = kb.analyzer.terms(word)
+        return kb.scorer.doc_freq(terms[0]) if terms else 0
+
+    def is_name(word: str) -> bool:
+        terms = kb.analyzer.terms(word.capitalize())
+        return bool(terms) and all(term in kb.names for term in terms)
+
+    return kb.speller.correct_text(question, used, is_name)
+
+
+# "According to the analyst quoted, …": who said it, named by a common noun, is not the topic.
+_ATTRIBUTION = re.compile(r"^\s*(?:so\s+)?according to\s+(?P<who>[^,?]{1,60}?)\s*,\s*", re.IGNORECASE)
+
+
+def _without_attribution(question: str) -> str:
+    """The question without a leading "according to the …," naming no one; a named source
+    ("According to Yun Sun, …") stays, since the name is what to look for."""
+    match = _ATTRIBUTION.match(question)
+    if not match or any(ch.isupper() for ch in match["who"]) or match.end() == len(question):
+        return question
+    return question[match.end() :]
+
+
+# Words that ask for a kind of answer (a duration, an amount), which the cues look for: "how
+# long did the meeting last" is about the meeting, not about "long" or "last".
+_CUE_PHRASES = re.compile(r"\bhow (?:long|many|much|often|far)\b", re.IGNORECASE)
+
+
+_LASTED = re.compile(r"\b(?:last|lasted|take|took)\W*$", re.IGNORECASE)
+
+
+def _without_cue_phrases(question: str) -> str:
+    if not _CUE_PHRASES.search(question):
+        return question
+    return _CUE_PHRASES.sub(" ", _LASTED.sub(" ", question))
+
+
+def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
+    """A name, acronym or number in the question that no article contains, if any.
+
+    Names are runs of capitalised words ("Mount Everest", "Xi Jinping"), analysed as a whole so
+    that phrase aliases apply. A lone capitalised first word is only sentence case, and skipped.
+    Numbers count as names: a question about "May 12" or "2019" is not answered by a sentence
+    that shares only "China".
+    """
+    spans: list[tuple[int, list[str]]] = []
+    previous = -2
+    for position, token in enumerate(surface_tokens(question)):
+        if token.isdigit():
+            if len(token) <= 6:  # a date or an amount; longer digit runs are ids, not topics
+                spans.append((position, [token]))
+            continue
+        if token in MONTH_NAMES and position > 0 and token not in kb.months:
+            return token  # "in May 2025": "may" is a stop word (never indexed), "May" a date
+        if not token[:1].isupper() or len(token) < 2 or token.lower() in kb.analyzer.stop_words:
+            continue
+        if position == previous + 1 and spans and not spans[-1][1][-1].isdigit():
+            spans[-1][1].append(token)
+        else:
+            spans.append((position, [token]))
+        previous = position
+    for start, span in spans:
+        if start == 0 and len(span) == 1 and not span[0].isdigit():
+            continue
+        name = " ".join(span)
+        analysed = kb.analyzer.terms(name)
+        if analysed and all(kb.scorer.doc_freq(t) == 0 for t in analysed):
+            return name
+    return None
+
+
+def _specific(kb: KnowledgeBase, question: str) -> frozenset[str]:
+    """Terms of the question's words that no article uses and that are rare in English: names
+    written in lower case ("canada", "walmart") and specific things, not chat ("chill", "stuff")."""
+    return frozenset(
+        term
+        for token in surface_tokens(question)
+        if token.islower() and is_english(token) and english_frequency(token) < RARE_IN_ENGLISH
+        for term in kb.analyzer.terms(token)
+        if kb.scorer.doc_freq(term) == 0
+    )
+
+
+def _predicate(kb: KnowledgeBase, question: str, terms: Sequence[str]) -> frozenset[str]:
+    """The terms of a question that are not names: what it asks about them. Left out: attribute
+    nouns ("job": whoever holds one answers it) and words that are neither the articles' nor
+    English (typos, slang), which say nothing certain."""
+    unreadable = {
+        term
+        for token in surface_tokens(question)
+        if not is_english(token)
+        for term in kb.analyzer.terms(token)
+        if kb.scorer.doc_freq(term) == 0
+    }
+    attributes = {term for word in ATTRIBUTES | PERSON_NOUNS for term in kb.analyzer.terms(word)}
+    return frozenset(set(terms) - kb.names - attributes - unreadable)
