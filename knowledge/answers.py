@@ -187,7 +187,7 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         bar = keep * best_so_far["any" if lead else "body"]
         if score * (1 + CUE_BONUS * len(query.cues)) < bar:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
-        offered = kb.cues[i].cues
+        offered = kb.cues.offers(i, query.cues)
         if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
             continue  # "when" needs a date, "how many" a number: a sentence without one is no answer
         ranked.append((score * (1 + CUE_BONUS * len(query.cues & offered)), i))

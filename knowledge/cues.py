@@ -113,24 +113,26 @@ class SentenceCues:
     leans: bool  # needs the sentence before it to be understood
 
 
+_OFFERS = {
+    Cue.DATE: lambda plain: bool(_DATE.search(plain)),
+    Cue.PERSON: lambda plain: bool(_NAME.search(plain) or _ROLE.search(plain)),
+    Cue.PLACE: lambda plain: bool(_PLACE.search(plain)),
+    Cue.REASON: lambda plain: bool(_REASON.search(plain)),
+    Cue.NUMBER: lambda plain: bool(_NUMBER.search(_DATE.sub(" ", plain))),
+    Cue.DURATION: lambda plain: bool(_DURATION.search(plain)),
+    Cue.SPEECH: lambda plain: bool(_SPEECH.search(plain)),
+}
+
+
+def offers(text: str, cue: Cue) -> bool:
+    """Whether a sentence offers what ``cue`` asks for (a date, a person, …): one pattern."""
+    return _OFFERS[cue](normalise(text))
+
+
 def sentence_cues(text: str) -> SentenceCues:
     plain = normalise(text)
-    found: set[Cue] = set()
-    if _DATE.search(plain):
-        found.add(Cue.DATE)
-    if _NAME.search(plain) or _ROLE.search(plain):
-        found.add(Cue.PERSON)
-    if _PLACE.search(plain):
-        found.add(Cue.PLACE)
-    if _REASON.search(plain):
-        found.add(Cue.REASON)
-    if _NUMBER.search(_DATE.sub(" ", plain)):
-        found.add(Cue.NUMBER)
-    if _DURATION.search(plain):
-        found.add(Cue.DURATION)
-    if _SPEECH.search(plain):
-        found.add(Cue.SPEECH)
-    return SentenceCues(frozenset(found), leans(plain))
+    found = frozenset(cue for cue, test in _OFFERS.items() if test(plain))
+    return SentenceCues(found, leans(plain))
 
 
 def leans(text: str) -> bool:

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 
 from knowledge.analysis import Analyzer
 from knowledge.config import KnowledgeConfig, RetrievalConfig
-from knowledge.cues import SentenceCues, implied_words, leans, months_named, sentence_cues
+from knowledge.cues import (
+    Cue,
+    SentenceCues,
+    implied_words,
+    leans,
+    months_named,
+    offers,
+    sentence_cues,
+)
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
@@ -33,6 +41,7 @@ class CueTable:
     def __init__(self, sentences: Sequence[Sentence]) -> None:
         self._sentences = sentences
         self._known: dict[int, SentenceCues] = {}
+        self._offered: dict[tuple[int, Cue], bool] = {}
         # one short pattern on each sentence's first words: cheap enough to do while building
         self._leaning = frozenset(i for i, s in enumerate(sentences) if leans(s.text))
 
@@ -44,6 +53,22 @@ class CueTable:
 
     def __len__(self) -> int:
         return len(self._sentences)
+
+    def offers(self, sentence_id: int, cues: frozenset[Cue]) -> frozenset[Cue]:
+        """Which of ``cues`` a sentence offers, each worked out once when first asked for: a
+        question asks for one or two cues, so the others are never looked for."""
+        known = self._known.get(sentence_id)
+        if known is not None:
+            return known.cues & cues
+        found = []
+        for cue in cues:
+            key = (sentence_id, cue)
+            offered = self._offered.get(key)
+            if offered is None:
+                offered = self._offered[key] = offers(self._sentences[sentence_id].text, cue)
+            if offered:
+                found.append(cue)
+        return frozenset(found)
 
     def leans(self, sentence_id: int) -> bool:
         """``self[i].leans``, known for every sentence from the start: asked of every candidate."""
