@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import ATTRIBUTES, MONTH_NAMES, PERSON_NOUNS, Cue, question_cues, question_focus
@@ -52,7 +53,7 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
     terms = tuple(kb.analyzer.terms(_without_cue_phrases(time.rest)))
     earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
     read = Question(question, asked, terms, earlier, time=time)
-    unknown = _unknown_name(kb, asked)
+    unknown = _unknown_name(kb, asked) or _unknown_country(kb, asked)
     if unknown:
         return replace(read, refusal=UNKNOWN_NAME.format(name=unknown))
     if not terms and not earlier:
@@ -177,3 +178,33 @@ def _predicate(kb: KnowledgeBase, question: str, terms: Sequence[str]) -> frozen
     }
     attributes = {term for word in ATTRIBUTES | PERSON_NOUNS for term in kb.analyzer.terms(word)}
     return frozenset(set(terms) - kb.names - attributes - unreadable)
+
+
+@cache
+def _countries() -> dict[tuple[str, ...], str]:
+    """Every country's name and common name, as lowercase words (pycountry's ISO 3166 list)."""
+    import pycountry  # loaded on the first question that could name one, not at import
+
+    names: dict[tuple[str, ...], str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name"):
+            name = getattr(country, attribute, None)
+            if name and "," not in name:
+                names[tuple(name.lower().split())] = name
+    return names
+
+
+def _unknown_country(kb: KnowledgeBase, question: str) -> str | None:
+    """A country the question names in any case ("did india get a deal?") that no article
+    mentions: capitalised names are caught by ``_unknown_name``, chat is often lower case."""
+    words = [w.lower() for w in surface_tokens(question)]
+    countries = _countries()
+    for length in (3, 2, 1):
+        for start in range(len(words) - length + 1):
+            name = countries.get(tuple(words[start : start + length]))
+            if name is None:
+                continue
+            terms = kb.analyzer.terms(name)
+            if terms and all(kb.scorer.doc_freq(t) == 0 for t in terms):
+                return name
+    return None

@@ -297,3 +297,10 @@ def test_a_when_question_gets_relative_days_dated_beside_the_quote(timeline_kb):
     assert ("Sunday", dt.date(2025, 10, 26)) in result.quotes[0].days
     assert "*(Sunday: 26 Oct 2025)*" in render_answer(result)
     assert all(not q.days for q in answer(timeline_kb, "what did Bessent say in Kuala Lumpur?").quotes)
+
+
+def test_a_country_no_article_mentions_is_unknown_in_any_case(timeline_kb):
+    for question in ("did india get a trade deal w the us", "What tariff does Canada pay?"):
+        result = answer(timeline_kb, question)
+        assert not result.answered and "don't mention" in result.reason, question
+    assert answer(timeline_kb, "what did china agree in geneva?").answered
