@@ -61,7 +61,7 @@ _PRESENT = re.compile(
     re.IGNORECASE,
 )
 _LATER = re.compile(
-    r"\b(?:did|was|were|has|have|had|does|do|is|are)\b.*\b(?:eventual\w*|later on|later in|"
+    r"\b(?:did|was|were|has|have|had|does|do|is|are)\b.*?\b(?:eventual\w*|later on|later in|"
     r"end(?:ed)? up|afterwards?|after (?:this|that|all this)|since then|in the end|ultimately|"
     r"subsequently|ever|follow(?:ed)? through|went ahead|go ahead|come into effect|take effect|"
     r"took effect|happen(?:ed)?|materiali[sz]ed?)\b",
@@ -85,6 +85,11 @@ _IN_MONTH = re.compile(
     rf"(?P<month>{_MONTH_WORDS})\b\.?(?:\s+(?P<year>(?:19|20)\d\d))?",
     re.IGNORECASE,
 )
+# Days of a month that "early", "mid" and "late" name; they overlap, as people use them.
+_PART_OF_MONTH = {
+    "early": (1, 14), "start of": (1, 14), "beginning of": (1, 14), "mid": (8, 23),
+    "late": (15, 31), "end of": (15, 31),
+}
 _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
 _IN_SEASON = re.compile(
     r"\b(?:in|during|over|this|last)\s+(?:the\s+)?(?P<season>spring|summer|autumn|fall)\b",
@@ -114,7 +119,8 @@ def time_asked(
     period = _period(question, dates, event_date)
     if period is not None:
         return period
-    if _LATER.search(question) and not _OPINION.search(question):
+    later = _LATER.search(question)
+    if later and not _OPINION.search(later[0]):  # "did analysts think it would end up…"
         return TimeAsked(When.LATER, rest=_LATER_WORDS.sub(" ", question))
     if _NOW.search(question):
         # "are they still fighting?": "still" says when, not what; a sentence that happens to
@@ -147,6 +153,11 @@ def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | No
                 start = last + dt.timedelta(days=1) if how == "after" else first
                 return TimeAsked(When.PERIOD, start, None, f"since {label}",
                                  rest=_without(question, said), phrase=said)
+            part = _PART_OF_MONTH.get(how.removeprefix("at the ").removeprefix("the "))
+            if part:  # "early October", "late April", "at the end of May": that part of it
+                first = first.replace(day=part[0])
+                last = last.replace(day=min(part[1], last.day))
+                label = f"{how} {label}"
             return TimeAsked(When.PERIOD, first, last, label, month=month,
                              rest=_without(question, said), phrase=said)
     season = _IN_SEASON.search(question)

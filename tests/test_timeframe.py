@@ -56,3 +56,17 @@ def test_before_and_after_a_named_event():
     assert before.start is None and before.end == dt.date(2025, 5, 12)
     # no event of that name: not a period
     assert time_asked("what did they want before talks start", DATES, geneva).when is not When.PERIOD
+
+
+def test_parts_of_a_month():
+    early = time_asked("what did china do in early october", DATES)
+    assert (early.start, early.end) == (dt.date(2025, 10, 1), dt.date(2025, 10, 14))
+    late = time_asked("what was said in late April", DATES)
+    assert (late.start, late.end) == (dt.date(2025, 4, 15), dt.date(2025, 4, 30))
+    end = time_asked("at the end of May, what happened", DATES)
+    assert end.start == dt.date(2025, 5, 15) and end.end == dt.date(2025, 5, 31)
+
+
+def test_an_opinion_elsewhere_in_the_question_does_not_hide_hindsight():
+    question = "so trump said there was no point... did the two of them end up meeting anyway"
+    assert time_asked(question, DATES).when is When.LATER
