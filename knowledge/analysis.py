@@ -17,8 +17,9 @@ import Stemmer
 
 from knowledge.spelling import is_english
 
-# Dotted abbreviations ("U.S.", "U.K.", "e.g.") first, then words with inner apostrophes or hyphens.
-_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\w+(?:['’\-]\w+)*", re.UNICODE)
+# Dotted abbreviations ("U.S.", "U.K.", "e.g.") first, then words with inner apostrophes or hyphens,
+# and "%", which the alias table makes "percent" ("145%" and "145 percent" meet).
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\w+(?:['’\-]\w+)*|%", re.UNICODE)
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})
 
 STOP_WORDS: frozenset[str] = frozenset(

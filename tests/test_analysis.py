@@ -84,3 +84,10 @@ def test_inflections_the_stemmer_splits_still_meet_their_alias(config):
 def test_only_real_inflections_join_an_alias(config):
     analyzer = Analyzer.from_aliases(config.aliases)
     assert analyzer.terms("Li Xie spate") == ["li", "xie", "spate"]  # not "liing", "xies", "spates"
+
+
+def test_percent_sign_and_word_meet(config):
+    from knowledge.analysis import Analyzer
+
+    analyzer = Analyzer.from_aliases(config.aliases)
+    assert analyzer.terms("145%") == analyzer.terms("145 percent") == ["145", "percent"]
