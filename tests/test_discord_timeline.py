@@ -81,7 +81,7 @@ async def test_summary_leads_with_where_things_stand_then_how_they_got_there(
 
 
 async def test_sources_are_dated_newest_first_and_a_question_of_now_gets_the_newest_answer(
-    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path, caplog
 ):
     emu, world = discord_emulator, standard_guild
     async with dispute_bot(emu, world, project) as bot:
@@ -99,3 +99,5 @@ async def test_sources_are_dated_newest_first_and_a_question_of_now_gets_the_new
     answer = reply.json["content"]
     assert answer.startswith("**6 Nov 2025**\n> ")  # the newest article first, dated
     assert reply.json["allowed_mentions"] == NO_PINGS
+    # a question by mention is ordinary use: the log shows no ERROR for it
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text

@@ -80,6 +80,10 @@ class DisputeBot(commands.Bot):
             except discord.HTTPException as exc:
                 log.warning("could not sync commands to guild %s: %s", guild_id, exc)
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: a question asked by mention is the Questions cog's, not a command
+        to look up (``commands.Bot`` would log CommandNotFound as an ERROR for every one)."""
+
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
 
