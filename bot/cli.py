@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import os
 import sys
 from collections import Counter
@@ -47,6 +48,9 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    # The console says what went wrong itself, in one line; the Discord bot's `run` sets up
+    # real logging. Without this, Python's last-resort handler would print warnings twice.
+    logging.getLogger("bot").addHandler(logging.NullHandler())
     try:
         return int(args.handler(args) or 0)
     except (ConfigError, UsageError) as exc:
@@ -195,6 +199,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     async def ask() -> Answer:
         async with session(args) as console:
+            assert console.service is not None
+            _with_articles(console.service.kb)
             return await console.ask(question)
 
     result = asyncio.run(ask())
@@ -254,8 +260,16 @@ async def _stored_kb(args: argparse.Namespace) -> KnowledgeBase:
         return console.service.kb
 
 
+def _with_articles(kb: KnowledgeBase) -> KnowledgeBase:
+    """``kb``, or one line saying why there is nothing to answer from (exit status 2)."""
+    if kb.articles:
+        return kb
+    why = "; ".join(map(str, kb.problems[:3])) or "no .txt or .md file"
+    raise UsageError(f"the knowledge base is empty ({why}): add articles to the seeds folder")
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
-    kb = asyncio.run(_stored_kb(args))
+    kb = _with_articles(asyncio.run(_stored_kb(args)))
     if args.source and args.source not in kb.by_source:
         raise UsageError(f"no source named {args.source!r}; see `python -m bot sources`")
     result = summarize(kb, Length.LONG if args.long else Length.SHORT, args.source)
@@ -269,7 +283,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    kb = asyncio.run(_stored_kb(args))
+    kb = _with_articles(asyncio.run(_stored_kb(args)))
     events = dated_events(kb)
     if args.json:
         print(json.dumps(_quotes_json(kb, events), ensure_ascii=False, indent=2))

@@ -113,7 +113,8 @@ class KnowledgeService:
                 self.generation = await self.store.current_generation()  # type: ignore[union-attr]
                 return self._kb
             new = await self._build(None)
-            generation = await self._save(new)
+            # an empty start is not stored: the next start reads the seeds folder again
+            generation = await self._save(new) if new.articles else None
             self._kb, self.generation = new, generation
             return new
 
@@ -164,8 +165,12 @@ class KnowledgeService:
             raise ConfigError(f"{self.config_path}: seeds: folder {config.seeds} not found")
         articles, problems = load_articles(config.seeds, config.max_article_bytes)
         articles = _keep_previous_versions(articles, problems, previous)
-        if not articles and problems:
+        if not articles and problems and previous is not None:
+            # a reload that would leave nothing: refused, the current articles keep serving
             raise ReloadError("no article could be loaded: " + "; ".join(map(str, problems[:3])))
+        if not articles:  # the first load: start empty and say so, rather than not start
+            log.warning("the knowledge base is empty: %s",
+                        "; ".join(map(str, problems[:3])) or f"no article in {config.seeds}")
         return articles, problems
 
     def _index(

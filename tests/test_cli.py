@@ -156,3 +156,36 @@ def test_eval_lists_misses_only_when_asked_and_never_for_a_held_out_set(tmp_path
     hidden = run("eval", str(questions), "--scores-only")
     assert hidden.returncode == 0 and "hit@1" in hidden.stdout and "miss" not in hidden.stdout
     assert run("eval", str(questions), "-v", "--scores-only").returncode == 2
+
+
+def _project_with_seeds(folder: Path, files: dict[str, bytes]) -> Path:
+    """A knowledge config whose seeds folder holds ``files``; returns the config's path."""
+    seeds = folder / "seeds"
+    seeds.mkdir(parents=True)
+    for name, content in files.items():
+        (seeds / name).write_bytes(content)
+    config = folder / "knowledge.yaml"
+    config.write_text((ROOT / "config" / "knowledge.yaml").read_text().replace(
+        "seeds: seeds", f"seeds: {seeds}"))
+    return config
+
+
+def test_first_run_with_no_loadable_article_is_one_line_and_exit_two(tmp_path: Path):
+    config = _project_with_seeds(tmp_path, {"a.txt": b"\x00\x01binary"})
+    result = run("--config", str(config), "ask", "is China negotiating?")
+    assert_one_line_error(result, "knowledge base is empty", "a.txt: binary file")
+    assert run("--config", str(config), "sources").returncode == 0  # says it is empty
+
+
+def test_timeline_lists_dated_articles_oldest_first(tmp_path: Path):
+    timeline = ROOT / "tests" / "data" / "timeline"
+    files = {p.name: p.read_bytes() for p in timeline.iterdir() if p.suffix in {".txt", ".md", ".yaml"}}
+    config = _project_with_seeds(tmp_path, files)
+    text = run("--config", str(config), "timeline")
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.index("**11 Apr 2025**") < text.stdout.index("**6 Nov 2025**")
+    data = json.loads(run("--config", str(config), "timeline", "--json").stdout)
+    assert [d["date"] for d in data] == sorted(d["date"] for d in data) and len(data) == 10
+    sources = json.loads(run("--config", str(config), "sources", "--json").stdout)
+    assert sources[0]["source"] == "090_november_implementation.md"
+    assert sources[0]["date"] == "2025-11-06" and sources[0]["date_inferred"] is True

@@ -260,3 +260,21 @@ async def test_commands_are_synced_to_the_configured_guild(
     assert {"ask", "summary", "sources", "help", "reload", "kb", "stats", "unanswered"} <= names
     reload = next(c for c in sync.json if c["name"] == "reload")
     assert str(reload["default_member_permissions"]) == str(1 << 5)  # Manage Server: a hint only
+
+
+async def test_first_start_with_no_loadable_article_serves_an_empty_knowledge_base(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, tmp_path: Path, caplog
+):
+    """Only a binary file in seeds/: the bot starts, says so in /sources and in its log."""
+    emu, world = discord_emulator, standard_guild
+    config = make_project(tmp_path / "project")
+    seeds = config.parent.parent / "seeds"
+    for article in seeds.iterdir():
+        article.unlink()
+    (seeds / "photo.txt").write_bytes(b"\x00\x01\x02 not text")
+    async with dispute_bot(emu, world, config):
+        sources = await emu.dispatch_interaction("sources", member=world.member,
+                                                 channel=world.channel)
+        await emu.wait_for_ack(sources)
+    assert "knowledge base is empty" in sources.callbacks[0].json["data"]["content"]
+    assert "the knowledge base is empty: photo.txt: binary file" in caplog.text
