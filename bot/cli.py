@@ -17,7 +17,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from bot.console import ConsoleSession
 from bot.formatting import (
@@ -45,6 +45,33 @@ class UsageError(Exception):
     """A mistake in how the command was called, shown as one line with exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its complaints in one line (no usage block): exit status 2, like ours."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
+MAX_DAYS = 36_500  # a century of question log: more is a typo, and overflows date arithmetic
+
+
+def _bounded(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
+_days = _bounded(1, MAX_DAYS)
+_limit = _bounded(1, 1000)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -61,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m bot",
         description="Answers questions about the US–China trade talks with quoted, cited sentences.",
     )
@@ -122,12 +149,12 @@ def _parser() -> argparse.ArgumentParser:
     index.set_defaults(handler=cmd_index)
 
     stats = sub.add_parser("stats", help="questions per day, answered share, feedback, channels")
-    stats.add_argument("--days", type=int, default=7)
+    stats.add_argument("--days", type=_days, default=7, help=f"1 to {MAX_DAYS} (default 7)")
     stats.set_defaults(handler=cmd_stats)
 
     unanswered = sub.add_parser("unanswered", help="recent questions the articles could not answer")
-    unanswered.add_argument("--days", type=int, default=7)
-    unanswered.add_argument("--limit", type=int, default=20)
+    unanswered.add_argument("--days", type=_days, default=7, help=f"1 to {MAX_DAYS} (default 7)")
+    unanswered.add_argument("--limit", type=_limit, default=20, help="1 to 1000 (default 20)")
     unanswered.set_defaults(handler=cmd_unanswered)
 
     run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")

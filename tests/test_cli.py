@@ -73,7 +73,10 @@ def test_usage_errors_exit_two_with_one_line():
     result = run("ask", "   ")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "empty" in result.stderr
-    assert run("frobnicate").returncode == 2
+    assert_one_line_error(run("frobnicate"), "invalid choice")
+    for days in ("0", "-5", "99999999999", "seven"):
+        assert_one_line_error(run("stats", "--days", days), "--days")
+    assert_one_line_error(run("unanswered", "--limit", "0"), "--limit")
 
 
 @pytest.mark.parametrize(

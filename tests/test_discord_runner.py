@@ -30,6 +30,9 @@ def test_token_from_environment_or_dotenv(tmp_path: Path, monkeypatch: pytest.Mo
     assert discord_token(tmp_path) == "from-dotenv"
     monkeypatch.setenv("DISCORD_TOKEN", " from-env ")
     assert discord_token(tmp_path) == "from-env"
+    monkeypatch.setenv("DISCORD_TOKEN", "from\nenv")  # a pasted line break
+    with pytest.raises(StartError, match="a space or a line break"):
+        discord_token(tmp_path)
 
 
 @pytest.mark.skipif((ROOT / ".env").exists(), reason="a developer's .env holds a token")

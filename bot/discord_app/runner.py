@@ -37,7 +37,11 @@ def discord_token(root: Path = PROJECT_ROOT) -> str:
     token = os.environ.get("DISCORD_TOKEN") or dotenv_values(root / ".env").get("DISCORD_TOKEN")
     if not token or not token.strip():
         raise StartError("DISCORD_TOKEN is not set (environment or .env)")
-    return token.strip()
+    token = token.strip()
+    if any(ch.isspace() or not ch.isprintable() for ch in token):
+        # a pasted line break or space would otherwise surface as an HTTP header error
+        raise StartError("DISCORD_TOKEN contains a space or a line break: paste it again")
+    return token
 
 
 def bot_config_path(args: argparse.Namespace) -> Path:
