@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from bot.formatting import too_long
 from bot.knowledge_service import KnowledgeService
 from bot.records import record_for
 from bot.settings import BotConfig
@@ -49,6 +50,10 @@ class ConsoleSession:
     async def ask(self, question: str, context: Sequence[str] = ()) -> Answer:
         assert self.service is not None and self.storage is not None
         started = time.perf_counter()
-        result = await self.service.ask(question, context)
+        if len(question) > self.settings.max_question_chars:  # as Discord says it
+            limit = self.settings.max_question_chars
+            result = Answer(question, False, reason=too_long(len(question), limit))
+        else:
+            result = await self.service.ask(question, context)
         self.storage.questions.record(record_for(self.service, result, Origin.CONSOLE, started))
         return result

@@ -25,6 +25,26 @@ _MARKER = re.compile(r" \*\*\[\d+\]\*\*$")  # a quote's citation number, " **[1]
 _MARKDOWN = re.compile(r"([\\*_`~|\[\]])")  # brackets: no masked links from quoted text
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """"1 source", "2 sources": what a reader expects, not "1 source(s)"."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+# Right-to-left overrides, isolates and marks: echoed back they would reorder the line around
+# them ("**Q:** …" showing text the asker never typed in that order).
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def echoed(text: str, room: int) -> str:
+    """A user's text as quoted back to them: one line, no bidi controls, markdown escaped."""
+    return escape(trim(" ".join(_BIDI_CONTROLS.sub("", text).split()), room))
+
+
+def too_long(length: int, limit: int) -> str:
+    return (f"That question is too long ({length} characters; the limit is {limit}). "
+            "Please ask it more briefly.")
+
+
 def escape(text: str) -> str:
     """Neutralise Discord markdown so a quote renders as the plain words it is.
 
@@ -164,7 +184,7 @@ def render_timeline(events: Sequence[Quote], sources: dict[str, Citation]) -> li
 
 
 def timeline_heading(count: int) -> str:
-    return f"**Timeline** — {count} dated article(s), oldest first"
+    return f"**Timeline** — {plural(count, 'dated article')}, oldest first"
 
 
 def render_sources(articles: Iterable[Article], sentence_counts: dict[str, int]) -> str:
@@ -176,7 +196,7 @@ def render_sources(articles: Iterable[Article], sentence_counts: dict[str, int])
         lines.append(line + (f" · {escape(extra)}" if extra else ""))
     if not lines:
         return "The knowledge base is empty: add articles to `seeds/` and reload."
-    return _fit([f"**{len(lines)} source(s)**"], lines, [])
+    return _fit([f"**{plural(len(lines), 'source')}**"], lines, [])
 
 
 def _fit(head: list[str], blocks: list[str], sources: list[str]) -> str:
@@ -217,7 +237,7 @@ def trim(text: str, room: int) -> str:
 def render_stats(stats: Stats, days: int) -> str:
     latency = f", mean {stats.mean_latency_ms:.0f} ms" if stats.mean_latency_ms is not None else ""
     lines = [
-        f"**Last {days} day(s)**: {stats.questions} question(s), "
+        f"**Last {plural(days, 'day')}**: {plural(stats.questions, 'question')}, "
         f"{stats.answered_share:.0%} answered, 👍 {stats.up} / 👎 {stats.down}{latency}",
         "Per day: "
         + " · ".join(f"{d.day[5:]} {d.questions}" for d in stats.per_day[-14:])
@@ -231,17 +251,17 @@ def render_stats(stats: Stats, days: int) -> str:
 
 def render_unanswered(rows: Sequence[UnansweredQuestion], days: int) -> str:
     if not rows:
-        return f"No unanswered questions in the last {days} day(s)."
+        return f"No unanswered questions in the last {plural(days, 'day')}."
     return _fit([unanswered_heading(days)], unanswered_lines(rows), [])
 
 
 def unanswered_heading(days: int) -> str:
-    return f"**Unanswered in the last {days} day(s)**, most asked first:"
+    return f"**Unanswered in the last {plural(days, 'day')}**, most asked first:"
 
 
 def unanswered_lines(rows: Sequence[UnansweredQuestion]) -> list[str]:
     """One line a question: how often, the latest wording (escaped, one line), when last asked."""
     return [
-        f"{r.count}× “{escape(trim(' '.join(r.question.split()), 150))}” ({r.last_asked[:10]})"
+        f"{r.count}× “{echoed(r.question, 150)}” ({r.last_asked[:10]})"
         for r in rows
     ]

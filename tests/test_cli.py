@@ -121,7 +121,7 @@ def test_console_questions_are_logged_and_reported():
     assert run("ask", "is China negotiating?").returncode == 0
     assert run("ask", "What is the capital of France?").returncode == 0
     stats = run("stats", "--days", "1")
-    assert stats.returncode == 0 and "2 question(s), 50% answered" in stats.stdout
+    assert stats.returncode == 0 and "**Last 1 day**: 2 questions, 50% answered" in stats.stdout
     unanswered = run("unanswered")
     assert "What is the capital of France?" in unanswered.stdout
 
@@ -192,3 +192,9 @@ def test_timeline_lists_dated_articles_oldest_first(tmp_path: Path):
     sources = json.loads(run("--config", str(config), "sources", "--json").stdout)
     assert sources[0]["source"] == "090_november_implementation.md"
     assert sources[0]["date"] == "2025-11-06" and sources[0]["date_inferred"] is True
+
+
+def test_a_too_long_question_gets_the_same_words_as_on_discord():
+    result = run("ask", "is China negotiating " * 30)
+    assert result.returncode == 0
+    assert "That question is too long (630 characters; the limit is 500)" in result.stdout

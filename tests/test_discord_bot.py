@@ -114,7 +114,7 @@ async def test_slash_ask_is_acknowledged_in_time_and_answered_publicly(
     emu, world = discord_emulator, standard_guild
     async with dispute_bot(emu, world, project):
         record = await emu.dispatch_interaction(
-            "ask", {"question": "when did china deny the talks? @everyone"},
+            "ask", {"question": "when did china deny the \u202etalks\u202c? @everyone"},
             member=world.member, channel=world.channel,
         )
         body = await followup(emu, record)
@@ -123,6 +123,7 @@ async def test_slash_ask_is_acknowledged_in_time_and_answered_publicly(
     assert not (body.get("flags") or 0) & EPHEMERAL
     assert body["allowed_mentions"]["parse"] == []
     assert "April 25, 2025" in body["content"] and body["content"].startswith("**Q:**")
+    assert body["content"].startswith("**Q:** when did china deny the talks? @everyone")  # no RLO
 
 
 async def test_help_sources_and_summary(

@@ -46,7 +46,7 @@ async def test_timeline_lists_dated_events_oldest_first_in_pages(
     data = record.callbacks[0].json["data"]
     content = data["content"]
     assert data["allowed_mentions"]["parse"] == [] and len(content) <= 2000
-    assert content.startswith("**Timeline** — 10 dated article(s), oldest first")
+    assert content.startswith("**Timeline** — 10 dated articles, oldest first")
     assert content.index("**11 Apr 2025**") < content.index("**25 Apr 2025**")
     assert "*Page 1 of " in content  # ten cited lines do not fit one message
     assert [c["custom_id"] for row in data["components"] for c in row["components"]]

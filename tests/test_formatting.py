@@ -61,3 +61,12 @@ def test_citation_spans_context_and_continuation():
     matched, after = sentence("Talks stalled.", 1), sentence("This could change.", 2)
     quote = Quote(matched, 1.0, (), "Talks stalled. This could change.", (after,))
     assert "¶2, s1–2 ·" in render_quotes([quote], {})
+
+
+def test_echoed_questions_lose_bidi_controls_and_counts_read_as_english():
+    from bot.formatting import echoed, plural
+
+    assert echoed("is \u202echina\u202c  negotiating?\n", 100) == "is china negotiating?"
+    assert echoed("*bold*", 100) == r"\*bold\*"
+    assert (plural(1, "source"), plural(3, "source"), plural(0, "day")) == (
+        "1 source", "3 sources", "0 days")

@@ -13,7 +13,7 @@ from bot.discord_app.checks import is_moderator, require_moderator
 from bot.discord_app.cogs.moderation import reload_and_report
 from bot.discord_app.tree import NO_MENTIONS
 from bot.discord_app.views import Paginator, paginate
-from bot.formatting import escape
+from bot.formatting import escape, plural
 from bot.uploads import UploadError, check_upload, remove_article, safe_name, save_article
 from knowledge.config import load_knowledge_config
 
@@ -62,7 +62,7 @@ class KnowledgeAdmin(
                 f"**{n}.** `{article.source}` — *{escape(article.title)}*, "
                 f"{counts.get(article.source, 0)} sentences" + (f" · {dates}" if dates else "")
             )
-        pages = paginate(lines or ["(no articles)"], f"**{len(lines)} source(s)**")
+        pages = paginate(lines or ["(no articles)"], f"**{plural(len(lines), 'source')}**")
         view = Paginator(pages, interaction.user.id)
         await interaction.response.send_message(
             view.content(), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS

@@ -15,6 +15,7 @@ from bot.discord_app.tree import NO_MENTIONS
 from bot.discord_app.views import Paginator, paginate
 from bot.formatting import (
     DISCORD_LIMIT,
+    plural,
     render_stats,
     trim,
     unanswered_heading,
@@ -118,7 +119,7 @@ class Moderation(commands.Cog):
         rows = await storage.reports.unanswered(days, 100, guild_id=interaction.guild_id)
         if not rows:
             await interaction.followup.send(
-                f"No unanswered questions in the last {days} day(s).", ephemeral=True
+                f"No unanswered questions in the last {plural(days, 'day')}.", ephemeral=True
             )
             return
         pages = paginate(unanswered_lines(rows), unanswered_heading(days))

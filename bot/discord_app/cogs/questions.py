@@ -17,12 +17,14 @@ from bot.discord_app.tree import NO_MENTIONS
 from bot.discord_app.views import Paginator, feedback_buttons, paginate
 from bot.formatting import (
     DISCORD_LIMIT,
+    echoed,
     escape,
     render_answer,
     render_sources,
     render_summary,
     render_timeline,
     timeline_heading,
+    too_long,
     trim,
 )
 from bot.records import record_for
@@ -145,10 +147,7 @@ class Questions(commands.Cog):
         if not question.strip():
             return "Ask me a question about the US–China trade talks, e.g. “is China negotiating?”"
         if len(question) > self.settings.max_question_chars:
-            return (
-                f"That question is too long ({len(question)} characters; the limit is "
-                f"{self.settings.max_question_chars}). Please ask it more briefly."
-            )
+            return too_long(len(question), self.settings.max_question_chars)
         return None
 
     async def _answer_in_thread(
@@ -227,7 +226,7 @@ class Questions(commands.Cog):
         started = time.perf_counter()
         await interaction.response.defer(thinking=True)
         result = await self.bot.knowledge.ask(question)
-        quoted = f"**Q:** {escape(trim(' '.join(question.split()), 300))}\n\n"
+        quoted = f"**Q:** {echoed(question, 300)}\n\n"
         text = render_answer(result)
         if len(quoted) + len(text) > DISCORD_LIMIT:
             quoted = ""
