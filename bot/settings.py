@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from knowledge.config import build, project_path, read_yaml
+from knowledge.config import build, check_range, project_path, read_yaml
 
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
@@ -45,16 +45,13 @@ class BotConfig:
     def __post_init__(self) -> None:
         if self.log_level.upper() not in LOG_LEVELS:
             raise ValueError(f"log_level: expected one of {', '.join(sorted(LOG_LEVELS))}")
-        if self.cooldown_uses < 1 or self.cooldown_seconds < 0:
-            raise ValueError("cooldown_uses: must be at least 1 (and cooldown_seconds ≥ 0)")
-        if not 10 <= self.max_question_chars <= 4000:
-            raise ValueError("max_question_chars: expected 10 to 4000")
-        if self.shard_count < 0:
-            raise ValueError("shard_count: must not be negative")
-        if self.retention_days < 1:
-            raise ValueError("retention_days: must be at least 1")
-        if self.max_upload_bytes < 1:
-            raise ValueError("max_upload_bytes: must be positive")
+        check_range("cooldown_uses", self.cooldown_uses, 1, 1_000_000)
+        check_range("cooldown_seconds", self.cooldown_seconds, 0, 86_400)
+        check_range("max_question_chars", self.max_question_chars, 10, 4000)
+        check_range("shard_count", self.shard_count, 0, 10_000)
+        check_range("thread_memory", self.thread_memory, 0, 1_000_000)
+        check_range("retention_days", self.retention_days, 1, 36_500)  # a century at most
+        check_range("max_upload_bytes", self.max_upload_bytes, 1, 25_000_000)  # Discord's cap
 
     def channel(self, channel_id: int | None) -> ChannelConfig | None:
         return next((c for c in self.channels if c.id == channel_id), None)

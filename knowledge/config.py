@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -41,11 +42,11 @@ class RetrievalConfig:
     def __post_init__(self) -> None:
         if self.variant not in {"okapi", "plus", "l"}:
             raise ValueError("variant: expected one of okapi, plus, l")
-        if not 1 <= self.max_quotes <= 10:
-            raise ValueError("max_quotes: expected 1 to 10")
-        for name in ("k1", "b", "delta", "epsilon", "follow_ratio", "follow_step", "min_coverage"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name}: must not be negative")
+        check_range("max_quotes", self.max_quotes, 1, 10)
+        for name, high in (("k1", 10), ("b", 1), ("delta", 10), ("epsilon", 1),
+                           ("follow_ratio", 1), ("follow_step", 1), ("min_coverage", 1),
+                           ("context_weight", 10)):
+            check_range(name, getattr(self, name), 0, high)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +56,15 @@ class KnowledgeConfig:
     retrieval: RetrievalConfig = dataclasses.field(default_factory=RetrievalConfig)
     # Articles larger than this are reported and skipped rather than slowing every reload.
     max_article_bytes: int = 20_000_000
+
+    def __post_init__(self) -> None:
+        check_range("max_article_bytes", self.max_article_bytes, 1, 1_000_000_000)
+
+
+def check_range(name: str, value: float, low: float, high: float) -> None:
+    """A setting outside what the code can use: one line naming the key and the range."""
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"{name}: expected {low} to {high}, got {value}")
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -131,6 +141,8 @@ def _coerce(hint: Any, raw: Any, source: Path | str, name: str) -> Any:
     if hint is float:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise ConfigError(f"{source}: {name}: expected a number, got {_kind(raw)}")
+        if not math.isfinite(raw):  # YAML's .nan and .inf are numbers no setting means
+            raise ConfigError(f"{source}: {name}: expected a finite number, got {raw}")
         return float(raw)
     if hint is int:
         if isinstance(raw, bool) or not isinstance(raw, int):

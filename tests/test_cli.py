@@ -87,6 +87,10 @@ def test_usage_errors_exit_two_with_one_line():
         ("retrieval:\n  k1: fast\n", "retrieval.k1: expected a number"),
         ("retrieval:\n  variant: magic\n", "retrieval.variant"),
         ("- a list\n", "expected a mapping"),
+        ("retrieval:\n  b: .nan\n", "retrieval.b: expected a finite number"),
+        ("retrieval:\n  k1: .inf\n", "retrieval.k1: expected a finite number"),
+        ("retrieval:\n  b: 1.5\n", "retrieval.b: expected 0 to 1"),
+        ("max_article_bytes: -1\n", "max_article_bytes: expected 1 to"),
     ],
 )
 def test_bad_config_is_one_line_and_exit_two(tmp_path: Path, content, message):
@@ -139,6 +143,9 @@ def test_index_builds_a_generation_only_when_files_change():
         ("channels: [{id: 1, threads: maybe}]\n", "channels[0].threads: expected true or false"),
         ("log_level: LOUD\n", "log_level: expected one of"),
         ("shards: 2\n", "shards: unknown key"),
+        ("cooldown_seconds: .nan\n", "cooldown_seconds: expected a finite number"),
+        ("retention_days: 99999999999\n", "retention_days: expected 1 to 36500"),
+        ("max_upload_bytes: 0\n", "max_upload_bytes: expected 1 to"),
     ],
 )
 def test_bad_bot_config_stops_the_bot_with_one_line(tmp_path: Path, content, message):
