@@ -302,3 +302,14 @@ async def test_stats_and_unanswered_on_a_known_data_set(db: Database) -> None:
     assert unanswered[0].last_asked == "2025-06-10T12:02:00.000+00:00"
     assert [u.count for u in await reports.unanswered(30, limit=1, guild_id=1, now=NOW)] == [4]
     await log.close()
+
+
+async def test_a_lone_surrogate_is_stored_as_a_replacement_character(db: Database) -> None:
+    """An undecodable byte on a command line arrives as a lone surrogate: the row is kept."""
+    log = await QuestionLog.open(db)
+    log.record(q("is china \udcff negotiating?", answered=True, guild_id=1, channel_id=1,
+                 asked_at=NOW))
+    log.record(q("and \ud800 now?", answered=False, guild_id=1, channel_id=1, asked_at=NOW))
+    await log.close()
+    stored = sorted(r.question for r in await log.recent(limit=10))
+    assert stored == ["and ? now?", "is china ? negotiating?"]

@@ -211,8 +211,8 @@ class QuestionLog:
             None if user is None else self._db.hash_user(user),
             str(user) if self._store_raw_ids and user is not None else None,
             Origin(record.origin).value,
-            record.question,
-            question_key(record.question),
+            storable(record.question),
+            question_key(storable(record.question)),
             int(bool(record.answered)),
             json.dumps([int(i) for i in record.quoted]),
             None if record.latency_ms is None else round(record.latency_ms),
@@ -270,3 +270,9 @@ class QuestionLog:
 def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("question log writer stopped", exc_info=task.exception())
+
+
+def storable(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a lone surrogate (an undecodable byte on a command line, a
+    broken emoji from a client) becomes "?" instead of losing the whole row."""
+    return text.encode("utf-8", "replace").decode("utf-8")
