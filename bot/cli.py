@@ -31,6 +31,7 @@ from bot.formatting import (
 )
 from bot.knowledge_service import ReloadError
 from bot.settings import BotConfig, load_bot_config
+from bot.storage.migrations import StorageError
 from knowledge.config import ConfigError, load_knowledge_config, project_path
 from knowledge.evaluation import evaluate, load_question_set
 from knowledge.index import KnowledgeBase, load_knowledge_base
@@ -80,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("bot").addHandler(logging.NullHandler())
     try:
         return int(args.handler(args) or 0)
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

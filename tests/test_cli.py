@@ -205,3 +205,19 @@ def test_a_too_long_question_gets_the_same_words_as_on_discord():
     result = run("ask", "is China negotiating " * 30)
     assert result.returncode == 0
     assert "That question is too long (629 characters; the limit is 500)" in result.stdout  # stripped
+
+
+@pytest.mark.parametrize("fault", ["random bytes", "truncated", "a folder"])
+def test_a_broken_database_is_one_line_naming_the_file(tmp_path: Path, fault):
+    path = tmp_path / "broken.sqlite3"
+    if fault == "a folder":
+        path.mkdir()
+    elif fault == "random bytes":
+        path.write_bytes(os.urandom(8192))
+    else:
+        assert run("--database", str(path), "ask", "is China negotiating?").returncode == 0
+        path.write_bytes(path.read_bytes()[:3000])
+        for extra in tmp_path.glob("broken.sqlite3-*"):  # WAL and shared memory
+            extra.unlink()
+    for command in (["ask", "is China negotiating?"], ["stats"], ["sources"]):
+        assert_one_line_error(run("--database", str(path), *command), str(path))

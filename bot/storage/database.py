@@ -118,6 +118,8 @@ class Database:
     ) -> Database:
         """Create folders and file on first run, switch to WAL, migrate, read or make the salt."""
         path = Path(path)
+        if path.is_dir():
+            raise StorageError(f"{path}: is a folder, not a database file")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
