@@ -58,7 +58,9 @@ def citation(quote: Quote, sources: dict[str, Citation]) -> str:
     cited = sources.get(s.source) or Citation(s.source)
     about = ", ".join(x for x in (cited.metadata.publisher, _date(cited.date)) if x)
     about = f" ({escape(about)})" if about else ""
-    return f"*{escape(cited.title)}*{about} — {_where(quote)} · `{s.source}`"
+    url = cited.metadata.url or ""
+    link = f" <{url}>" if url.startswith(("https://", "http://")) and ">" not in url else ""
+    return f"*{escape(cited.title)}*{about}{link} — {_where(quote)} · `{s.source}`"
 
 
 def _where(quote: Quote) -> str:

@@ -134,6 +134,9 @@ async def test_help_sources_and_summary(
         help_record = await emu.dispatch_interaction("help", member=world.member,
                                                      channel=world.channel)
         await emu.wait_for_ack(help_record)
+        moderator_help = await emu.dispatch_interaction("help", member=world.moderator,
+                                                        channel=world.channel)
+        await emu.wait_for_ack(moderator_help)
         sources = await emu.dispatch_interaction("sources", member=world.member,
                                                  channel=world.channel)
         await emu.wait_for_ack(sources)
@@ -142,6 +145,8 @@ async def test_help_sources_and_summary(
         summary_body = await followup(emu, summary)
     help_body = help_record.callbacks[0].json["data"]
     assert help_body["flags"] & EPHEMERAL and "/ask" in help_body["content"]
+    assert "/kb" not in help_body["content"] and "/timeline" in help_body["content"]
+    assert "/kb add" in moderator_help.callbacks[0].json["data"]["content"]
     sources_body = sources.callbacks[0].json["data"]
     assert "China Stands Firm" in sources_body["content"] and "13 sentences" in sources_body["content"]
     assert summary_body["content"].startswith("**Summary of the articles**")

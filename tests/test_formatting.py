@@ -70,3 +70,12 @@ def test_echoed_questions_lose_bidi_controls_and_counts_read_as_english():
     assert echoed("*bold*", 100) == r"\*bold\*"
     assert (plural(1, "source"), plural(3, "source"), plural(0, "day")) == (
         "1 source", "3 sources", "0 days")
+
+
+def test_a_citation_links_its_url_without_a_preview():
+    quote = Quote(sentence("Talks stalled."), 1.0, (), "Talks stalled.")
+    meta = Metadata(publisher="Wire", url="https://example.invalid/a")
+    text = render_quotes([quote], {"a.txt": Citation("Talks", meta)})
+    assert "*Talks* (Wire) <https://example.invalid/a> — ¶2, s1" in text
+    hostile = Metadata(url="javascript:alert(1)")
+    assert "<javascript" not in render_quotes([quote], {"a.txt": Citation("Talks", hostile)})

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_app.checks import is_moderator
 from bot.discord_app.tree import NO_MENTIONS
 from bot.discord_app.views import Paginator, feedback_buttons, paginate
 from bot.formatting import (
@@ -56,6 +57,13 @@ HELP_TEXT = (
     "• `/sources` — what the knowledge base holds\n"
     "• `/reload` — moderators: re-read the articles after adding or changing them\n"
     "If the articles don't answer a question, I say so rather than guess."
+)
+
+
+MODERATOR_HELP = (
+    "\n**For moderators** (you see this because you are one):\n"
+    "• `/kb list`, `/kb add article:`, `/kb remove source:` — the articles\n"
+    "• `/stats [days]`, `/unanswered [days]` — what people ask and what the articles lack"
 )
 
 
@@ -305,8 +313,13 @@ class Questions(commands.Cog):
 
     @app_commands.command(name="help", description="How to use dispute-bot")
     async def help(self, interaction: discord.Interaction) -> None:
+        moderator = interaction.guild is not None and is_moderator(
+            interaction.user, interaction.permissions, self.settings.moderator_roles
+        )
         await interaction.response.send_message(
-            HELP_TEXT, ephemeral=True, allowed_mentions=NO_MENTIONS
+            HELP_TEXT + (MODERATOR_HELP if moderator else ""),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
 
