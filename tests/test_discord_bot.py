@@ -284,3 +284,24 @@ async def test_first_start_with_no_loadable_article_serves_an_empty_knowledge_ba
         await emu.wait_for_ack(sources)
     assert "knowledge base is empty" in sources.callbacks[0].json["data"]["content"]
     assert "the knowledge base is empty: photo.txt: binary file" in caplog.text
+
+
+async def test_global_commands_are_synced_on_a_fresh_install_and_not_again_unchanged(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path, tmp_path: Path
+):
+    """Default config (no guilds): /ask must appear without `bot sync`; a restart with the same
+    commands must not spend Discord's sync rate limit."""
+    from bot.storage.storage import Storage
+
+    emu, world = discord_emulator, standard_guild
+    path = f"/applications/{emu.application_id}/commands"
+    storage = await Storage.open(tmp_path / "sync.sqlite3")
+    try:
+        async with dispute_bot(emu, world, project, storage=storage, guilds=[]):
+            first = await emu.wait_for_request("PUT", path)
+        assert "ask" in {c["name"] for c in first.json}
+        async with dispute_bot(emu, world, project, storage=storage, guilds=[]) as bot:
+            assert bot.is_ready()  # connected: setup_hook, where syncing happens, is over
+        assert len(emu.requests_to("PUT", path)) == 1
+    finally:
+        await storage.close()

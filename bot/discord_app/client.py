@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 
 import discord
@@ -14,6 +16,8 @@ from bot.settings import BotConfig
 from bot.storage.storage import Storage
 
 log = logging.getLogger(__name__)
+
+SYNC_KEY = "global_commands_sha256"
 
 EXTENSIONS = (
     "bot.discord_app.cogs.questions",
@@ -67,7 +71,31 @@ class DisputeBot(commands.Bot):
             await self.load_extension(extension)
         self.add_view(FeedbackView())  # persistent: 👍/👎 on answers sent before a restart
         if self.sync_on_start:
+            await self.sync_globally_if_changed()
             await self.sync_guilds()
+
+    async def sync_globally_if_changed(self) -> None:
+        """Sync the global command list when it differs from what was last synced, so a fresh
+        install shows /ask without `bot sync`, and restarts don't spend Discord's sync limit.
+
+        The hash of the payload is kept in the database; without one, every start syncs.
+        """
+        payload = json.dumps(
+            sorted((c.to_dict(self.tree) for c in self.tree.get_commands()), key=lambda c: c["name"]),
+            sort_keys=True,
+        )
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        if self.storage is not None and await self.storage.db.setting(SYNC_KEY) == digest:
+            log.info("global commands unchanged since the last sync")
+            return
+        try:
+            synced = await self.tree.sync()
+        except discord.HTTPException as exc:
+            log.warning("could not sync commands globally: %s", exc)
+            return
+        log.info("synced %d commands globally (Discord may take a while to show them)", len(synced))
+        if self.storage is not None:
+            await self.storage.db.keep_setting(SYNC_KEY, digest)
 
     async def sync_guilds(self) -> None:
         """Instant per-guild sync for the guilds in config (global sync is `python -m bot sync`)."""

@@ -146,6 +146,18 @@ class Database:
         digest = hashlib.sha256(f"{self.salt}:{user_id}".encode()).hexdigest()
         return digest[:ASKER_HASH_CHARS]
 
+    async def setting(self, key: str) -> str | None:
+        """A value the bot keeps for itself between runs (``meta`` table), or None."""
+        row = await self.main.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    async def keep_setting(self, key: str, value: str) -> None:
+        await self.main.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
     async def integrity_check(self) -> list[str]:
         """``["ok"]`` for a sound file, else SQLite's list of problems."""
         return [str(row[0]) for row in await self.main.fetchall("PRAGMA integrity_check")]
