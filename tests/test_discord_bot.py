@@ -305,3 +305,66 @@ async def test_global_commands_are_synced_on_a_fresh_install_and_not_again_uncha
         assert len(emu.requests_to("PUT", path)) == 1
     finally:
         await storage.close()
+
+
+async def _logged(storage) -> list:
+    await storage.questions.flush()
+    return await storage.questions.recent(limit=10)
+
+
+async def test_a_failing_typing_indicator_never_costs_the_answer(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path, tmp_path: Path
+):
+    """Typing is decoration: five 429s on it, or one 6-second 429, and the answer still comes,
+    at once, and is logged."""
+    from bot.storage.storage import Storage
+
+    emu, world = discord_emulator, standard_guild
+    storage = await Storage.open(tmp_path / "log.sqlite3")
+    try:
+        async with dispute_bot(emu, world, project, storage=storage) as bot:
+            for fault in ({"times": 5, "retry_after": 0.01}, {"times": 1, "retry_after": 6.0}):
+                emu.fail("POST", f"/channels/{world.channel.id}/typing", **fault)
+                started = asyncio.get_running_loop().time()
+                await emu.dispatch_message(world.channel, f"<@{bot.user.id}> is China negotiating?",
+                                           author=world.member, mentions=[bot.user.id])
+                reply = await emu.wait_for_request("POST", channel_messages(world))
+                assert reply.ok and asyncio.get_running_loop().time() - started < 3.0
+            rows = await _logged(storage)
+        assert len(rows) == 2 and all(r.answered and r.reply_error is None for r in rows)
+    finally:
+        await storage.close()
+
+
+async def test_a_reply_that_fails_is_retried_and_a_lost_one_is_still_logged(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path, tmp_path: Path
+):
+    from bot.storage.storage import Storage
+
+    emu, world = discord_emulator, standard_guild
+    storage = await Storage.open(tmp_path / "log.sqlite3")
+    try:
+        async with dispute_bot(emu, world, project, storage=storage) as bot:
+            # five 429s exhaust discord.py's own tries: the bot tries again after a pause
+            emu.fail("POST", channel_messages(world), times=5, retry_after=0.01)
+            await emu.dispatch_message(world.channel, f"<@{bot.user.id}> is China negotiating?",
+                                       author=world.member, mentions=[bot.user.id])
+            reply = await emu.wait_for_request("POST", channel_messages(world),
+                                               predicate=lambda r: r.ok, timeout=10)
+            # a storm longer than every retry: the /ask answer is lost, the question is not
+            emu.fail("POST", f"/webhooks/{emu.application_id}/*", times=100, retry_after=0.01)
+            record = await emu.dispatch_interaction("ask", {"question": "who is Guo Jiakun?"},
+                                                    member=world.member, channel=world.channel)
+            await emu.wait_for_ack(record)
+            for _ in range(200):
+                rows = await _logged(storage)
+                if len(rows) == 2:
+                    break
+                await asyncio.sleep(0.05)
+        delivered = next(r for r in rows if r.origin == "channel")
+        lost = next(r for r in rows if r.origin == "slash")
+        assert delivered.reply_message_id == int(reply.response["id"]) and not delivered.reply_error
+        assert lost.answered and lost.reply_message_id is None
+        assert lost.reply_error is not None and "429" in lost.reply_error
+    finally:
+        await storage.close()

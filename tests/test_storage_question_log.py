@@ -111,6 +111,7 @@ async def test_fields_are_stored_and_the_asker_is_hashed(db: Database) -> None:
         "latency_ms": 13,
         "reply_message_id": 999,
         "generation_id": 3,
+        "reply_error": None,
     }
     assert "246813579" not in str(first)
     assert console["asker"] is None and console["origin"] == "console" and console["answered"] == 0

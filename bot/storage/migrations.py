@@ -115,9 +115,13 @@ _FEEDBACK = (
     "CREATE INDEX questions_unanswered ON questions(answered, asked_at)",
 )
 
+# A question whose reply could not be sent is logged all the same, with why (NULL: it was sent).
+_REPLY_ERRORS = ("ALTER TABLE questions ADD COLUMN reply_error TEXT",)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "knowledge generations and question log", _INITIAL),
     Migration(2, "votes on answers; reply and unanswered indexes", _FEEDBACK),
+    Migration(3, "why a reply could not be sent", _REPLY_ERRORS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

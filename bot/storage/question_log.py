@@ -27,8 +27,8 @@ MAX_RETRY_DELAY = 2.0
 
 _INSERT = (
     "INSERT INTO questions(asked_at, guild_id, channel_id, asker, asker_id, origin, question,"
-    " question_key, answered, quoted, latency_ms, reply_message_id, generation_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " question_key, answered, quoted, latency_ms, reply_message_id, generation_id, reply_error)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _STOP = object()
 
@@ -52,6 +52,7 @@ class QuestionRecord:
     reply_message_id: int | None = None  # lets votes (reactions) find this question
     generation_id: int | None = None
     asked_at: datetime = field(default_factory=utcnow)
+    reply_error: str | None = None  # why the reply could not be sent; None: it was
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class StoredQuestion:
     latency_ms: int | None
     reply_message_id: int | None
     generation_id: int | None
+    reply_error: str | None = None
 
 
 def question_key(text: str) -> str:
@@ -198,6 +200,7 @@ class QuestionLog:
                 latency_ms=r["latency_ms"],
                 reply_message_id=r["reply_message_id"],
                 generation_id=r["generation_id"],
+                reply_error=r["reply_error"],
             )
             for r in rows
         ]
@@ -218,6 +221,7 @@ class QuestionLog:
             None if record.latency_ms is None else round(record.latency_ms),
             record.reply_message_id,
             record.generation_id,
+            None if record.reply_error is None else storable(record.reply_error)[:300],
         )
 
     async def _run(self) -> None:

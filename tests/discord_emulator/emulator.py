@@ -29,7 +29,7 @@ from .messages import EPHEMERAL, Upload, build_message, gateway_view
 from .models import Channel, Guild, Member, Overwrite, Role, User
 from .patching import patch_discord
 from .recorder import Predicate, RecordedRequest, Recorder, request_matcher
-from .rest import API_PREFIX, RestAPI, RestConfig
+from .rest import API_PREFIX, Fault, RestAPI, RestConfig
 from .state import EmulatorState, StandardGuild
 
 GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19
@@ -283,6 +283,15 @@ class DiscordEmulator:
         futures = self.gateway.dispatch("INTERACTION_CREATE", record.payload, record.guild_id)
         await self._flush(futures)
         return record
+
+    def fail(
+        self, method: str, path: str, *, status: int = 429, times: int = 1,
+        retry_after: float = 0.05,
+    ) -> Fault:
+        """Make the next ``times`` matching requests fail (``path``: a glob under /api/v10)."""
+        fault = Fault(method, path, status, times, retry_after)
+        self.rest.faults.append(fault)
+        return fault
 
     async def dispatch_interaction(
         self,

@@ -3,6 +3,7 @@ request recorded (unknown routes too, answered 404 so tests notice)."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import logging
 import re
@@ -61,6 +62,34 @@ def compile_template(template: str) -> re.Pattern[str]:
 
 
 @dataclass
+class Fault:
+    """The next ``times`` requests matching ``method`` and ``path`` (a ``*`` glob relative to
+    /api/v10) fail with ``status`` instead of reaching their handler: a 429 as Discord sends it
+    (retry_after in the body, the Via header discord.py checks), or any other error."""
+
+    method: str
+    path: str
+    status: int = 429
+    times: int = 1
+    retry_after: float = 0.05
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.times > 0 and self.method == method and fnmatch.fnmatchcase(path, self.path)
+
+    def response(self) -> web.Response:
+        self.times -= 1
+        if self.status == 429:
+            body = {"message": "You are being rate limited.", "retry_after": self.retry_after,
+                    "global": False}
+            headers = {"Content-Type": "application/json", "Via": "1.1 google",
+                       "Retry-After": str(self.retry_after)}
+        else:
+            body = {"message": f"{self.status}: injected fault", "code": 0}
+            headers = {"Content-Type": "application/json"}
+        return web.Response(body=json.dumps(body).encode(), status=self.status, headers=headers)
+
+
+@dataclass
 class RestConfig:
     token: str | None = None  # None: any bot token is accepted
     shards: int = 1  # what GET /gateway/bot recommends
@@ -85,6 +114,7 @@ class RestAPI:
         self.publish = publish
         self.gateway_url = gateway_url
         self.routes: list[Route] = []
+        self.faults: list[Fault] = []
         self._register()
 
     # -- plumbing -----------------------------------------------------------------------
@@ -107,6 +137,12 @@ class RestAPI:
         try:
             route, params = self._match(request.method, path)
             recorded.route = f"{route.method} {route.template}"
+            fault = next((f for f in self.faults if f.matches(request.method, path)), None)
+            if fault is not None:  # a known route, failing on purpose
+                response = fault.response()
+                recorded.status, recorded.response = response.status, {"injected": True}
+                self.recorder.completed(recorded)
+                return response
             if route.needs_auth:
                 self._authorise(request)
             status, payload = await route.handler(Call(recorded, params, uploads))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import re
 import time
 from collections import Counter, OrderedDict, deque
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from bot.discord_app.client import DisputeBot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _QUESTION_START = re.compile(
     r"^(?:who|whom|whose|what|whats|when|where|why|how|which|is|are|was|were|do|does|did|can|"
@@ -114,26 +118,40 @@ class Questions(commands.Cog):
         thread_id = message.channel.id if isinstance(message.channel, discord.Thread) else None
         context = tuple(self._threads.get(thread_id, [])) if thread_id else ()
         started = time.perf_counter()
-        async with message.channel.typing():
+        typing = asyncio.create_task(_typing(message.channel))  # decoration, in the background
+        try:
             result = await self.bot.knowledge.ask(question, context[-1:])
+            # once the answer is ready, typing gets a moment to finish; a rate-limited one is
+            # dropped rather than shown after the reply
+            await asyncio.wait({typing}, timeout=TYPING_GRACE)
+        finally:
+            typing.cancel()
         text = render_answer(result)
         view = feedback_buttons() if result.answered else None
         channel_config = self.settings.channel(message.channel.id)
-        if thread_id is None and channel_config and channel_config.threads and message.guild:
-            sent = await self._answer_in_thread(message, question, text, view)
-        else:
-            if thread_id is not None:
-                self._note_thread(thread_id, question)
-            sent = await self._reply(message, text, view)
-        self._log(
-            result,
-            Origin.CHANNEL,
-            started,
-            sent,
-            message.author.id,
-            message.guild,
-            message.channel.id,
-        )
+        sent: discord.Message | None = None
+        failure: str | None = None
+        try:
+            if thread_id is None and channel_config and channel_config.threads and message.guild:
+                sent = await self._answer_in_thread(message, question, text, view)
+            else:
+                if thread_id is not None:
+                    self._note_thread(thread_id, question)
+                sent = await _retried(lambda: self._reply(message, text, view))
+        except discord.HTTPException as exc:
+            failure = _why(exc)
+            log.warning("reply to message %s failed: %s", message.id, failure)
+        finally:  # every question is logged, whether its reply went out or not
+            self._log(
+                result,
+                Origin.CHANNEL,
+                started,
+                sent,
+                message.author.id,
+                message.guild,
+                message.channel.id,
+                failure,
+            )
 
     def _question_in(self, message: discord.Message) -> tuple[str | None, str]:
         me = self.bot.user
@@ -169,7 +187,9 @@ class Questions(commands.Cog):
             )
             return await self._reply(message, text, view)
         self._note_thread(thread.id, question)
-        return await thread.send(text, allowed_mentions=NO_MENTIONS, **_with(view))
+        return await _retried(
+            lambda: thread.send(text, allowed_mentions=NO_MENTIONS, **_with(view))
+        )
 
     def _note_thread(self, thread_id: int, question: str) -> None:
         history = self._threads.pop(thread_id, [])
@@ -200,6 +220,7 @@ class Questions(commands.Cog):
         user_id: int,
         guild: discord.Guild | None,
         channel_id: int | None,
+        reply_error: str | None = None,
     ) -> None:
         """Queue the question for the log; never delays the reply (the write is batched)."""
         storage = self.bot.storage
@@ -215,6 +236,8 @@ class Questions(commands.Cog):
             channel_id=channel_id,
             reply_message_id=sent.id if sent else None,
         )
+        if reply_error is not None:
+            record = dataclasses.replace(record, reply_error=reply_error)
         try:
             storage.questions.record(record)
         except RuntimeError:  # closing down
@@ -239,9 +262,17 @@ class Questions(commands.Cog):
         if len(quoted) + len(text) > DISCORD_LIMIT:
             quoted = ""
         view = feedback_buttons() if result.answered else None
-        sent = await interaction.followup.send(
-            quoted + text, allowed_mentions=NO_MENTIONS, wait=True, **_with(view)
-        )
+        sent: discord.WebhookMessage | None = None
+        failure: str | None = None
+        try:
+            sent = await _retried(
+                lambda: interaction.followup.send(
+                    quoted + text, allowed_mentions=NO_MENTIONS, wait=True, **_with(view)
+                )
+            )
+        except discord.HTTPException as exc:
+            failure = _why(exc)
+            log.warning("answer to /ask %s failed: %s", interaction.id, failure)
         self._log(
             result,
             Origin.SLASH,
@@ -250,6 +281,7 @@ class Questions(commands.Cog):
             interaction.user.id,
             interaction.guild,
             interaction.channel_id,
+            failure,
         )
 
     @app_commands.command(
@@ -321,6 +353,36 @@ class Questions(commands.Cog):
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
+
+
+# Pauses before sending a failed reply again: discord.py has already retried each attempt's
+# 429s and 5xx (five tries); these ride out a longer storm before the answer is given up.
+SEND_RETRY_DELAYS = (1.0, 3.0)
+TYPING_GRACE = 0.5  # seconds a ready answer waits for the typing indicator, at most
+
+
+async def _retried(send: Callable[[], Awaitable[T]]) -> T:
+    """``send()``, tried again after each delay while Discord answers with a rate limit or a
+    server error; a refusal that cannot change (403, 404, 400) is not retried."""
+    for delay in (*SEND_RETRY_DELAYS, None):
+        try:
+            return await send()
+        except discord.HTTPException as exc:
+            if delay is None or not (exc.status == 429 or exc.status >= 500):
+                raise
+            log.warning("sending failed (%s); trying again in %.0f s", _why(exc), delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _why(exc: discord.HTTPException) -> str:
+    return f"HTTP {exc.status}: {exc.text or type(exc).__name__}"[:300]
+
+
+async def _typing(channel: discord.abc.Messageable) -> None:
+    """"Typing…" once, best effort: a rate limit or an error on it costs nothing."""
+    with contextlib.suppress(discord.HTTPException, asyncio.CancelledError):
+        await channel.typing()
 
 
 def _with(view: discord.ui.View | None) -> dict[str, discord.ui.View]:
