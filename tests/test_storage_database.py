@@ -145,3 +145,24 @@ async def test_transaction_rolls_back_on_exception(tmp_path: Path) -> None:
         async with db.main.transaction() as conn:
             await conn.execute("INSERT INTO meta(key, value) VALUES ('x', 'z')")
         assert (await db.main.fetchone("SELECT value FROM meta WHERE key = 'x'"))[0] == "z"
+
+
+async def test_opening_an_existing_file_needs_no_write_lock(tmp_path: Path) -> None:
+    """Another process holding a write transaction must not stop a read-only open (ask, stats)."""
+    import sqlite3
+
+    path = tmp_path / "bot.db"
+    first = await Database.open(path)
+    salt = first.salt
+    await first.close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO meta(key, value) VALUES ('busy', 'yes')")
+        second = await Database.open(path, busy_timeout_ms=200)  # would time out on a write
+        assert second.salt == salt
+        assert await second.setting("salt") == salt
+        await second.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

@@ -229,14 +229,20 @@ async def _enable_wal(conn: aiosqlite.Connection, path: Path, busy_timeout_ms: i
 
 
 async def _salt(conn: aiosqlite.Connection) -> str:
-    """The per-install salt: made on first run, kept forever (changing it renames every asker)."""
-    await conn.execute(
-        "INSERT INTO meta(key, value) VALUES ('salt', ?) ON CONFLICT(key) DO NOTHING",
-        (secrets.token_hex(16),),
-    )
-    async with conn.execute("SELECT value FROM meta WHERE key = 'salt'") as cursor:
-        row = await cursor.fetchone()
-    return str(row[0])
+    """The per-install salt: made on first run, kept forever (changing it renames every asker).
+
+    Read first: an open that only reads must not need the write lock another process may hold.
+    """
+    for _ in range(2):
+        async with conn.execute("SELECT value FROM meta WHERE key = 'salt'") as cursor:
+            row = await cursor.fetchone()
+        if row is not None:
+            return str(row[0])
+        await conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('salt', ?) ON CONFLICT(key) DO NOTHING",
+            (secrets.token_hex(16),),
+        )
+    raise StorageError("the salt row could not be written")
 
 
 def chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
