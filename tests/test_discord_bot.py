@@ -368,3 +368,27 @@ async def test_a_reply_that_fails_is_retried_and_a_lost_one_is_still_logged(
         assert lost.reply_error is not None and "429" in lost.reply_error
     finally:
         await storage.close()
+
+
+async def test_thread_follow_ups_survive_a_restart(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path, tmp_path: Path
+):
+    from bot.storage.storage import Storage
+
+    emu, world = discord_emulator, standard_guild
+    channels = [ChannelConfig(id=world.channel.id, answer_all=True, threads=True)]
+    storage = await Storage.open(tmp_path / "threads.sqlite3")
+    try:
+        async with dispute_bot(emu, world, project, storage=storage, channels=channels):
+            await emu.dispatch_message(world.channel, "is china confident about the trade war?",
+                                       author=world.member)
+            created = await emu.wait_for_request(
+                "POST", re.compile(r"/channels/\d+/messages/\d+/threads"))
+            thread_id = int(created.response["id"])
+            await emu.wait_for_request("POST", f"/channels/{thread_id}/messages")
+        async with dispute_bot(emu, world, project, storage=storage, channels=channels):
+            await emu.dispatch_message(thread_id, "why?", author=world.member)  # no mention
+            follow_up = await emu.wait_for_request("POST", f"/channels/{thread_id}/messages")
+        assert "believing it can endure" in follow_up.json["content"]
+    finally:
+        await storage.close()

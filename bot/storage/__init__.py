@@ -1,4 +1,5 @@
-"""Persistence in one SQLite file: knowledge generations, the question log, votes, reports."""
+"""Persistence in one SQLite file: knowledge generations, the question log, votes, reports,
+the threads the bot opened."""
 
 from bot.storage.database import Database, Session, utc_iso, utcnow
 from bot.storage.feedback import Feedback, VoteCount

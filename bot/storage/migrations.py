@@ -118,10 +118,19 @@ _FEEDBACK = (
 # A question whose reply could not be sent is logged all the same, with why (NULL: it was sent).
 _REPLY_ERRORS = ("ALTER TABLE questions ADD COLUMN reply_error TEXT",)
 
+_THREADS = (
+    """CREATE TABLE threads (
+        thread_id  INTEGER PRIMARY KEY,
+        questions  TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "knowledge generations and question log", _INITIAL),
     Migration(2, "votes on answers; reply and unanswered indexes", _FEEDBACK),
     Migration(3, "why a reply could not be sent", _REPLY_ERRORS),
+    Migration(4, "threads the bot opened, for follow-ups after a restart", _THREADS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -11,6 +11,7 @@ from bot.storage.knowledge_store import KEEP_GENERATIONS, KnowledgeStore
 from bot.storage.question_log import QuestionLog
 from bot.storage.reports import Reports
 from bot.storage.retention import Retention
+from bot.storage.threads import ThreadMemory
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Storage:
     feedback: Feedback
     reports: Reports
     retention: Retention | None
+    threads: ThreadMemory
 
     @classmethod
     async def open(
@@ -44,7 +46,10 @@ class Storage:
         if retention_days is not None:
             retention = Retention(questions, retention_days)
             retention.start()
-        return cls(db, knowledge, questions, Feedback(db, questions), Reports(db), retention)
+        return cls(
+            db, knowledge, questions, Feedback(db, questions), Reports(db), retention,
+            ThreadMemory(db),
+        )
 
     async def close(self) -> None:
         """Stop the purge, write the queued questions, then close the file."""

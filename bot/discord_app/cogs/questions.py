@@ -93,6 +93,19 @@ class Questions(commands.Cog):
         self._message_cooldown = commands.CooldownMapping.from_cooldown(
             self.settings.cooldown_uses, self.settings.cooldown_seconds, commands.BucketType.user
         )
+        self._writes: set[asyncio.Task[None]] = set()  # thread memory being stored
+
+    async def cog_load(self) -> None:
+        """The threads remembered before a restart: their follow-ups still need no mention."""
+        if self.bot.storage is not None and self.settings.thread_memory:
+            for thread_id, questions in await self.bot.storage.threads.recent(
+                self.settings.thread_memory
+            ):
+                self._threads[thread_id] = questions
+
+    async def cog_unload(self) -> None:
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
 
     # ---- messages -------------------------------------------------------------------------
     @commands.Cog.listener()
@@ -197,6 +210,19 @@ class Questions(commands.Cog):
         self._threads[thread_id] = history[-5:]
         while len(self._threads) > self.settings.thread_memory:
             self._threads.popitem(last=False)
+        if self.bot.storage is not None:  # off the reply path; a failure costs only the memory
+            write = asyncio.create_task(self._store_thread(thread_id, history[-5:]))
+            self._writes.add(write)
+            write.add_done_callback(self._writes.discard)
+
+    async def _store_thread(self, thread_id: int, questions: list[str]) -> None:
+        assert self.bot.storage is not None
+        try:
+            await self.bot.storage.threads.remember(
+                thread_id, questions, self.settings.thread_memory
+            )
+        except Exception:
+            log.warning("could not store thread %s for follow-ups", thread_id, exc_info=True)
 
     def _remember(self, message_id: int) -> None:
         if len(self._seen) == self._seen.maxlen:
