@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from knowledge.dates import ArticleDate, format_day
@@ -54,13 +54,17 @@ def escape(text: str) -> str:
 
 
 def citation(quote: Quote, sources: dict[str, Citation]) -> str:
-    s = quote.sentence
-    cited = sources.get(s.source) or Citation(s.source)
+    return f"{_cited(quote, sources)} — {_where(quote)} · `{quote.sentence.source}`"
+
+
+def _cited(quote: Quote, sources: dict[str, Citation]) -> str:
+    """*Title* (publisher, date) <url>: what a reader needs to find the article."""
+    cited = sources.get(quote.sentence.source) or Citation(quote.sentence.source)
     about = ", ".join(x for x in (cited.metadata.publisher, _date(cited.date)) if x)
     about = f" ({escape(about)})" if about else ""
     url = cited.metadata.url or ""
     link = f" <{url}>" if url.startswith(("https://", "http://")) and ">" not in url else ""
-    return f"*{escape(cited.title)}*{about}{link} — {_where(quote)} · `{s.source}`"
+    return f"*{escape(cited.title)}*{about}{link}"
 
 
 def _where(quote: Quote) -> str:
@@ -113,19 +117,26 @@ def render_quotes(quotes: Sequence[Quote], sources: dict[str, Citation], heading
         for n, (q, label) in enumerate(zip(quotes, labels, strict=True), 1)
     ]
     parts = [heading] if heading else []
-    return _fit(parts, blocks, citations(quotes, sources))
+    return _fit(parts, blocks, lambda keep: citations(quotes[:keep], sources))
 
 
 def citations(quotes: Sequence[Quote], sources: dict[str, Citation]) -> list[str]:
-    """One line per quote; a source cited above is named by its number, not in full again."""
-    first: dict[str, int] = {}
-    lines = []
+    """One line per article, in the order first quoted: its title, publisher, date and link
+    once, then where each of its quotes stands ("**[1, 3]** *Title* (…) — [1] ¶4, s2 · [3] ¶7,
+    s1 · `file`")."""
+    by_source: dict[str, list[tuple[int, Quote]]] = {}
     for n, q in enumerate(quotes, 1):
-        earlier = first.setdefault(q.sentence.source, n)
-        if earlier == n:
+        by_source.setdefault(q.sentence.source, []).append((n, q))
+    lines = []
+    for numbered in by_source.values():
+        if len(numbered) == 1:
+            n, q = numbered[0]
             lines.append(f"**[{n}]** {citation(q, sources)}")
-        else:
-            lines.append(f"**[{n}]** as [{earlier}] — {_where(q)}")
+            continue
+        numbers = ", ".join(str(n) for n, _ in numbered)
+        places = " · ".join(f"[{n}] {_where(q)}" for n, q in numbered)
+        first = numbered[0][1]
+        lines.append(f"**[{numbers}]** {_cited(first, sources)} — {places} · `{first.sentence.source}`")
     return lines
 
 
@@ -161,7 +172,7 @@ def render_summary(summary: Summary) -> str:
         )
         for n in range(earlier + 1, len(quotes)):
             blocks[n] = _dated(quotes[n], summary.sources) + blocks[n]
-    return _fit([heading], blocks, citations(quotes, summary.sources))
+    return _fit([heading], blocks, lambda keep: citations(quotes[:keep], summary.sources))
 
 
 def _dated(quote: Quote, sources: dict[str, Citation]) -> str:
@@ -198,22 +209,26 @@ def render_sources(articles: Iterable[Article], sentence_counts: dict[str, int])
         lines.append(line + (f" · {escape(extra)}" if extra else ""))
     if not lines:
         return "The knowledge base is empty: add articles to `seeds/` and reload."
-    return _fit([f"**{plural(len(lines), 'source')}**"], lines, [])
+    return _fit([f"**{plural(len(lines), 'source')}**"], lines)
 
 
-def _fit(head: list[str], blocks: list[str], sources: list[str]) -> str:
-    """Join, dropping trailing blocks (and their citations) until the text fits Discord's limit."""
+def _fit(
+    head: list[str], blocks: list[str], cite: Callable[[int], list[str]] | None = None
+) -> str:
+    """Join, dropping trailing blocks (and their citations: ``cite(n)`` cites the first n) until
+    the text fits Discord's limit."""
+    cite = cite or (lambda keep: [])
     keep = len(blocks)
     while keep > 0:
-        text = _join(head, blocks[:keep], sources[:keep])
+        text = _join(head, blocks[:keep], cite(keep))
         if len(text) <= DISCORD_LIMIT:
             return text if keep == len(blocks) else text + "\n*(more quotes left out)*"
         keep -= 1
     # A single block longer than the limit: trim it at a sentence boundary, keeping its marker.
     marker = _MARKER.search(blocks[0])
     suffix = marker.group(0) if marker else ""
-    room = DISCORD_LIMIT - len(_join(head, [suffix], sources[:1])) - 2
-    return _join(head, [trim(blocks[0][: len(blocks[0]) - len(suffix)], room) + suffix], sources[:1])
+    room = DISCORD_LIMIT - len(_join(head, [suffix], cite(1))) - 2
+    return _join(head, [trim(blocks[0][: len(blocks[0]) - len(suffix)], room) + suffix], cite(1))
 
 
 def _join(head: list[str], blocks: list[str], sources: list[str]) -> str:
@@ -254,7 +269,7 @@ def render_stats(stats: Stats, days: int) -> str:
 def render_unanswered(rows: Sequence[UnansweredQuestion], days: int) -> str:
     if not rows:
         return f"No unanswered questions in the last {plural(days, 'day')}."
-    return _fit([unanswered_heading(days)], unanswered_lines(rows), [])
+    return _fit([unanswered_heading(days)], unanswered_lines(rows))
 
 
 def unanswered_heading(days: int) -> str:

@@ -79,3 +79,10 @@ def test_a_citation_links_its_url_without_a_preview():
     assert "*Talks* (Wire) <https://example.invalid/a> — ¶2, s1" in text
     hostile = Metadata(url="javascript:alert(1)")
     assert "<javascript" not in render_quotes([quote], {"a.txt": Citation("Talks", hostile)})
+
+
+def test_quotes_of_one_article_share_one_citation_line():
+    quotes = [Quote(sentence(f"Line {n}.", n), 1.0, (), f"Line {n}.") for n in (1, 2)]
+    text = render_quotes(quotes, {"a.txt": Citation("Talks", Metadata(publisher="Wire"))})
+    assert text.endswith("**[1, 2]** *Talks* (Wire) — [1] ¶2, s1 · [2] ¶2, s2 · `a.txt`")
+    assert text.count("*Talks*") == 1
