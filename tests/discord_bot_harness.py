@@ -67,3 +67,10 @@ async def dispute_bot(
     finally:
         if own_storage:
             await storage.close()
+
+
+async def followup(emu: DiscordEmulator, record) -> dict:
+    """The followup message a deferred interaction was answered with (its JSON body)."""
+    request = await emu.wait_for_request("POST", f"/webhooks/{emu.application_id}/{record.token}")
+    assert request.ok, request.response
+    return request.json

@@ -10,7 +10,7 @@ import pytest
 
 from bot.settings import ChannelConfig
 from tests.conftest import SEED
-from tests.discord_bot_harness import dispute_bot, make_project
+from tests.discord_bot_harness import dispute_bot, followup, make_project
 from tests.discord_emulator import DiscordEmulator, StandardGuild
 
 pytest_plugins = ["tests.discord_emulator.fixtures"]
@@ -27,12 +27,6 @@ def project(tmp_path: Path) -> Path:
 
 def channel_messages(world: StandardGuild) -> str:
     return f"/channels/{world.channel.id}/messages"
-
-
-async def followup(emu: DiscordEmulator, record) -> dict:
-    request = await emu.wait_for_request("POST", f"/webhooks/{emu.application_id}/{record.token}")
-    assert request.ok, request.response
-    return request.json
 
 
 async def test_mention_gets_a_cited_reply_that_pings_nobody(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.discord_bot_harness import dispute_bot, make_project
+from tests.discord_bot_harness import dispute_bot, followup, make_project
 from tests.discord_emulator import DiscordEmulator, StandardGuild
 
 pytest_plugins = ["tests.discord_emulator.fixtures"]
@@ -27,12 +27,6 @@ def project(tmp_path: Path) -> Path:
         if article.suffix in {".txt", ".md", ".yaml"}:
             shutil.copy(article, seeds / article.name)
     return config
-
-
-async def followup(emu: DiscordEmulator, record) -> dict:
-    request = await emu.wait_for_request("POST", f"/webhooks/{emu.application_id}/{record.token}")
-    assert request.ok, request.response
-    return request.json
 
 
 async def test_timeline_lists_dated_events_oldest_first_in_pages(
