@@ -42,12 +42,12 @@ REACHED = {
     "unseen_questions.yaml": {"hit@1": 0.733, "hit@any": 0.8, "precision": 0.917,
                               "abstention": 0.857, "faithfulness": 1.0},
     # Ten dated articles (tests/data/timeline). A casual set, read after its first score ...
-    "timeline_questions.yaml": {"hit@1": 0.49, "hit@any": 0.563, "precision": 0.447,
+    "timeline_questions.yaml": {"hit@1": 0.509, "hit@any": 0.618, "precision": 0.482,
                                 "abstention": 0.76, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.418, "hit@any": 0.436, "precision": 0.418,
+    "timeline_unseen_questions.yaml": {"hit@1": 0.436, "hit@any": 0.454, "precision": 0.44,
                                        "abstention": 0.733, "faithfulness": 1.0},
-    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.58, "precision": 0.538,
+    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.6, "precision": 0.583,
                                       "abstention": 0.68, "faithfulness": 1.0},
 }
 
