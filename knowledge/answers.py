@@ -3,8 +3,9 @@
 Ranking is BM25 over sentences, re-ranked by features: question cues (who/when/where/why/how
 many/how long), neighbouring words, the sentence's article, its place (headline, news lead), and
 then by the time asked about (``timeframe``). Whether to answer at all is decided on *coverage*:
-how much of the question's informative weight the best sentence matches. A question naming something the articles never mention ("Canada", "GDP") is not answered
-with a sentence that merely shares "China".
+how much of the question's informative weight the best sentence matches. A question naming
+something the articles never mention ("Canada", "GDP") is not answered with a sentence that
+merely shares "China".
 """
 
 from __future__ import annotations
