@@ -15,15 +15,7 @@ from dataclasses import dataclass, field
 
 from knowledge.analysis import Analyzer
 from knowledge.config import KnowledgeConfig, RetrievalConfig
-from knowledge.cues import (
-    Cue,
-    SentenceCues,
-    implied_words,
-    leans,
-    months_named,
-    offers,
-    sentence_cues,
-)
+from knowledge.cues import Cue, implied_words, leans, months_named, offers
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
@@ -32,34 +24,25 @@ from knowledge.spelling import Speller, is_english
 
 
 class CueTable:
-    """The cues of each sentence (``kb.cues[i]``), worked out when first asked for.
+    """What each sentence offers a question's cues (a date, a person…), worked out when first
+    asked for, one cue at a time.
 
-    Only the candidates of a question (and a summary's sentences) are ever looked at, so doing
-    every sentence at build time would double the time of a reload for nothing.
+    Only the candidates of a question are ever looked at, and a question asks for one or two
+    cues: working out every cue of every sentence at build time would double a reload for
+    nothing. Whether a sentence leans on the one before is asked of every candidate, so that
+    one short pattern is run on every sentence while building.
     """
 
     def __init__(self, sentences: Sequence[Sentence]) -> None:
         self._sentences = sentences
-        self._known: dict[int, SentenceCues] = {}
         self._offered: dict[tuple[int, Cue], bool] = {}
-        # one short pattern on each sentence's first words: cheap enough to do while building
         self._leaning = frozenset(i for i, s in enumerate(sentences) if leans(s.text))
-
-    def __getitem__(self, sentence_id: int) -> SentenceCues:
-        cues = self._known.get(sentence_id)
-        if cues is None:
-            cues = self._known[sentence_id] = sentence_cues(self._sentences[sentence_id].text)
-        return cues
 
     def __len__(self) -> int:
         return len(self._sentences)
 
     def offers(self, sentence_id: int, cues: frozenset[Cue]) -> frozenset[Cue]:
-        """Which of ``cues`` a sentence offers, each worked out once when first asked for: a
-        question asks for one or two cues, so the others are never looked for."""
-        known = self._known.get(sentence_id)
-        if known is not None:
-            return known.cues & cues
+        """Which of ``cues`` a sentence offers."""
         found = []
         for cue in cues:
             key = (sentence_id, cue)
@@ -71,7 +54,7 @@ class CueTable:
         return frozenset(found)
 
     def leans(self, sentence_id: int) -> bool:
-        """``self[i].leans``, known for every sentence from the start: asked of every candidate."""
+        """Whether the sentence needs the one before it ("This could entail…")."""
         return sentence_id in self._leaning
 
 

@@ -20,24 +20,16 @@ CANDIDATES = 200  # lead lines looked at per question
 
 # Questions about the articles themselves: their headline, subtitle, gist, or what is going on.
 _HEADLINE_INTENT = re.compile(r"\b(?:headlines?|title)\b", re.IGNORECASE)
-
-
 _SUBTITLE_INTENT = re.compile(
     r"\b(?:sub-?titles?|taglines?|sub-?head(?:ings?|lines?)?|standfirst)\b", re.IGNORECASE
 )
-
-
 _SUMMARY_INTENT = re.compile(
     r"\b(?:give me |gimme )?(?:(?:a|the) )?(?:one[- ]line |short |brief |quick )?(?:tl;?dr|"
     r"summar(?:y|ise|ize)|gist|overview|recap|in short|in a nutshell|main point|what(?:'s| is) "
     r"(?:this|it|the (?:article|story|news)) about|what(?:'s| is) the (?:story|article|news))\b",
     re.IGNORECASE,
 )
-
-
 _ONE_LINE = re.compile(r"\b(?:one[- ](?:line|sentence)|in a (?:line|sentence)|tl;?dr)\b", re.IGNORECASE)
-
-
 # "What's going on?", "any news on the talks?": a request for the gist, not for one fact.
 _OVERVIEW_INTENT = re.compile(
     r"\bwhat(?:'?s| is| are)\s+(?:going on|happening|the (?:latest|situation|status|state of play|"
@@ -46,8 +38,6 @@ _OVERVIEW_INTENT = re.compile(
     r"stand\b|\bstate of play\b",
     re.IGNORECASE,
 )
-
-
 # "What happened in April?", "what went down in Geneva?": the events of a time or a place.
 _HAPPENED_INTENT = re.compile(
     r"\bwhat(?:'?s)?\s+(?:happened|went down|was going on|has been happening|been happening|"

@@ -12,7 +12,7 @@ def test_summary_is_in_article_order_without_repeats(kb, length):
     summary = summarize(kb, length)
     ids = [q.sentence.id for q in summary.quotes]
     assert ids == sorted(ids) and len(ids) == len(set(ids))
-    assert all(not kb.cues[i].leans for i in ids)
+    assert all(not kb.cues.leans(i) for i in ids)
     assert all(q.text == q.sentence.text for q in summary.quotes)
 
 
