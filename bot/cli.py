@@ -146,6 +146,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluation.set_defaults(handler=cmd_eval)
 
+    add = sub.add_parser(
+        "add", help="add an article from a link or a file (.html, .htm, .txt, .md), then reload"
+    )
+    add.add_argument("source", help="an http(s) link or a local file")
+    add.add_argument("--title", help="the title to keep, if the page's is wrong")
+    add.add_argument("--published", help="the date to keep (YYYY-MM-DD), if the page's is wrong")
+    add.add_argument(
+        "--force", action="store_true", help="add even when an article held has nearly the same text"
+    )
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(handler=cmd_add)
+
     index = sub.add_parser("index", help="build a new knowledge generation from seeds/")
     index.set_defaults(handler=cmd_index)
 
@@ -366,6 +378,49 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.scores_only and (args.verbose or not report.meets_targets()):
         for miss in report.misses:
             print(f"  {miss}")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from bot.fetching import FetchError
+    from bot.intake import (
+        Corrections,
+        IntakeError,
+        describe,
+        draft_from_source,
+        parse_day,
+        save_draft,
+    )
+
+    settings = bot_settings(args)
+    seeds = load_knowledge_config(args.config).seeds
+
+    async def add() -> tuple[Any, str]:
+        corrections = Corrections(args.title, parse_day(args.published) if args.published else None)
+        async with session(args) as console:
+            assert console.service is not None
+            draft = await draft_from_source(
+                args.source, settings.fetch_policy(), console.service.kb.articles, seeds,
+                corrections, args.force,
+            )
+            save_draft(seeds, draft)
+            report = await console.service.reload()
+            return draft, f"Generation {console.service.generation}. " + report.summary()
+
+    try:
+        draft, reloaded = asyncio.run(add())
+    except (FetchError, IntakeError) as exc:
+        raise UsageError(f"not added: {exc}") from None
+    except ReloadError as exc:
+        print(f"error: saved, but the reload failed (the previous generation is still "
+              f"current): {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({**draft.summary(), "added": True}, ensure_ascii=False, indent=2))
+    else:
+        print(f"Added {draft.name}")
+        print("\n".join(f"  {line}" for line in describe(draft)))
+        print(reloaded)
     return 0
 
 

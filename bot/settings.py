@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from bot.fetching import FetchPolicy, private_networks
 from knowledge.config import build, check_range, project_path, read_yaml
 
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
@@ -39,8 +40,17 @@ class BotConfig:
     store_raw_ids: bool = False
     # Questions older than this are deleted (daily).
     retention_days: int = 90
-    # /kb add: largest article accepted.
+    # /kb add: largest article (file or page) accepted.
     max_upload_bytes: int = 2_000_000
+    # Links: how long a site may take, and which non-public addresses a link may reach: false
+    # (none: the safe default), true (all), or a list of networks ("127.0.0.0/8").
+    fetch_timeout_seconds: float = 10.0
+    allow_private_urls: bool | list[str] = False
+    # RSS/Atom feeds read every feed_minutes; new articles about the dispute are added and
+    # reported in report_channel (a channel id), if set.
+    feeds: list[str] = dataclasses.field(default_factory=list)
+    feed_minutes: float = 60.0
+    report_channel: int | None = None
 
     def __post_init__(self) -> None:
         if self.log_level.upper() not in LOG_LEVELS:
@@ -52,6 +62,19 @@ class BotConfig:
         check_range("thread_memory", self.thread_memory, 0, 1_000_000)
         check_range("retention_days", self.retention_days, 1, 36_500)  # a century at most
         check_range("max_upload_bytes", self.max_upload_bytes, 1, 25_000_000)  # Discord's cap
+        check_range("fetch_timeout_seconds", self.fetch_timeout_seconds, 0.1, 300)
+        check_range("feed_minutes", self.feed_minutes, 1, 10_080)  # a week at most
+        try:
+            private_networks(self.allow_private_urls)
+        except ValueError as exc:
+            raise ValueError(f"allow_private_urls: {exc}") from None
+
+    def fetch_policy(self) -> FetchPolicy:
+        return FetchPolicy(
+            max_bytes=self.max_upload_bytes,
+            timeout=self.fetch_timeout_seconds,
+            allowed_private=private_networks(self.allow_private_urls),
+        )
 
     def channel(self, channel_id: int | None) -> ChannelConfig | None:
         return next((c for c in self.channels if c.id == channel_id), None)

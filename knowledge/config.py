@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import types
@@ -116,6 +117,9 @@ def _coerce(hint: Any, raw: Any, source: Path | str, name: str) -> Any:
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         if raw is None:
             return None
+        for option in options[1:]:  # the first option that takes the value; the first's error
+            with contextlib.suppress(ConfigError):
+                return _coerce(option, raw, source, name)
         return _coerce(options[0], raw, source, name)
     if origin is dict:
         key_type, value_type = typing.get_args(hint)

@@ -308,7 +308,7 @@ async def test_kb_list_add_and_remove(
         assert "don't mention Geneva" in before["content"]
 
         added = await kb_add(emu, world, "Geneva Talks.md", GENEVA)
-        assert "Saved `geneva-talks.md` (*Geneva talks*)." in added
+        assert "Saved `geneva-talks.md`." in added and "· title: Geneva talks" in added
         assert "Added: `geneva-talks.md`" in added
         assert (seeds / "geneva-talks.md").read_bytes() == GENEVA
         answer = await slash_ask(emu, world, "what was agreed in Geneva?", world.member)
@@ -358,7 +358,8 @@ async def test_kb_add_refuses_bad_files_and_non_moderators_writing_nothing(
         cases = {
             "image.md": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40), "binary file"),
             "latin1.txt": ("Négociations à Genève, été 2025.".encode("latin-1"), "not valid UTF-8"),
-            "paper.pdf": (b"%PDF-1.7\n" + GENEVA, "only .txt and .md"),
+            "paper.pdf": (b"%PDF-1.7\n" + GENEVA, "only .html, .htm, .txt and .md"),
+            "paper.html": (b"%PDF-1.7\n" + GENEVA, "not a web page"),
             "huge.md": (GENEVA * 4, "too large"),
             "empty.md": (b" \n\n", "empty file"),
         }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
@@ -13,9 +16,24 @@ from bot.discord_app.checks import is_moderator, require_moderator
 from bot.discord_app.cogs.moderation import reload_and_report
 from bot.discord_app.tree import NO_MENTIONS
 from bot.discord_app.views import Paginator, paginate
+from bot.fetching import FetchError
 from bot.formatting import escape, plural
-from bot.uploads import UploadError, check_upload, remove_article, safe_name, save_article
+from bot.intake import (
+    PAGE_SUFFIXES,
+    Corrections,
+    Draft,
+    IntakeError,
+    correct_article,
+    describe,
+    draft_from_file,
+    draft_from_source,
+    parse_day,
+    save_draft,
+)
+from bot.uploads import UploadError, remove_article
 from knowledge.config import load_knowledge_config
+from knowledge.ingest import ARTICLE_SUFFIXES
+from knowledge.model import Article
 
 if TYPE_CHECKING:
     from bot.discord_app.client import DisputeBot
@@ -23,6 +41,60 @@ if TYPE_CHECKING:
 
 @app_commands.default_permissions(manage_guild=True)
 @app_commands.guild_only()
+class EditArticle(discord.ui.View):
+    """Under the reply to /kb add: the moderator who added it may correct its title and date."""
+
+    def __init__(self, bot: DisputeBot, name: str, owner_id: int) -> None:
+        super().__init__(timeout=900)
+        self.bot, self.name, self.owner_id = bot, name, owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "Only the moderator who added it can edit it here; use /kb add again.",
+                ephemeral=True,
+            )
+            return False
+        return True
+
+    @discord.ui.button(label="Edit title or date", style=discord.ButtonStyle.secondary)
+    async def edit(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        article = self.bot.knowledge.kb.by_source.get(self.name)
+        day = article.date.day.isoformat() if article and article.date else ""
+        await interaction.response.send_modal(
+            ArticleCorrections(self.bot, self.name, article.title if article else "", day)
+        )
+
+
+class ArticleCorrections(discord.ui.Modal, title="Correct the article"):
+    def __init__(self, bot: DisputeBot, name: str, title: str, day: str) -> None:
+        super().__init__()
+        self.bot, self.name = bot, name
+        self.new_title = discord.ui.TextInput(
+            label="Title", default=title[:200] or None, max_length=200
+        )
+        self.new_day = discord.ui.TextInput(
+            label="Published (YYYY-MM-DD)", default=day or None, required=False, max_length=10
+        )
+        self.add_item(self.new_title)
+        self.add_item(self.new_day)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        seeds = load_knowledge_config(self.bot.knowledge.config_path).seeds
+        try:
+            day = parse_day(self.new_day.value) if self.new_day.value.strip() else None
+            corrections = Corrections(self.new_title.value, day)
+            draft = await asyncio.to_thread(correct_article, seeds, self.name, corrections)
+        except (IntakeError, OSError) as exc:
+            await interaction.followup.send(
+                f"Not changed: {exc}", ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        facts = "\n".join(f"· {escape(line)}" for line in describe(draft))
+        await reload_and_report(self.bot, interaction, f"Corrected `{self.name}`.\n{facts}\n")
+
+
 class KnowledgeAdmin(
     commands.GroupCog, group_name="kb", group_description="Manage the articles (moderators)"
 ):
@@ -69,36 +141,68 @@ class KnowledgeAdmin(
         )
         view.message = await interaction.original_response()
 
-    @app_commands.command(name="add", description="Add a .txt or .md article, then reload")
-    @app_commands.describe(article="The article file (.txt or .md, UTF-8)")
-    async def add(self, interaction: discord.Interaction, article: discord.Attachment) -> None:
+    @app_commands.command(name="add", description="Add an article from a link or a file, then reload")
+    @app_commands.describe(
+        url="A link to the news page (http or https)",
+        article="Or the article as a file (.html, .htm, .txt or .md)",
+        title="The title to keep, if the page's is wrong",
+        published="The date to keep (YYYY-MM-DD), if the page's is wrong",
+        force="Add even when an article held has nearly the same text",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        url: str | None = None,
+        article: discord.Attachment | None = None,
+        title: app_commands.Range[str, 1, 200] | None = None,
+        published: str | None = None,
+        force: bool = False,
+    ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        limit = self.bot.settings.max_upload_bytes
+        settings = self.bot.settings
         seeds = self._seeds()
+        held = self.bot.knowledge.kb.articles
         try:
-            safe_name(article.filename, set())  # refuse a wrong type before downloading it
-            if article.size > limit:
-                raise UploadError(
-                    f"the file is too large ({article.size:,} bytes; the limit is {limit:,})"
+            if (url is None) == (article is None):
+                raise IntakeError("give either a link (url:) or a file (article:), not both")
+            corrections = Corrections(title, parse_day(published) if published else None)
+            if url is not None:
+                draft = await draft_from_source(
+                    url, settings.fetch_policy(), held, seeds, corrections, force
                 )
-            data = await article.read()
-            taken = {p.name for p in seeds.iterdir()} if seeds.is_dir() else set()
-            name, parsed = check_upload(article.filename, data, limit, taken)
-            same = next(
-                (a for a in self.bot.knowledge.kb.articles if a.sha256 == parsed.sha256), None
-            )
-            if same is not None:
-                raise UploadError(
-                    f"this article is already in the knowledge base as `{same.source}`"
-                )
-            save_article(seeds, name, data)
-        except (UploadError, discord.HTTPException) as exc:
+            else:
+                assert article is not None
+                draft = await self._draft_from_upload(article, held, seeds, corrections, force)
+            await asyncio.to_thread(save_draft, seeds, draft)
+        except (IntakeError, FetchError, UploadError, discord.HTTPException) as exc:
             await interaction.followup.send(
                 f"Not added: {exc}", ephemeral=True, allowed_mentions=NO_MENTIONS
             )
             return
-        prefix = f"Saved `{name}` (*{escape(parsed.title)}*).\n"
-        await reload_and_report(self.bot, interaction, prefix)
+        facts = "\n".join(f"· {escape(line)}" for line in describe(draft))
+        prefix = f"Saved `{draft.name}`.\n{facts}\n"
+        view = EditArticle(self.bot, draft.name, interaction.user.id)
+        await reload_and_report(self.bot, interaction, prefix, view)
+
+    async def _draft_from_upload(
+        self,
+        article: discord.Attachment,
+        held: Sequence[Article],
+        seeds: Path,
+        corrections: Corrections,
+        force: bool,
+    ) -> Draft:
+        limit = self.bot.settings.max_upload_bytes
+        suffix = Path(article.filename).suffix.lower()
+        if suffix not in (*ARTICLE_SUFFIXES, *PAGE_SUFFIXES):  # refuse before downloading it
+            raise IntakeError("only .html, .htm, .txt and .md articles can be added")
+        if article.size > limit:
+            raise IntakeError(
+                f"the file is too large ({article.size:,} bytes; the limit is {limit:,})"
+            )
+        data = await article.read()
+        taken = {p.name for p in seeds.iterdir()} if seeds.is_dir() else set()
+        return draft_from_file(article.filename, data, limit, held, taken, corrections, force)
 
     @app_commands.command(name="remove", description="Remove a source, then reload")
     @app_commands.describe(source="The source's file name (see /kb list)")

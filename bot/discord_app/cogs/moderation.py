@@ -42,7 +42,10 @@ def moderators_only():
 
 
 async def reload_and_report(
-    bot: DisputeBot, interaction: discord.Interaction, prefix: str = ""
+    bot: DisputeBot,
+    interaction: discord.Interaction,
+    prefix: str = "",
+    view: discord.ui.View | None = None,
 ) -> None:
     """Reload, then tell the moderator (privately) what changed or why nothing did."""
     try:
@@ -51,8 +54,9 @@ async def reload_and_report(
         text = f"{prefix}Reload failed; still serving the previous articles.\nReason: {exc}"
     else:
         text = prefix + report.summary()
+    extra = {"view": view} if view is not None else {}
     await interaction.followup.send(
-        trim(text, DISCORD_LIMIT), ephemeral=True, allowed_mentions=NO_MENTIONS
+        trim(text, DISCORD_LIMIT), ephemeral=True, allowed_mentions=NO_MENTIONS, **extra
     )
 
 
