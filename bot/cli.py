@@ -158,6 +158,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--json", action="store_true")
     add.set_defaults(handler=cmd_add)
 
+    feeds = sub.add_parser("feeds", help="read the feeds in bot.yaml once; add what is new")
+    feeds.add_argument("--json", action="store_true")
+    feeds.set_defaults(handler=cmd_feeds)
+
     index = sub.add_parser("index", help="build a new knowledge generation from seeds/")
     index.set_defaults(handler=cmd_index)
 
@@ -422,6 +426,58 @@ def cmd_add(args: argparse.Namespace) -> int:
         print("\n".join(f"  {line}" for line in describe(draft)))
         print(reloaded)
     return 0
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from bot.feeds import feed_pass
+    from knowledge.topic import key_words
+
+    settings = bot_settings(args)
+    if not settings.feeds:
+        raise UsageError("no feeds configured: list them under `feeds:` in config/bot.yaml")
+    seeds = load_knowledge_config(args.config).seeds
+
+    async def one_pass() -> tuple[Any, str]:
+        async with session(args) as console:
+            assert console.service is not None
+            kb = console.service.kb
+            keys = key_words(s.text for s in kb.sentences)
+            bar = item_bar()
+            try:
+                result = await feed_pass(
+                    settings.feeds, settings.fetch_policy(), kb.articles, keys, seeds,
+                    bar.update if bar else None,
+                )
+            finally:
+                if bar:
+                    bar.close()
+            if not result.added:
+                return result, "Nothing new; the knowledge base is unchanged."
+            report = await console.service.reload()
+            return result, f"Generation {console.service.generation}. " + report.summary()
+
+    result, reloaded = asyncio.run(one_pass())
+    if args.json:
+        print(json.dumps({
+            "added": [d.summary() for d in result.added],
+            "already_held": result.held,
+            "off_topic": [i.link for i in result.off_topic],
+            "refused": [{"link": link, "why": why} for link, why in result.refused],
+            "failed_feeds": [{"feed": f, "why": why} for f, why in result.failed_feeds],
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(result.summary())
+        print(reloaded)
+    return 0
+
+
+def item_bar():
+    """A tqdm counter of feed items, on a terminal only."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(desc="feed items", unit="item", file=sys.stderr)
 
 
 def cmd_index(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ as the knowledge base will parse it, so the preview shows what the answers will 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -97,16 +98,22 @@ async def draft_from_link(
     corrections: Corrections = Corrections(),
     force: bool = False,
     today: dt.date | None = None,
+    fallback: dt.date | None = None,
 ) -> Draft:
-    """Fetch and check a page (raises ``FetchError`` or ``IntakeError``); nothing is written."""
+    """Fetch and check a page (raises ``FetchError`` or ``IntakeError``); nothing is written.
+    ``fallback`` dates a page whose markup states no date (a feed item's date)."""
     fetched = await fetch(url, policy)
     html = decode_page(fetched.body, fetched.charset)
     if fetched.content_type == "text/plain":
         page = Page(title="", paragraphs=_plain_paragraphs(html), url=url.strip())
     else:
-        page = _extract(html, url.strip())
+        page = await asyncio.to_thread(_extract, html, url.strip())  # lxml: off the event loop
+    if page.published is None and fallback is not None:
+        page = replace(page, published=fallback)
     also = {url.strip(), fetched.url}
-    return draft_from_page(page, held, taken, corrections, force, today, also)
+    return await asyncio.to_thread(
+        draft_from_page, page, held, taken, corrections, force, today, also
+    )
 
 
 def draft_from_file(

@@ -87,3 +87,9 @@ def is_english(word: str) -> bool:
 def english_frequency(word: str) -> int:
     """How often ``word`` (any case) occurs in the English word list's source text; 0 if never."""
     return _english().word_frequency.dictionary.get(word.lower(), 0)
+
+
+def english_counts() -> tuple[dict[str, int], int]:
+    """The English word list's counts and their total: how common each word is in English."""
+    dictionary = _english().word_frequency.dictionary
+    return dictionary, _english().word_frequency.total_words

@@ -23,6 +23,7 @@ EXTENSIONS = (
     "bot.discord_app.cogs.questions",
     "bot.discord_app.cogs.moderation",
     "bot.discord_app.cogs.knowledge_admin",
+    "bot.discord_app.cogs.feeds",
 )
 
 

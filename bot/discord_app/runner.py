@@ -54,6 +54,8 @@ def run_bot(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, database=Path(args.database))
     token = discord_token()
     discord.utils.setup_logging(level=getattr(logging, settings.log_level.upper()), root=True)
+    # trafilatura warns for every page it finds no article in; the reply already says so.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     try:
         return asyncio.run(_serve(settings, args.config, token))
     except StartError as exc:
