@@ -27,7 +27,10 @@ def safe_name(filename: str, taken: set[str]) -> str:
     if suffix not in ARTICLE_SUFFIXES:
         raise UploadError(f"only {' and '.join(ARTICLE_SUFFIXES)} articles can be added")
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-")[:60] or "article"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-")
+    if len(slug) > 60:  # cut at a word, not inside one
+        slug = slug[:61].rsplit("-", 1)[0] if "-" in slug[:61] else slug[:60]
+    slug = slug or "article"
     name, n = f"{slug}{suffix}", 2
     while name in taken:
         name, n = f"{slug}-{n}{suffix}", n + 1

@@ -227,3 +227,94 @@ async def test_a_feed_pass_adds_new_articles_skips_held_ones_and_survives_a_brok
                             seeds)
     assert again.added == [] and again.held == 3
     assert FEED_TYPES  # feeds accept their own content types, pages theirs
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def cli_project(tmp_path: Path, **bot: object) -> tuple[Path, Path]:
+    """A project folder: knowledge.yaml, bot.yaml (with ``bot`` settings), seeds/ with the seed."""
+    import shutil
+
+    import yaml
+
+    from tests.conftest import SEED
+
+    config = tmp_path / "project" / "config"
+    config.mkdir(parents=True)
+    shutil.copy(ROOT / "config" / "knowledge.yaml", config / "knowledge.yaml")
+    (config / "bot.yaml").write_text(yaml.safe_dump({"database": "var/bot.sqlite3", **bot}))
+    seeds = tmp_path / "project" / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    return config / "knowledge.yaml", seeds
+
+
+def cli(config: Path, *args: str):
+    """``python -m bot`` as a separate process (its database is the project's var/)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_cli_adds_a_local_page_and_the_same_page_from_a_link(site, tmp_path: Path):
+    import json
+
+    config, seeds = cli_project(tmp_path, allow_private_urls=True)
+    local = cli(config, "add", str(PAGES / "madrid_talks_latin1.html"))
+    assert local.returncode == 0, local.stderr
+    assert "publisher: Harbour Ledger" in local.stdout
+    assert "date: 15 Sep 2025, inferred from the text" in local.stdout
+    assert "Added: `us-and-china-settle-on-tiktok-framework-as-madrid-talks-wrap.md`" in local.stdout
+
+    linked = cli(config, "add", "--json", site.url("busan_meeting.html"))
+    assert linked.returncode == 0, linked.stderr
+    facts = json.loads(linked.stdout)
+    assert facts["added"] is True and facts["date"] == "2025-10-30"
+    assert facts["date_inferred"] is False and facts["url"] == site.url("busan_meeting.html")
+
+    asked = cli(config, "ask", "--json", "which rare earths did China add to its restricted list?")
+    assert asked.returncode == 0, asked.stderr
+    reply = json.loads(asked.stdout)["reply"]
+    assert "holmium" in reply and "Harbour Ledger" in reply and "30 Oct 2025" in reply
+
+    twin = cli(config, "add", site.url("busan_meeting_syndicated.html"))
+    assert twin.returncode == 2 and twin.stderr.count("\n") == 1
+    assert f"nearly the same text as `{facts['file']}`" in twin.stderr
+    assert len(list(seeds.glob("*.md"))) == 2
+
+
+def test_cli_refuses_a_loopback_link_unless_allowed_and_writes_nothing(site, tmp_path: Path):
+    config, seeds = cli_project(tmp_path)
+    before = sorted(p.name for p in seeds.iterdir())
+    refused = cli(config, "add", site.url("busan_meeting.html"))
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "refused: 127.0.0.1 is a loopback address" in refused.stderr
+    assert sorted(p.name for p in seeds.iterdir()) == before
+    assert site.requests == []
+    bad_date = cli(config, "add", "--published", "30/10/2025", str(PAGES / "busan_meeting.html"))
+    assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
+
+
+def test_cli_feeds_pass(site, tmp_path: Path):
+    import shutil
+
+    config, seeds = cli_project(
+        tmp_path, allow_private_urls=["127.0.0.0/8"], feeds=[site.url("feed.atom")]
+    )
+    for article in TIMELINE.iterdir():
+        shutil.copy(article, seeds / article.name)
+    result = cli(config, "feeds")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("1 added, 0 already held, 1 not about the dispute")
+    assert "Added: `us-and-china-agree-to-seek-longer-tariff-pause-after.md`" in (
+        result.stdout
+    )
+    none = cli_project(tmp_path / "other")[0]
+    empty = cli(none, "feeds")
+    assert empty.returncode == 2 and "no feeds configured" in empty.stderr
