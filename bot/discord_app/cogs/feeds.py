@@ -11,7 +11,7 @@ from discord.ext import commands, tasks
 
 from bot.discord_app.checks import require_moderator
 from bot.discord_app.cogs.moderation import reload_and_report
-from bot.discord_app.tree import NO_MENTIONS
+from bot.discord_app.tree import NO_MENTIONS, NotModerator
 from bot.feeds import FeedPass, feed_pass
 from bot.formatting import escape
 from bot.intake import Draft
@@ -50,8 +50,15 @@ class RemoveArticle(
         return cls(match["name"])
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Buttons bypass the command tree's error handler: refuse here, in one line."""
         bot: DisputeBot = interaction.client  # type: ignore[assignment]
-        require_moderator(interaction, bot.settings.moderator_roles)
+        try:
+            require_moderator(interaction, bot.settings.moderator_roles)
+        except NotModerator as exc:
+            await interaction.response.send_message(
+                str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return False
         return True
 
     async def callback(self, interaction: discord.Interaction) -> None:
