@@ -66,7 +66,7 @@ HELP_TEXT = (
 
 MODERATOR_HELP = (
     "\n**For moderators** (you see this because you are one):\n"
-    "• `/kb list`, `/kb add article:`, `/kb remove source:` — the articles\n"
+    "• `/kb list`, `/kb add url:` (or `article:`), `/kb remove source:` — the articles\n"
     "• `/stats [days]`, `/unanswered [days]` — what people ask and what the articles lack"
 )
 
