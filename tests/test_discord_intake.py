@@ -178,3 +178,21 @@ async def test_feeds_add_articles_by_themselves_and_report_them_with_a_remove_bu
         assert done.json["content"].startswith(f"Removed `{name}`.")
         assert not (seeds / name).exists() and name not in bot.knowledge.kb.by_source
         await asyncio.sleep(0)
+
+
+async def test_an_attached_html_page_is_added_like_a_link(
+    discord_emulator: DiscordEmulator, standard_guild: StandardGuild, project: Path
+):
+    from tests.discord_emulator import UploadedFile
+    from tests.news_server import PAGES
+
+    emu, world = discord_emulator, standard_guild
+    page = (PAGES / "madrid_talks_latin1.html").read_bytes()
+    async with dispute_bot(emu, world, project):
+        _, added = await moderator_command(
+            emu, world, "kb add", {"article": UploadedFile("madrid.html", page)}
+        )
+        assert added["content"].startswith("Saved `us-and-china-settle-on-tiktok-framework")
+        assert "· date: 15 Sep 2025, inferred from the text" in added["content"]
+        answer = await slash_ask(emu, world, "where were the Madrid talks held?", world.member)
+        assert "Palacio de Santa Cruz" in answer["content"]

@@ -318,3 +318,32 @@ def test_cli_feeds_pass(site, tmp_path: Path):
     none = cli_project(tmp_path / "other")[0]
     empty = cli(none, "feeds")
     assert empty.returncode == 2 and "no feeds configured" in empty.stderr
+
+
+# -- pages from text ------------------------------------------------------------------------------
+
+
+def test_charsets_follow_the_header_then_the_page_then_utf8():
+    from knowledge.webpage import decode_page
+
+    smart = "“Frank and candid” talks — Sánchez".encode("cp1252")
+    assert decode_page(smart, "windows-1252") == "“Frank and candid” talks — Sánchez"
+    assert decode_page(smart, "iso-8859-1") == "“Frank and candid” talks — Sánchez"  # as browsers do
+    assert decode_page(b'<meta charset="windows-1252">' + smart).endswith("talks — Sánchez")
+    assert decode_page("Genève".encode()) == "Genève"
+    assert decode_page(b"\xe9t\xe9", "no-such-charset") == "été"  # unknown label: ignored
+
+
+def test_a_page_with_no_date_anywhere_says_so(tmp_path: Path):
+    html = (
+        b"<html><head><title>Talks resume | Ledger</title></head><body><article><h1>Talks resume"
+        b"</h1><p>Negotiators from Washington and Beijing met again to discuss tariffs. They said "
+        b"the talks were constructive.</p><p>No new date was set. Both sides will report to their "
+        b"leaders.</p></article></body></html>"
+    )
+    draft = draft_from_file("page.html", html, 10**6, [], set())
+    assert draft.article.date is None and draft.summary()["date"] is None
+    assert draft.article.title == "Talks resume"
+    from bot.intake import describe
+
+    assert "date: none found" in describe(draft)
