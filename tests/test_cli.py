@@ -221,3 +221,48 @@ def test_a_broken_database_is_one_line_naming_the_file(tmp_path: Path, fault):
             extra.unlink()
     for command in (["ask", "is China negotiating?"], ["stats"], ["sources"]):
         assert_one_line_error(run("--database", str(path), *command), str(path))
+
+
+def _without_root_override() -> list[str]:
+    """A prefix that runs a command as root *without* the right to ignore file permissions
+    (CAP_DAC_OVERRIDE), so a read-only file is read-only for it; [] when we are not root."""
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is needed to drop root's permission override")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+
+@pytest.mark.parametrize("read_only", ["file", "folder", "both"])
+def test_a_read_only_database_is_one_line_naming_the_file(tmp_path: Path, read_only: str):
+    folder = tmp_path / "db"
+    folder.mkdir()
+    path = folder / "bot.sqlite3"
+    assert run("--database", str(path), "stats").returncode == 0  # a good database
+    for extra in folder.glob("bot.sqlite3-*"):
+        extra.unlink()
+    if read_only in ("file", "both"):
+        path.chmod(0o444)
+    if read_only in ("folder", "both"):
+        folder.chmod(0o555)
+    prefix = _without_root_override()
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DISPUTE_BOT_DATABASE": str(path)}
+    try:
+        for command in (["ask", "is China negotiating?"], ["stats"], ["sources"]):
+            result = subprocess.run(
+                [*prefix, sys.executable, "-m", "bot", *command],
+                cwd=ROOT, capture_output=True, text=True, env=env, timeout=60,
+            )
+            if result.returncode == 0:  # SQLite could still read it: fine, if it said nothing
+                assert result.stderr == "" and command != ["ask", "is China negotiating?"]
+                continue
+            assert_one_line_error(result, str(path))
+            assert "readonly" in result.stderr or "read-only" in result.stderr or (
+                "unable to open" in result.stderr
+            )
+    finally:
+        folder.chmod(0o755)
+        path.chmod(0o644)

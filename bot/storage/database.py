@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -124,6 +125,7 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"{path.parent}: cannot create folder: {exc.strerror}") from exc
+        _check_writable(path)
         conn = await _connect(path, busy_timeout_ms)
         async with _closed_on_failure(conn, path, sqlite3.DatabaseError):
             await _enable_wal(conn, path, busy_timeout_ms)
@@ -249,3 +251,14 @@ def chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
     """Slices of at most ``size``: keeps ``IN (?, …)`` lists under SQLite's variable limit."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _check_writable(path: Path) -> None:
+    """SQLite would open a write-protected file read-only and fail later, on the first question
+    it logs (dropping it): say so now. It also writes beside the file (WAL, shared memory)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StorageError(f"{path}: the file is read-only (the bot writes its question log there)")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StorageError(
+            f"{path}: its folder is read-only (SQLite writes its journal beside the file)"
+        )
