@@ -20,7 +20,7 @@ import numpy as np
 
 from knowledge.analysis import normalise
 from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named
-from knowledge.dates import weekdays_named
+from knowledge.dates import days_stated, weekdays_named
 from knowledge.index import KnowledgeBase
 from knowledge.intents import about_the_articles
 from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
@@ -291,7 +291,22 @@ def _of_period(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> bool:
     names the month asked about ("On April 9, …" in a May article answers "in April")."""
     if time.when is not When.PERIOD or time.admits(kb.day(sentence.source)):
         return True
+    if _tells_of(kb, sentence, time):
+        return True
     return time.month is not None and MONTH_NAMES[time.month - 1] in months_named(sentence.text)
+
+
+def _tells_of(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> bool:
+    """Whether a sentence of a later article reports a day of the period asked about: it states
+    the day ("the leaders' June 5 phone call", "on Thursday"), or the sentence it leans on does
+    ("That call … lasted about an hour and a half")."""
+    day = kb.day(sentence.source)
+    texts = [sentence.text]
+    if kb.cues.leans(sentence.id):
+        before = kb.previous(sentence)
+        if before is not None:
+            texts.append(before.text)
+    return any(time.admits(d) for text in texts for d in days_stated(text, day))
 
 
 def _by_time(

@@ -159,3 +159,23 @@ def weekdays_named(text: str, day: dt.date) -> tuple[tuple[str, dt.date], ...]:
     """"on Monday" in an article of ``day``: each weekday the text names, with its date."""
     found = dict.fromkeys(m[1] for m in _WEEKDAY.finditer(text))
     return tuple((name, weekday_before(day, name)) for name in found)
+
+
+_MONTH_DAY = re.compile(rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>{_DAY})\b(?!,?\s+{_YEAR})")
+
+
+def days_stated(text: str, day: dt.date | None) -> set[dt.date]:
+    """The days a sentence of an article of ``day`` speaks of: full dates, "June 5" (in the
+    article's year, or the year before when that would be ahead of it), "on Thursday". A report
+    published on the 11th of the call "on June 5" speaks of the 5th."""
+    found = {d for _, d in full_dates(text)}
+    if day is not None:
+        for match in _MONTH_DAY.finditer(text):
+            month, number = MONTHS[match["month"].lower()], int(re.sub(r"\D", "", match["day"]))
+            stated = _safe_date(day.year, month, number)
+            if stated is not None and stated > day + dt.timedelta(days=31):
+                stated = _safe_date(day.year - 1, month, number)
+            if stated is not None:
+                found.add(stated)
+        found.update(d for _, d in weekdays_named(text, day))
+    return found

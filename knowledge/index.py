@@ -127,12 +127,18 @@ class KnowledgeBase:
         return {q.sentence.source: Citation.of(self.by_source[q.sentence.source]) for q in quotes}
 
     def previous(self, sentence: Sentence) -> Sentence | None:
-        """The sentence just before, in the same paragraph (what a leaning sentence leans on)."""
-        if sentence.number == 1 or sentence.id == 0:
+        """The sentence just before, in the same article's body (what a leaning sentence leans
+        on): a paragraph may open on the one before it ("That call, placed at Trump's request,
+        lasted about an hour and a half" after "…the leaders' June 5 phone call")."""
+        if sentence.id == 0:
             return None
         before = self.sentences[sentence.id - 1]
-        same = before.source == sentence.source and before.paragraph == sentence.paragraph
-        return before if same else None
+        if before.source != sentence.source:
+            return None
+        if before.paragraph == sentence.paragraph:
+            return before
+        body = before.kind is Kind.BODY and sentence.kind is Kind.BODY
+        return before if body and sentence.number == 1 else None
 
 
 

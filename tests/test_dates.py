@@ -72,3 +72,21 @@ def test_weekdays_a_text_names_are_dated_against_its_article():
     text = "Talks ended on Sunday; late on Tuesday the order followed. Monday was quiet."
     assert weekdays_named(text, dt.date(2025, 10, 28)) == (
         ("Sunday", dt.date(2025, 10, 26)), ("Tuesday", dt.date(2025, 10, 28)))
+
+
+def test_days_stated_in_a_sentence_are_resolved_against_its_article():
+    import datetime as dt
+
+    from knowledge.dates import days_stated
+
+    day = dt.date(2025, 6, 11)
+    assert days_stated("the consensus from the leaders' June 5 phone call", day) == {
+        dt.date(2025, 6, 5)
+    }
+    assert days_stated("talks that began on Monday in London", day) == {dt.date(2025, 6, 9)}
+    assert days_stated("the truce expires on November 10, 2025", day) == {dt.date(2025, 11, 10)}
+    # "December 20" in a January article is the December before it, not the one ahead
+    assert days_stated("on December 20 the talks broke off", dt.date(2026, 1, 3)) == {
+        dt.date(2025, 12, 20)
+    }
+    assert days_stated("no day here", None) == set()
