@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import multiprocessing
 import shutil
 import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+import psutil
 
 from benchmarks.corpus import Query, write_articles
+from benchmarks.corpus import sentences as corpus_sentences
 from benchmarks.peers import System
 from bot.knowledge_service import KnowledgeService
 from knowledge.answers import answer
@@ -37,11 +40,16 @@ def log(message: str) -> None:
 
 @dataclass
 class Latency:
-    p50_ms: float
+    """Cold: each question timed the first time the process runs it (the headline: a bot's
+    questions are mostly new); warm: the same questions again."""
+
+    p50_ms: float  # warm
     p99_ms: float
-    timed: int  # queries timed (with repeats over rounds)
+    timed: int  # warm samples (with repeats over rounds)
     distinct: int  # distinct queries among them
     total: int  # queries in the set
+    cold_p50_ms: float = float("nan")
+    cold_p99_ms: float = float("nan")
 
     @property
     def estimated(self) -> bool:
@@ -56,7 +64,7 @@ class SystemResult:
     latency: Latency
     index_bytes: int | None = None
     peak_bytes: int | None = None  # traced allocation peak while building
-    overlap: float | None = None  # mean share of the project's top 10 found in this top 10
+    overlap: float | None = None  # mean share of the project's top K found in this top K
 
 
 @dataclass
@@ -71,6 +79,11 @@ class KbResult:
     retained_bytes: int | None = None  # whole KnowledgeBase, traced, minus sentence texts
     answered: int = 0
     phases: dict[str, float] = field(default_factory=dict)  # a warm rebuild, step by step
+    follow_ups: Latency | None = None  # answers.answer(follow-up, context=[question])
+    rss_base: int = 0  # the process before loading: Python, imports
+    rss_steady: int = 0  # after the load, serving
+    rss_peak_reload: int = 0  # the highest resident size during a reload
+    stall_ms: float = 0.0  # the event loop's longest wait during a reload
 
 
 @dataclass
@@ -83,42 +96,52 @@ def time_queries(
     run: Callable[[T], object],
     queries: Sequence[T],
     *,
+    warmup: Sequence[T] = (),
     budget_s: float = 20.0,
     rounds: int = 3,
     min_queries: int = 10,
 ) -> tuple[Latency, list[list[int]]]:
-    """Latency of ``run`` over ``queries`` (each timed alone), within about ``budget_s``.
+    """Cold and warm latency of ``run`` over ``queries`` (each timed alone), within about
+    ``budget_s`` a phase.
 
-    A slow system gets only the first queries (at least ``min_queries``): its numbers are then
-    an estimate and say so. A fast one gets up to ``rounds`` passes over the set, for a steadier
-    p99. Returns the results of the first pass too.
+    ``warmup`` items (not in the set) run first, untimed: imports, a JIT, first allocations.
+    Then each query once, in order (cold); a slow system gets only the first queries (at least
+    ``min_queries``) and its numbers say they are an estimate. Then up to ``rounds`` - 1 more
+    passes over the same queries (warm). Returns the cold pass's results too.
     """
-    if queries:  # first call apart: a JIT compiles then (bm25s's numba backend), caches fill
-        run(queries[0])
-    warm = min(5, len(queries))
-    started = time.perf_counter()
-    for item in queries[:warm]:
+    for item in warmup:
         run(item)
-    each = (time.perf_counter() - started) / max(warm, 1)
-    count = len(queries)
-    if each * count > budget_s:
-        count = min(count, max(min_queries, int(budget_s / max(each, 1e-9))))
-    passes = max(1, min(rounds, int(budget_s / max(each * count, 1e-9))))
-    samples: list[float] = []
+    cold: list[float] = []
     first: list[list[int]] = []
-    for number in range(passes):
+    started = time.perf_counter()
+    for item in queries:
+        began = time.perf_counter_ns()
+        found = run(item)
+        cold.append((time.perf_counter_ns() - began) / 1e6)
+        first.append(found if isinstance(found, list) else [])
+        if len(cold) >= min_queries and time.perf_counter() - started > budget_s:
+            break
+    count = len(cold)
+    spent = time.perf_counter() - started
+    passes = max(1, min(rounds - 1, int(budget_s / max(spent, 1e-9))))
+    warm: list[float] = []
+    for _ in range(passes):
         for item in queries[:count]:
             began = time.perf_counter_ns()
-            found = run(item)
-            samples.append((time.perf_counter_ns() - began) / 1e6)
-            if number == 0:
-                first.append(found if isinstance(found, list) else [])
-    p50, p99 = np.percentile(samples, [50, 99]).tolist()
-    return Latency(p50, p99, len(samples), count, len(queries)), first
+            run(item)
+            warm.append((time.perf_counter_ns() - began) / 1e6)
+    p50, p99 = np.percentile(warm, [50, 99]).tolist()
+    cold50, cold99 = np.percentile(cold, [50, 99]).tolist()
+    return Latency(p50, p99, len(warm), count, len(queries), cold50, cold99), first
 
 
 def overlap(found: Sequence[list[int]], reference: Sequence[list[int]]) -> float:
-    shares = [len(set(a) & set(b)) / max(len(b), 1) for a, b in zip(found, reference, strict=False)]
+    """Mean share of the shorter of two top-K lists that the other holds too: BM25+ (the
+    project's) ranks every sentence, matching or not; FTS5 and tantivy list matches only."""
+    shares = [
+        len(set(a) & set(b)) / max(min(len(a), len(b)), 1)
+        for a, b in zip(found, reference, strict=False)
+    ]
     return float(np.mean(shares)) if shares else float("nan")
 
 
@@ -141,11 +164,13 @@ def measure_systems(
     queries: Sequence[Query],
     systems: Sequence[System],
     *,
+    warmup: Sequence[Query] = (),
     budget_s: float = 20.0,
     peak_up_to: int = 100_000,
 ) -> list[SystemResult]:
     """Build each system on ``corpus`` and time the queries; one system in memory at a time."""
     terms = [list(q.terms) for q in queries]
+    first_terms = [list(q.terms) for q in warmup]
     out: list[SystemResult] = []
     reference: list[list[int]] | None = None
     for system in systems:
@@ -153,7 +178,9 @@ def measure_systems(
         started = time.perf_counter()
         system.build(corpus)
         build_s = time.perf_counter() - started
-        latency, found = time_queries(system.query, terms, budget_s=budget_s)
+        latency, found = time_queries(
+            system.query, terms, warmup=first_terms, budget_s=budget_s
+        )
         index_bytes = system.index_bytes()
         if reference is None:
             reference = found
@@ -171,15 +198,17 @@ def measure_systems(
             result.peak_bytes = traced_peak(lambda s=system: s.build(corpus))
             _drop(system)
         log(
-            f"{size:>9,} {system.name:<38} build {build_s:7.2f} s  p50 {latency.p50_ms:9.3f} ms"
-            f"  p99 {latency.p99_ms:9.3f} ms  ({latency.distinct}/{latency.total} queries)"
+            f"{size:>9,} {system.name:<34} build {build_s:7.2f} s  cold p50 "
+            f"{latency.cold_p50_ms:8.3f} p99 {latency.cold_p99_ms:8.3f} ms  warm p50 "
+            f"{latency.p50_ms:8.3f} p99 {latency.p99_ms:8.3f} ms  "
+            f"({latency.distinct}/{latency.total} queries)"
         )
         out.append(result)
     return out
 
 
 def _drop(system: System) -> None:
-    for attribute in ("scorer", "model", "retriever"):
+    for attribute in ("scorer", "model", "retriever", "searcher", "index", "db", "folder"):
         if hasattr(system, attribute):
             setattr(system, attribute, None)
     gc.collect()
@@ -190,44 +219,125 @@ def _drop(system: System) -> None:
 
 def measure_knowledge_base(
     size: int,
-    texts: Sequence[str],
     queries: Sequence[Query],
+    follow_ups: Sequence[tuple[str, str]] = (),
     *,
     retained: bool = False,
+    cache: Path | None = None,
     workdir: Path | None = None,
 ) -> KbResult:
-    """The service's own path: articles on disk → ``load()`` (cold) and ``reload()`` (warm)."""
+    """The service's own path, in a process of its own (so its resident memory is the bot's, not
+    the benchmark's): articles on disk → ``load()`` (cold) and ``reload()`` (warm)."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(
+            _knowledge_base_in_child, (size, list(queries), list(follow_ups), retained, cache,
+                                       workdir)
+        )
+
+
+def _knowledge_base_in_child(
+    size: int,
+    queries: list[Query],
+    follow_ups: list[tuple[str, str]],
+    retained: bool,
+    cache: Path | None,
+    workdir: Path | None,
+) -> KbResult:
     folder = Path(tempfile.mkdtemp(prefix="bench-kb-", dir=workdir))
     try:
         (folder / "config").mkdir()
         shutil.copy(CONFIG, folder / "config" / "knowledge.yaml")
+        texts = corpus_sentences(size, cache)
         articles = write_articles(folder / "seeds", texts)
-        return asyncio.run(_measure_service(folder, size, articles, queries, retained))
+        del texts
+        gc.collect()
+        return asyncio.run(_measure_service(folder, size, articles, queries, follow_ups, retained))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def rss() -> int:
+    return psutil.Process().memory_info().rss
+
+
+def _reset_peak_rss() -> bool:
+    """Start the kernel's resident high-water mark afresh (Linux): the peak of what follows."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+async def _longest_stall(work: Callable[[], Awaitable[object]], tick: float = 0.005) -> float:
+    """Run ``work`` while a ticker measures how late the event loop wakes it (ms, worst)."""
+    worst = 0.0
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal worst
+        loop = asyncio.get_running_loop()
+        while not done.is_set():
+            began = loop.time()
+            await asyncio.sleep(tick)
+            worst = max(worst, (loop.time() - began - tick) * 1000)
+
+    task = asyncio.create_task(ticker())
+    try:
+        await work()
+    finally:
+        done.set()
+        await task
+    return worst
+
+
 async def _measure_service(
-    folder: Path, size: int, articles: int, queries: Sequence[Query], retained: bool
+    folder: Path,
+    size: int,
+    articles: int,
+    queries: Sequence[Query],
+    follow_ups: Sequence[tuple[str, str]],
+    retained: bool,
 ) -> KbResult:
     service = KnowledgeService(folder / "config" / "knowledge.yaml")
     gc.collect()
+    base = rss()
     started = time.perf_counter()
     await service.load()
     cold = time.perf_counter() - started
-    warm = float("inf")
+    gc.collect()
+    steady = rss()
+    warm, peak, stall = float("inf"), 0, 0.0
     for _ in range(2):
         gc.collect()
+        tracked = _reset_peak_rss()
         started = time.perf_counter()
-        await service.reload()
+        stall = max(stall, await _longest_stall(service.reload))
         warm = min(warm, time.perf_counter() - started)
+        peak = max(peak, _peak_rss() if tracked else 0)
+    gc.collect()
     kb = service.kb
     outcomes: dict[str, bool] = {}
 
     def ask(question: str) -> None:
         outcomes[question] = answer(kb, question).answered
 
-    latency, _ = time_queries(ask, [q.text for q in queries], budget_s=30.0, rounds=1)
+    def follow(pair: tuple[str, str]) -> None:
+        answer(kb, pair[1], context=(pair[0],))
+
+    warmup = ["what is the tariff", "who said that"]
+    latency, _ = time_queries(ask, [q.text for q in queries], warmup=warmup, budget_s=30.0)
+    followed = None
+    if follow_ups:
+        followed, _ = time_queries(follow, list(follow_ups), budget_s=30.0)
     result = KbResult(
         size,
         len(kb),
@@ -237,6 +347,11 @@ async def _measure_service(
         latency,
         kb.scorer.nbytes,
         answered=sum(outcomes.values()),
+        follow_ups=followed,
+        rss_base=base,
+        rss_steady=steady,
+        rss_peak_reload=peak,
+        stall_ms=stall,
     )
     if retained:
         result.phases = _phases(folder, kb)
@@ -256,8 +371,9 @@ async def _measure_service(
         del again
     log(
         f"{size:>9,} knowledge base: {len(kb):,} sentences in {articles} articles; load "
-        f"{cold:.2f} s cold, reload {warm:.2f} s warm; answer p50 {latency.p50_ms:.3f} ms"
-        f" p99 {latency.p99_ms:.3f} ms"
+        f"{cold:.2f} s cold, reload {warm:.2f} s warm (loop stalled ≤ {stall:.0f} ms); answer "
+        f"cold p50 {latency.cold_p50_ms:.3f} p99 {latency.cold_p99_ms:.3f} ms; RSS "
+        f"{steady / 2**20:.0f} MB steady, {peak / 2**20:.0f} MB peak in a reload"
     )
     return result
 

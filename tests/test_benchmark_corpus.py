@@ -116,11 +116,19 @@ def test_a_tiny_benchmark_run_writes_its_report(
         systems=quick_systems,
     )
     names = [r.system for r in results.systems]
-    assert names[:2] == ["project BM25Scorer.top_k", "rank-bm25 get_scores + top-10"]
-    assert all(r.size == 1_000 and r.latency.p50_ms > 0 for r in results.systems)
+    assert names[:3] == [
+        "project BM25Scorer.top_k", "rank-bm25 get_scores + top-K", "SQLite FTS5 top-K"
+    ]
+    assert all(
+        r.size == 1_000 and r.latency.p50_ms > 0 and r.latency.cold_p50_ms > 0
+        for r in results.systems
+    )
+    # the same BM25+ everywhere but FTS5 and tantivy, which score Okapi BM25 their own way
     assert all(r.overlap is None or r.overlap > 0.5 for r in results.systems)
     (kb,) = results.kbs
     assert kb.sentences > 900 and kb.warm_s > 0 and kb.latency.distinct == 8
+    assert kb.follow_ups is not None and kb.follow_ups.distinct == 25
+    assert kb.rss_base > 0 and kb.rss_steady >= kb.rss_base and kb.latency.cold_p99_ms > 0
     report = (tmp_path / "results" / "latest.md").read_text()
     assert "| 1k | project BM25Scorer.top_k |" in report
     assert "## Targets" in report
@@ -133,7 +141,7 @@ def test_bm25s_is_measured_when_installed() -> None:
 
     system = Bm25s(RetrievalConfig())
     system.build([["a", "b"], ["b", "c"], ["c", "d"]] * 5)
-    assert len(system.query(["a", "zzz"])) == 10
-    assert len(system.query(["zzz"])) == 10  # nothing known: still ten ids
-    assert len(system.query([])) == 10
+    assert len(system.query(["a", "zzz"])) == 15  # K is 200: every document of 15
+    assert len(system.query(["zzz"])) == 15  # nothing known: still every id
+    assert len(system.query([])) == 15
     assert system.index_bytes() > 0
