@@ -157,9 +157,9 @@ def _bytes(value: int | None, size: int) -> str:
 
 
 def _timed(latency: Latency) -> str:
-    text = f"{latency.timed}"
+    text = f"{latency.distinct}"
     if latency.estimated:
-        text += f" (first {latency.distinct} of {latency.total}: estimate)"
+        text += f" of {latency.total}: estimate"
     return text
 
 

@@ -38,6 +38,11 @@ import numpy as np
 import numpy.typing as npt
 from rank_bm25 import BM25, BM25L, BM25Okapi, BM25Plus
 
+try:  # the compiled inner loop (knowledge/_topk.c, built on install); else the NumPy path
+    from knowledge import _topk as _compiled
+except ImportError:  # pragma: no cover - no C compiler where the project was installed
+    _compiled = None
+
 VARIANTS: Final[dict[str, type[BM25]]] = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
 DEFAULT_DELTA: Final[dict[str, float]] = {"plus": 1.0, "l": 0.5}  # rank_bm25's own defaults
 
@@ -278,7 +283,13 @@ class BM25Scorer:
             return []
         rows = self._known(query_terms)
         base = self._base(rows)
-        if rows:  # the common case: at least k documents score above the base
+        if rows and _compiled is not None:  # every posting once, in C: the bot's path
+            found, above = _compiled.top_k(
+                self._offsets, self._docs, self._weights, rows, k, base, self._scratch()
+            )
+            if above >= k:
+                return found
+        elif rows:  # the common case: at least k documents score above the base
             quick = self._quick_top_k(rows, base, k)
             if quick is not None:
                 return quick

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25
 
+from knowledge import scoring
 from knowledge.scoring import BM25Scorer, rank_bm25_model
 
 VARIANTS = ("okapi", "plus", "l")
@@ -19,6 +20,17 @@ PARAMS = {
     "no length": {"k1": 2.0, "b": 0.0, "epsilon": 0.1, "delta": 1.5},  # b=0: many exact ties
 }
 UNKNOWN = ("unknown", "zzz")
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def top_k_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: with the compiled inner loop (the bot's path) and without it (the NumPy
+    path, with its MaxScore pruning: what runs where no C compiler was found)."""
+    if request.param == "compiled" and scoring._compiled is None:
+        pytest.skip("knowledge._topk is not built")
+    if request.param == "numpy":
+        monkeypatch.setattr(scoring, "_compiled", None)
+    return request.param
 
 
 def random_corpus(
@@ -280,3 +292,14 @@ def test_settings_and_memory() -> None:
     assert small.nbytes >= 8 * postings
     with pytest.raises(ValueError):
         small.docs_with("every")[0] = 3  # the index is read-only
+
+
+def test_the_compiled_loop_is_the_one_the_project_installs():
+    """`pip install -e .` builds knowledge._topk (setup.py); the tests run on a machine with a
+    C compiler, so a missing extension is an install fault, not a fallback to accept."""
+    import shutil
+
+    if shutil.which("cc") or shutil.which("gcc"):
+        import importlib
+
+        assert importlib.import_module("knowledge._topk").top_k

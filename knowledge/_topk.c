@@ -1,0 +1,178 @@
+/* The inner loop of BM25Scorer.top_k, compiled: sum the query terms' postings into a dense
+ * scratch buffer, read each touched document once (resetting it), keep the k best above the
+ * base score in a small heap. Exhaustive over the postings a question touches, in the order
+ * BM25Scorer.scores() adds them, so the floats are the same as rank-bm25's.
+ *
+ * top_k(offsets: int64[], docs: int32[], weights: float32[]|float64[], rows: list[int],
+ *       k: int, base: float, scratch: float64[]) -> (list[(doc, score)], above: int)
+ * ``above`` counts documents scoring above the base; when it is below k the caller completes
+ * the list (documents at the base score) itself. Any buffer object works (numpy arrays do).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    double value;
+    int32_t doc;
+} Hit;
+
+/* a is worse than b: lower score, or the same score and a higher id (ties go to lower ids) */
+static inline int worse(const Hit *a, const Hit *b) {
+    return a->value < b->value || (a->value == b->value && a->doc > b->doc);
+}
+
+static void sift_down(Hit *heap, Py_ssize_t n, Py_ssize_t i) {
+    for (;;) {
+        Py_ssize_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && worse(&heap[l], &heap[m])) m = l;
+        if (r < n && worse(&heap[r], &heap[m])) m = r;
+        if (m == i) return;
+        Hit t = heap[i];
+        heap[i] = heap[m];
+        heap[m] = t;
+        i = m;
+    }
+}
+
+static void sift_up(Hit *heap, Py_ssize_t i) {
+    while (i > 0) {
+        Py_ssize_t p = (i - 1) / 2;
+        if (!worse(&heap[i], &heap[p])) return;
+        Hit t = heap[i];
+        heap[i] = heap[p];
+        heap[p] = t;
+        i = p;
+    }
+}
+
+static int better_first(const void *x, const void *y) {
+    const Hit *a = (const Hit *)x, *b = (const Hit *)y;
+    if (a->value != b->value) return a->value > b->value ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+static int get(PyObject *object, Py_buffer *view, int writable, const char *name) {
+    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT |
+                                             (writable ? PyBUF_WRITABLE : 0)) < 0) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous buffer", name);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *top_k(PyObject *self, PyObject *args) {
+    PyObject *offsets_o, *docs_o, *weights_o, *rows_o, *scratch_o;
+    Py_ssize_t k;
+    double base;
+    if (!PyArg_ParseTuple(args, "OOOOndO", &offsets_o, &docs_o, &weights_o, &rows_o, &k, &base,
+                          &scratch_o))
+        return NULL;
+    Py_buffer offsets_b = {0}, docs_b = {0}, weights_b = {0}, scratch_b = {0};
+    PyObject *result = NULL;
+    Hit *heap = NULL;
+    int64_t *rows = NULL;
+    if (get(offsets_o, &offsets_b, 0, "offsets") < 0) goto done;
+    if (get(docs_o, &docs_b, 0, "docs") < 0) goto done;
+    if (get(weights_o, &weights_b, 0, "weights") < 0) goto done;
+    if (get(scratch_o, &scratch_b, 1, "scratch") < 0) goto done;
+    if (offsets_b.itemsize != 8 || docs_b.itemsize != 4 || scratch_b.itemsize != 8 ||
+        (weights_b.itemsize != 4 && weights_b.itemsize != 8)) {
+        PyErr_SetString(PyExc_TypeError, "expected int64 offsets, int32 docs, float weights");
+        goto done;
+    }
+    PyObject *seq = PySequence_Fast(rows_o, "rows: expected a sequence");
+    if (seq == NULL) goto done;
+    Py_ssize_t nrows = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t nterms = offsets_b.len / 8 - 1;
+    rows = PyMem_Malloc(sizeof(int64_t) * (nrows ? nrows : 1));
+    if (rows == NULL) {
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < nrows; i++) {
+        rows[i] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, i));
+        if (rows[i] < 0 || rows[i] >= nterms) {
+            Py_DECREF(seq);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_IndexError, "rows: out of range");
+            goto done;
+        }
+    }
+    Py_DECREF(seq);
+    if (k < 1) k = 1;
+    heap = PyMem_Malloc(sizeof(Hit) * k);
+    if (heap == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const int64_t *offsets = offsets_b.buf;
+    const int32_t *docs = docs_b.buf;
+    double *scratch = scratch_b.buf;
+    Py_ssize_t ndocs = scratch_b.len / 8, size = 0, above = 0;
+    int single = weights_b.itemsize == 4;
+    const float *w32 = weights_b.buf;
+    const double *w64 = weights_b.buf;
+
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < nrows; r++) { /* per query term, repeats too, in query order */
+        for (int64_t p = offsets[rows[r]]; p < offsets[rows[r] + 1]; p++) {
+            int32_t d = docs[p];
+            if (d >= 0 && d < ndocs) scratch[d] += single ? (double)w32[p] : w64[p];
+        }
+    }
+    for (Py_ssize_t r = 0; r < nrows; r++) { /* read each touched document once */
+        int seen = 0;
+        for (Py_ssize_t q = 0; q < r; q++) seen |= rows[q] == rows[r];
+        if (seen) continue;
+        for (int64_t p = offsets[rows[r]]; p < offsets[rows[r] + 1]; p++) {
+            int32_t d = docs[p];
+            if (d < 0 || d >= ndocs) continue;
+            double sum = scratch[d];
+            if (sum == 0.0) continue;
+            scratch[d] = 0.0;
+            Hit hit = {sum + base, d};
+            if (!(hit.value > base)) continue;
+            above++;
+            if (size < k) {
+                heap[size] = hit;
+                sift_up(heap, size++);
+            } else if (worse(&heap[0], &hit)) {
+                heap[0] = hit;
+                sift_down(heap, size, 0);
+            }
+        }
+    }
+    qsort(heap, size, sizeof(Hit), better_first);
+    Py_END_ALLOW_THREADS
+
+    PyObject *found = PyList_New(size);
+    if (found == NULL) goto done;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        PyObject *pair = Py_BuildValue("(id)", (int)heap[i].doc, heap[i].value);
+        if (pair == NULL) {
+            Py_DECREF(found);
+            goto done;
+        }
+        PyList_SET_ITEM(found, i, pair);
+    }
+    result = Py_BuildValue("(Nn)", found, above);
+done:
+    PyMem_Free(heap);
+    PyMem_Free(rows);
+    if (offsets_b.obj) PyBuffer_Release(&offsets_b);
+    if (docs_b.obj) PyBuffer_Release(&docs_b);
+    if (weights_b.obj) PyBuffer_Release(&weights_b);
+    if (scratch_b.obj) PyBuffer_Release(&scratch_b);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"top_k", top_k, METH_VARARGS, "The k best documents above the base, and how many are."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_topk", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__topk(void) { return PyModule_Create(&module); }
