@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing
+import os
 import shutil
 import sys
 import tempfile
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-import psutil
 
 from benchmarks.corpus import Query, write_articles
 from benchmarks.corpus import sentences as corpus_sentences
@@ -258,7 +258,12 @@ def _knowledge_base_in_child(
 
 
 def rss() -> int:
-    return psutil.Process().memory_info().rss
+    """This process's resident memory now (Linux: /proc/self/statm), in bytes."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def _reset_peak_rss() -> bool:
