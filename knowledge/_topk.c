@@ -4,7 +4,10 @@
  * BM25Scorer.scores() adds them, so the floats are the same as rank-bm25's.
  *
  * top_k(offsets: int64[], docs: int32[], weights: float32[]|float64[], rows: list[int],
- *       k: int, base: float, scratch: float64[]) -> (list[(doc, score)], above: int)
+ *       k: int, base: float, scratch: float64[], scales: list[float] | None = None)
+ *   -> (list[(doc, score)], above: int)
+ * ``scales`` (one per row) weighs each row's postings: a follow-up question mixes its own terms
+ * with the earlier question's at a lower weight, in one pass instead of two dense vectors.
  * ``above`` counts documents scoring above the base; when it is below k the caller completes
  * the list (documents at the base score) itself. Any buffer object works (numpy arrays do).
  */
@@ -63,16 +66,17 @@ static int get(PyObject *object, Py_buffer *view, int writable, const char *name
 }
 
 static PyObject *top_k(PyObject *self, PyObject *args) {
-    PyObject *offsets_o, *docs_o, *weights_o, *rows_o, *scratch_o;
+    PyObject *offsets_o, *docs_o, *weights_o, *rows_o, *scratch_o, *scales_o = Py_None;
     Py_ssize_t k;
     double base;
-    if (!PyArg_ParseTuple(args, "OOOOndO", &offsets_o, &docs_o, &weights_o, &rows_o, &k, &base,
-                          &scratch_o))
+    if (!PyArg_ParseTuple(args, "OOOOndO|O", &offsets_o, &docs_o, &weights_o, &rows_o, &k, &base,
+                          &scratch_o, &scales_o))
         return NULL;
     Py_buffer offsets_b = {0}, docs_b = {0}, weights_b = {0}, scratch_b = {0};
     PyObject *result = NULL;
     Hit *heap = NULL;
     int64_t *rows = NULL;
+    double *scales = NULL;
     if (get(offsets_o, &offsets_b, 0, "offsets") < 0) goto done;
     if (get(docs_o, &docs_b, 0, "docs") < 0) goto done;
     if (get(weights_o, &weights_b, 0, "weights") < 0) goto done;
@@ -101,6 +105,26 @@ static PyObject *top_k(PyObject *self, PyObject *args) {
         }
     }
     Py_DECREF(seq);
+    if (scales_o != Py_None) {
+        PyObject *given = PySequence_Fast(scales_o, "scales: expected a sequence");
+        if (given == NULL) goto done;
+        if (PySequence_Fast_GET_SIZE(given) != nrows) {
+            Py_DECREF(given);
+            PyErr_SetString(PyExc_ValueError, "scales: one per row");
+            goto done;
+        }
+        scales = PyMem_Malloc(sizeof(double) * (nrows ? nrows : 1));
+        if (scales == NULL) {
+            Py_DECREF(given);
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < nrows; i++) {
+            scales[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(given, i));
+        }
+        Py_DECREF(given);
+        if (PyErr_Occurred()) goto done;
+    }
     if (k < 1) k = 1;
     heap = PyMem_Malloc(sizeof(Hit) * k);
     if (heap == NULL) {
@@ -117,9 +141,12 @@ static PyObject *top_k(PyObject *self, PyObject *args) {
 
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t r = 0; r < nrows; r++) { /* per query term, repeats too, in query order */
+        double scale = scales ? scales[r] : 1.0;
         for (int64_t p = offsets[rows[r]]; p < offsets[rows[r] + 1]; p++) {
             int32_t d = docs[p];
-            if (d >= 0 && d < ndocs) scratch[d] += single ? (double)w32[p] : w64[p];
+            if (d < 0 || d >= ndocs) continue;
+            double w = single ? (double)w32[p] : w64[p];
+            scratch[d] += scales ? scale * w : w;
         }
     }
     for (Py_ssize_t r = 0; r < nrows; r++) { /* read each touched document once */
@@ -161,6 +188,7 @@ static PyObject *top_k(PyObject *self, PyObject *args) {
 done:
     PyMem_Free(heap);
     PyMem_Free(rows);
+    PyMem_Free(scales);
     if (offsets_b.obj) PyBuffer_Release(&offsets_b);
     if (docs_b.obj) PyBuffer_Release(&docs_b);
     if (weights_b.obj) PyBuffer_Release(&weights_b);

@@ -16,8 +16,6 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
-import numpy as np
-
 from knowledge.analysis import normalise
 from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named
 from knowledge.dates import days_stated, weekdays_named
@@ -357,7 +355,7 @@ def _candidates(kb: KnowledgeBase, query: Question) -> list[tuple[int, float]]:
     """The best-scoring sentences that match anything, with the no-match floor taken away.
 
     A plain question touches only the sentences holding its terms (``top_k``); a follow-up mixes
-    two score vectors, which is dense but rare.
+    its own terms' scores with the earlier question's, at a lower weight (``mixed_top_k``).
     """
     scorer = kb.scorer
     if not query.context_terms:
@@ -365,15 +363,9 @@ def _candidates(kb: KnowledgeBase, query: Question) -> list[tuple[int, float]]:
         base = scorer.base_score(terms)
         hits = scorer.top_k(terms, CANDIDATES)
         return _with_followers(kb, [(i, s - base) for i, s in hits if s - base > 0])
-    scores = np.zeros(len(kb), dtype=np.float64)
-    if query.terms:
-        scores += scorer.scores(list(query.terms)) - scorer.base_score(list(query.terms))
     weight = kb.retrieval.context_weight if query.terms else 1.0
-    context = list(query.context_terms)
-    scores += weight * (scorer.scores(context) - scorer.base_score(context))
-    best = np.flatnonzero(scores > 0)
-    best = best[np.argsort(-scores[best], kind="stable")][:CANDIDATES]
-    return [(int(i), float(scores[i])) for i in best]
+    parts = [(list(query.terms), 1.0), (list(query.context_terms), weight)]
+    return scorer.mixed_top_k(parts, CANDIDATES)
 
 
 def _with_followers(kb: KnowledgeBase, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:

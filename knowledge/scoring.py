@@ -310,6 +310,35 @@ class BM25Scorer:
             found += _best_first(ids[below], values[below], k - len(found))
         return found
 
+    def mixed_top_k(
+        self, parts: Sequence[tuple[Iterable[str], float]], k: int
+    ) -> list[tuple[int, float]]:
+        """The ``k`` documents best by the weighted sum, over ``(terms, weight)`` parts, of what
+        each part's terms add above its base score; only those above 0, best first, ties to the
+        lower id. A follow-up question's own terms mixed with the earlier question's at a lower
+        weight: one pass over their postings, not two dense score vectors."""
+        rows: list[int] = []
+        scales: list[float] = []
+        for terms, weight in parts:
+            known = self._known(terms)
+            rows += known
+            scales += [float(weight)] * len(known)
+        k = min(k, self.corpus_size)
+        if not rows or k <= 0:
+            return []
+        if _compiled is not None:
+            found, _ = _compiled.top_k(
+                self._offsets, self._docs, self._weights, rows, k, 0.0, self._scratch(), scales
+            )
+            return found
+        sums = np.zeros(self.corpus_size, dtype=np.float64)
+        for row, scale in zip(rows, scales, strict=True):
+            part = self._slice(row)
+            sums[self._docs[part]] += scale * self._weights[part].astype(np.float64)
+        best = np.flatnonzero(sums > 0)
+        best = best[np.lexsort((best, -sums[best]))][:k]
+        return [(int(i), float(sums[i])) for i in best]
+
     # --- internals --------------------------------------------------------------------------
 
     def _quick_top_k(self, rows: list[int], base: float, k: int) -> list[tuple[int, float]] | None:

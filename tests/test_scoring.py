@@ -303,3 +303,27 @@ def test_the_compiled_loop_is_the_one_the_project_installs():
         import importlib
 
         assert importlib.import_module("knowledge._topk").top_k
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_mixed_top_k_is_the_weighted_sum_of_two_questions_above_their_bases(variant: str):
+    """A follow-up's candidates: its terms' scores plus the earlier question's at a weight, each
+    above its own base, as two dense score vectors would give them."""
+    corpus = random_corpus(7, 400, 60, 12, 0.05)
+    scorer = BM25Scorer(corpus, variant)
+    model = rank_bm25_model(corpus, variant)
+    rng = np.random.default_rng(3)
+    for _ in range(25):
+        own = [f"w{i}" for i in rng.integers(0, 70, 2)]
+        earlier = [f"w{i}" for i in rng.integers(0, 70, 3)] + ["every"]
+        weight = float(rng.choice([0.3, 0.5, 1.0]))
+        dense = (model.get_scores(own) - scorer.base_score(own)) + weight * (
+            model.get_scores(earlier) - scorer.base_score(earlier)
+        )
+        found = scorer.mixed_top_k([(own, 1.0), (earlier, weight)], 50)
+        best = np.sort(dense[dense > 1e-9])[::-1][:50]  # the values; near-ties may swap ids
+        values = [v for _, v in found]
+        assert len(found) == len(best) and values == sorted(values, reverse=True)
+        np.testing.assert_allclose(values, best, rtol=1e-5)
+        np.testing.assert_allclose(values, dense[[d for d, _ in found]], rtol=1e-5)
+    assert scorer.mixed_top_k([(["zzz"], 1.0)], 10) == []
