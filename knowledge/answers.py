@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
 from itertools import pairwise
 
 from knowledge.analysis import normalise
@@ -113,9 +113,12 @@ def _weights(
     return {t: w / total for t, w in weights.items()} if total else {}
 
 
-def _coverage(shares: dict[str, float], sentence_terms: set[str]) -> float:
+def _coverage(
+    shares: dict[str, float] | Iterable[tuple[str, float]], sentence_terms: Container[str]
+) -> float:
     """The share of the question's informative weight that a sentence's terms match."""
-    return sum(share for term, share in shares.items() if term in sentence_terms)
+    pairs = shares.items() if isinstance(shares, dict) else shares
+    return sum([share for term, share in pairs if term in sentence_terms])
 
 
 def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
@@ -152,34 +155,43 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
     keep = retrieval.follow_ratio
     if len(kb.dates) > 1:  # one date or none: time cannot reorder anything
         keep = min(keep, _TIME_RATIOS.get(query.time.when, 1.0))
+    weighted = tuple(shares.items())
+    # each term's share as far as an article's lead naming it tells articles apart
+    by_article = tuple(
+        (t, share * kb.lead_rarity(t)) for t, share in weighted if kb.lead_counts.get(t)
+    ) if len(kb.lead_terms) > 1 else ()
+    period = query.time.when is When.PERIOD
     for i, score in _candidates(kb, query):  # best first
-        lead = kb.sentences[i].kind in LEAD_KINDS
+        sentence = kb.sentences[i]
+        lead = sentence.kind in LEAD_KINDS
         if score * most < keep * best_so_far["body"]:
             break  # no later candidate can be quoted: skip working out its cues
         if lead and score * most < keep * best_so_far["any"]:
             continue
-        if not _of_period(kb, kb.sentences[i], query.time):
+        if period and not _of_period(kb, sentence, query.time):
             continue
         sentence_terms = set(kb.terms[i])
         if query.focus and not query.focus & sentence_terms:
             continue
         leaned_on = _leaned_on(kb, i)
-        coverage = _coverage(shares, sentence_terms) + CONTEXT_COVERAGE * _coverage(shares, leaned_on)
+        coverage = _coverage(weighted, sentence_terms)
+        if leaned_on:
+            coverage += CONTEXT_COVERAGE * _coverage(weighted, leaned_on)
         if coverage == 0:
             continue
         # what the sentence's article says it is about, in its title and lead lines, and the
         # sentence does not repeat: "what was agreed in Geneva?" finds the Geneva article's "the
         # talks", not another article's passing mention of Geneva
-        through_article = _through_article(kb, shares, kb.sentences[i].source, sentence_terms)
+        through_article = _through_article(kb, by_article, sentence.source, sentence_terms)
         if coverage + ARTICLE_COVERAGE * through_article < retrieval.min_coverage:
             continue
         if query.predicate and not query.predicate & (
-            sentence_terms | leaned_on | kb.lead_terms[kb.sentences[i].source]
+            sentence_terms | leaned_on | kb.lead_terms[sentence.source]
         ):
             # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
             # sentence leans on and what its article is about count ("It lasted an hour")
             continue
-        prior = _prior(kb, kb.sentences[i], query.time)
+        prior = _prior(kb, sentence, query.time)
         together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
         bar = keep * best_so_far["any" if lead else "body"]
@@ -269,19 +281,19 @@ def _prior(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> float:
 
 
 def _through_article(
-    kb: KnowledgeBase, shares: dict[str, float], source: str, sentence_terms: set[str]
+    kb: KnowledgeBase,
+    by_article: tuple[tuple[str, float], ...],
+    source: str,
+    sentence_terms: set[str],
 ) -> float:
     """The share of the question's weight that a sentence's article names in its title and lead
-    lines and the sentence does not, each term counted as far as it tells articles apart: a term
-    in every article's lead (or a knowledge base of one article) says nothing about which."""
-    if len(kb.lead_terms) < 2:
+    lines and the sentence does not, each term counted as far as it tells articles apart
+    (``by_article``: share × ``lead_rarity``): a term in every article's lead (or a knowledge
+    base of one article) says nothing about which."""
+    if not by_article:
         return 0.0
     lead = kb.lead_terms[source]
-    return sum(
-        share * kb.lead_rarity(term)
-        for term, share in shares.items()
-        if term in lead and term not in sentence_terms
-    )
+    return sum([w for term, w in by_article if term in lead and term not in sentence_terms])
 
 
 def _of_period(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> bool:
