@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from knowledge.analysis import Analyzer
 from knowledge.answers import answer
 from knowledge.config import ConfigError, KnowledgeConfig, load_knowledge_config
-from knowledge.index import KnowledgeBase, Spans, build_knowledge_base
+from knowledge.index import ArticleAnalysis, KnowledgeBase, Spans, build_knowledge_base
 from knowledge.ingest import load_articles
 from knowledge.model import Answer, Article, Problem
 
@@ -80,6 +80,9 @@ class KnowledgeService:
         self._kb: KnowledgeBase | None = None
         self._lock = asyncio.Lock()
         self._spans: dict[str, Spans] = {}  # sentence spans by article hash: only changes re-split
+        # each article's analysis by hash, for one alias table: only changes are re-analysed
+        self._analysis: dict[str, ArticleAnalysis] = {}
+        self._aliases: str | None = None
         # Wraps the articles being indexed, e.g. a tqdm progress bar in the CLI.
         self.progress: Callable[[Iterable[Article]], Iterable[Article]] | None = None
         self._releasing: set[asyncio.Task[None]] = set()  # retired knowledge bases being freed
@@ -185,9 +188,21 @@ class KnowledgeService:
         current = {a.sha256 for a in articles}
         for digest in set(self._spans) - current:  # forget articles that are gone
             del self._spans[digest]
+        aliases = repr(sorted((str(k), sorted(map(str, v))) for k, v in config.aliases.items()))
+        if aliases != self._aliases:  # another analyser: every analysis is stale
+            self._analysis.clear()
+            self._aliases = aliases
+        for digest in set(self._analysis) - current:
+            del self._analysis[digest]
         analyzer = Analyzer.from_aliases(config.aliases)
         return build_knowledge_base(
-            articles, analyzer, config.retrieval, problems, self.progress, cache=self._spans
+            articles,
+            analyzer,
+            config.retrieval,
+            problems,
+            self.progress,
+            cache=self._spans,
+            analysis=self._analysis,
         )
 
     async def _save(self, kb: KnowledgeBase) -> int | None:

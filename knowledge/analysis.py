@@ -138,10 +138,14 @@ def _tokens(
     stop_words: frozenset[str],
     case_sensitive: Mapping[str, str],
     memo: dict[tuple[str, bool], tuple[_Token, ...]] | None = None,
+    seen: set[str] | None = None,
 ) -> list[_Token]:
     out: list[_Token] = []
     previous = ""
-    for token in surface_tokens(text):
+    words = surface_tokens(text)
+    if seen is not None:
+        seen.update(words)
+    for token in words:
         after_the = previous == "the"
         previous = token.lower()
         if memo is not None:
@@ -203,15 +207,17 @@ class Analyzer:
         build: the articles' words)."""
         return {token for token, _ in self._memo}
 
-    def known_words(self) -> set[str]:
-        """The words seen, the alias table's and the stop words, lowercase: what a typo is
-        corrected towards."""
-        seen = {token.lower() for token in self.seen_tokens()}
-        return seen | self.aliases.surface_words | self.stop_words
+    def known_words(self, seen: Iterable[str] | None = None) -> set[str]:
+        """The words seen (``seen``: surface tokens; by default every token this analyzer has
+        analysed), the alias table's and the stop words, lowercase: what a typo is corrected
+        towards."""
+        words = {token.lower() for token in (self.seen_tokens() if seen is None else seen)}
+        return words | self.aliases.surface_words | self.stop_words
 
-    def terms(self, text: str) -> list[str]:
-        """Index terms of ``text`` in order (repeats kept: BM25 counts them)."""
-        tokens = _tokens(text, self.stop_words, self.aliases.case_sensitive, self._memo)
+    def terms(self, text: str, seen: set[str] | None = None) -> list[str]:
+        """Index terms of ``text`` in order (repeats kept: BM25 counts them); its surface tokens
+        are added to ``seen`` when given."""
+        tokens = _tokens(text, self.stop_words, self.aliases.case_sensitive, self._memo, seen)
         out: list[str] = []
         words, phrases, starts = self.aliases.words, self.aliases.phrases, self.aliases.phrase_starts
         i = 0

@@ -33,10 +33,14 @@ class CueTable:
     one short pattern is run on every sentence while building.
     """
 
-    def __init__(self, sentences: Sequence[Sentence]) -> None:
+    def __init__(
+        self, sentences: Sequence[Sentence], leaning: frozenset[int] | None = None
+    ) -> None:
         self._sentences = sentences
         self._offered: dict[tuple[int, Cue], bool] = {}
-        self._leaning = frozenset(i for i, s in enumerate(sentences) if leans(s.text))
+        if leaning is None:
+            leaning = frozenset(i for i, s in enumerate(sentences) if leans(s.text))
+        self._leaning = leaning
 
     def __len__(self) -> int:
         return len(self._sentences)
@@ -161,10 +165,19 @@ def split_article(
     article: Article, first_id: int, seen: set[str], spans: Spans | None = None
 ) -> list[Sentence]:
     """Sentences of one article, skipping any already seen (repeats across or within articles)."""
+    return [s for s, _ in _kept_sentences(article, first_id, seen, spans)]
+
+
+def _kept_sentences(
+    article: Article, first_id: int, seen: set[str], spans: Spans | None = None
+) -> list[tuple[Sentence, int]]:
+    """Each sentence kept, with the number of its span among the article's spans."""
     paragraphs = {p.number: p for p in article.paragraphs}
-    out: list[Sentence] = []
+    out: list[tuple[Sentence, int]] = []
     numbers: dict[int, int] = {}
-    for number, start, end in article_spans(article) if spans is None else spans:
+    for at_span, (number, start, end) in enumerate(
+        article_spans(article) if spans is None else spans
+    ):
         paragraph = paragraphs[number]
         text = paragraph.text[start:end]
         key = match_key(text)
@@ -173,13 +186,46 @@ def split_article(
         seen.add(key)
         numbers[number] = numbers.get(number, 0) + 1
         at = paragraph.start + start
-        out.append(
-            Sentence(
-                first_id + len(out), article.source, number, numbers[number], paragraph.kind,
-                text, at, at + len(text),
-            )
+        sentence = Sentence(
+            first_id + len(out), article.source, number, numbers[number], paragraph.kind,
+            text, at, at + len(text),
         )
+        out.append((sentence, at_span))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleAnalysis:
+    """What indexing one article's bytes gives, kept by the service per content hash (and
+    analyser settings) so that a reload never analyses an unchanged article again."""
+
+    spans: Spans
+    terms: tuple[tuple[str, ...], ...]  # of each span: the words' terms, then implied ones'
+    words: frozenset[str]  # the surface tokens analysed: names and the spelling dictionary
+    leaning: tuple[bool, ...]  # of each span: it leans on the sentence before
+
+
+AnalysisCache = MutableMapping[str, ArticleAnalysis]
+
+
+def analyse_article(
+    article: Article, analyzer: Analyzer, spans: Spans | None = None
+) -> ArticleAnalysis:
+    if spans is None:
+        spans = article_spans(article)
+    paragraphs = {p.number: p.text for p in article.paragraphs}
+    words: set[str] = set()
+    terms = []
+    leaning = []
+    for number, start, end in spans:
+        text = paragraphs[number][start:end]
+        found = analyzer.terms(text, words)
+        implied = implied_words(text)
+        if implied:
+            found += analyzer.terms(implied, words)
+        terms.append(tuple(found))
+        leaning.append(leans(text))
+    return ArticleAnalysis(spans, tuple(terms), frozenset(words), tuple(leaning))
 
 
 def build_knowledge_base(
@@ -189,26 +235,37 @@ def build_knowledge_base(
     problems: Iterable[Problem] = (),
     progress: Callable[[Iterable[Article]], Iterable[Article]] | None = None,
     cache: SpanCache | None = None,
+    analysis: AnalysisCache | None = None,
 ) -> KnowledgeBase:
     """Split, analyse and index; pure CPU work, safe to run in a worker thread.
 
-    ``cache`` maps article hashes to their sentence spans; it is read and filled in.
+    ``cache`` maps article hashes to their sentence spans; ``analysis`` to their whole analysis
+    (valid for one analyser: the caller keeps one per alias table). Both are read and filled in.
     """
     started = time.perf_counter()
     sentences: list[Sentence] = []
+    terms_of: list[tuple[str, ...]] = []
+    leaning: list[int] = []
+    words: set[str] = set()
     seen: set[str] = set()
     for article in progress(articles) if progress else articles:
-        spans = cache.get(article.sha256) if cache is not None else None
-        if spans is None:
-            spans = article_spans(article)
-            if cache is not None:
-                cache[article.sha256] = spans
-        sentences.extend(split_article(article, len(sentences), seen, spans))
-    terms = tuple(
-        tuple(analyzer.terms(s.text) + analyzer.terms(implied_words(s.text))) for s in sentences
-    )
-    speller = Speller(analyzer.known_words())  # before any question is analysed
-    names = name_terms(sentences, analyzer)
+        done = analysis.get(article.sha256) if analysis is not None else None
+        if done is None:
+            spans = cache.get(article.sha256) if cache is not None else None
+            done = analyse_article(article, analyzer, spans)
+            if analysis is not None:
+                analysis[article.sha256] = done
+        if cache is not None:
+            cache[article.sha256] = done.spans
+        words |= done.words
+        for sentence, at_span in _kept_sentences(article, len(sentences), seen, done.spans):
+            sentences.append(sentence)
+            terms_of.append(done.terms[at_span])
+            if done.leaning[at_span]:
+                leaning.append(sentence.id)
+    terms = tuple(terms_of)
+    speller = Speller(analyzer.known_words(words))  # the articles' words, not questions'
+    names = name_terms(sentences, analyzer, words)
     scorer = BM25Scorer(
         [list(t) for t in terms],
         variant=retrieval.variant,
@@ -222,7 +279,7 @@ def build_knowledge_base(
         articles=tuple(articles),
         sentences=tuple(sentences),
         terms=terms,
-        cues=CueTable(sentences),
+        cues=CueTable(sentences, frozenset(leaning)),
         scorer=scorer,
         analyzer=analyzer,
         retrieval=retrieval,
@@ -265,11 +322,13 @@ _INNER_CAPITAL = re.compile(r"(?<=[\s(\"“‘'])[A-Z][\w'’-]*")
 _FIRST_CAPITAL = re.compile(r"[\"“‘']?([A-Z][\w'’-]*)")
 
 
-def name_terms(sentences: Sequence[Sentence], analyzer: Analyzer) -> frozenset[str]:
+def name_terms(
+    sentences: Sequence[Sentence], analyzer: Analyzer, words: Iterable[str] | None = None
+) -> frozenset[str]:
     """Terms of proper names: words the articles write capitalised inside sentences and never in
     lower case ("Stimson", "Beijing"), or open a sentence with and are not English ("Yun"), plus
-    canonical names such as "U.S.". Headlines are title case: they tell nothing. Run after the
-    sentences were analysed, whose words ``analyzer`` then knows."""
+    canonical names such as "U.S.". Headlines are title case: they tell nothing. ``words``: the
+    surface tokens of the sentences (by default, every token ``analyzer`` has analysed)."""
     capitalised: set[str] = set()
     first: set[str] = set()
     for sentence in sentences:
@@ -280,7 +339,8 @@ def name_terms(sentences: Sequence[Sentence], analyzer: Analyzer) -> frozenset[s
         if opening:
             first.add(opening[1])
     capitalised.update(word for word in first if not is_english(word))
-    lower = {token for token in analyzer.seen_tokens() if token.islower()}
+    seen = analyzer.seen_tokens() if words is None else words
+    lower = {token for token in seen if token.islower()}
     names = {
         term
         for word in capitalised

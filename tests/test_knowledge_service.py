@@ -125,3 +125,42 @@ async def test_reload_is_swapped_in_only_after_it_commits(project: Path, storage
     with pytest.raises(ReloadError):
         await service.reload()
     assert service.kb is before and service.generation == 1
+
+
+async def test_a_reload_analyses_only_the_articles_that_changed(tmp_path):
+    """The second build reuses each unchanged article's analysis (by content hash) and gives a
+    knowledge base equal to a cold build's: terms, names, spelling dictionary, leaning."""
+    import shutil
+
+    from knowledge import index
+    from knowledge.config import load_knowledge_config
+    from knowledge.index import load_knowledge_base
+    from tests.conftest import ROOT
+
+    config = tmp_path / "config"
+    config.mkdir()
+    shutil.copy(ROOT / "config" / "knowledge.yaml", config / "knowledge.yaml")
+    shutil.copytree(ROOT / "tests" / "data" / "timeline", tmp_path / "seeds")
+    service = KnowledgeService(config / "knowledge.yaml")
+    await service.load()
+    analysed: list[str] = []
+    real = index.analyse_article
+
+    def counting(article, analyzer, spans=None):
+        analysed.append(article.source)
+        return real(article, analyzer, spans)
+
+    index.analyse_article = counting
+    try:
+        edited = tmp_path / "seeds" / "020_geneva_truce.md"
+        edited.write_text(edited.read_text() + "\nA sentence added later.\n")
+        await service.reload()
+    finally:
+        index.analyse_article = real
+    assert analysed == ["020_geneva_truce.md"]
+    warm = service.kb
+    cold = load_knowledge_base(load_knowledge_config(config / "knowledge.yaml"))
+    assert warm.terms == cold.terms and warm.names == cold.names
+    assert [s.text for s in warm.sentences] == [s.text for s in cold.sentences]
+    assert all(warm.cues.leans(i) == cold.cues.leans(i) for i in range(len(cold)))
+    assert warm.speller.correct_text("tarrifs") == cold.speller.correct_text("tarrifs")
