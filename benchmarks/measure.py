@@ -22,12 +22,20 @@ from benchmarks.corpus import Query, write_articles
 from benchmarks.corpus import sentences as corpus_sentences
 from benchmarks.peers import System
 from bot.knowledge_service import KnowledgeService
+from knowledge.analysis import Analyzer
 from knowledge.answers import answer
 from knowledge.config import load_knowledge_config
-from knowledge.cues import sentence_cues
-from knowledge.index import KnowledgeBase, Spans, build_knowledge_base, split_article
+from knowledge.index import (
+    KnowledgeBase,
+    Spans,
+    analyse_article,
+    article_spans,
+    build_knowledge_base,
+    name_terms,
+)
 from knowledge.ingest import load_articles
 from knowledge.scoring import BM25Scorer
+from knowledge.spelling import Speller
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "knowledge.yaml"
@@ -384,16 +392,31 @@ async def _measure_service(
 
 
 def _phases(folder: Path, kb: KnowledgeBase) -> dict[str, float]:
-    """Seconds of each step of a warm rebuild, done one by one as build_knowledge_base does."""
+    """Seconds of the steps of a build, each timed alone: what a cold build does per article
+    (split, analyse), and what every build does (a warm reload: the rest)."""
     config = load_knowledge_config(folder / "config" / "knowledge.yaml")
-    texts = [s.text for s in kb.sentences]
     spans = _spans_by_source(kb)
+    articles = list(kb.articles)
+    analyzer = Analyzer.from_aliases(config.aliases)
+    analysis = {a.sha256: analyse_article(a, analyzer, spans[a.source]) for a in articles}
+    words = {word for done in analysis.values() for word in done.words}
     steps: dict[str, Callable[[], object]] = {
-        "read and parse articles": lambda: load_articles(config.seeds, config.max_article_bytes),
-        "sentences from cached spans (match_key, dedupe)": lambda: _resplit(kb, spans),
-        "Analyzer.terms": lambda: [kb.analyzer.terms(t) for t in texts],
-        "sentence_cues": lambda: [sentence_cues(t) for t in texts],
-        "BM25Scorer": lambda: BM25Scorer(
+        "read and parse articles (every build)": lambda: load_articles(
+            config.seeds, config.max_article_bytes
+        ),
+        "split into sentences, syntok (cold: changed articles only)": lambda: [
+            article_spans(a) for a in articles
+        ],
+        "analyse: terms, leaning, words (cold: changed articles only)": lambda: [
+            analyse_article(a, Analyzer.from_aliases(config.aliases), spans[a.source])
+            for a in articles
+        ],
+        "whole warm build from the cached analysis": lambda: build_knowledge_base(
+            articles, analyzer, kb.retrieval, kb.problems, analysis=dict(analysis)
+        ),
+        "  of which: spelling dictionary": lambda: Speller(analyzer.known_words(words)),
+        "  of which: names": lambda: name_terms(kb.sentences, analyzer, words),
+        "  of which: BM25Scorer": lambda: BM25Scorer(
             [list(t) for t in kb.terms],
             kb.retrieval.variant,
             k1=kb.retrieval.k1,
@@ -418,11 +441,3 @@ def _spans_by_source(kb: KnowledgeBase) -> dict[str, Spans]:
         at = starts[s.source, s.paragraph]
         out[s.source].append((s.paragraph, s.start - at, s.end - at))
     return out
-
-
-def _resplit(kb: KnowledgeBase, spans: dict[str, Spans]) -> int:
-    seen: set[str] = set()
-    count = 0
-    for article in kb.articles:
-        count += len(split_article(article, count, seen, spans[article.source]))
-    return count

@@ -250,10 +250,11 @@ def phase_lines(results: Results) -> list[str]:
     if not measured:
         return []
     kb = measured[-1]
-    total = sum(kb.phases.values())
+    total = sum(v for k, v in kb.phases.items() if not k.startswith(" "))
     lines = [
-        f"Where a warm reload of {kb.sentences:,} sentences goes (each step timed alone, "
-        f"garbage collector on; the service's reload took {kb.warm_s:.2f} s):",
+        f"Where a build of {kb.sentences:,} sentences goes (each step timed alone, garbage "
+        f"collector on; the service's cold load took {kb.cold_s:.2f} s, a warm reload "
+        f"{kb.warm_s:.2f} s; shares of the steps' sum):",
         "",
         *_table(
             ["step", "seconds", "share", "µs a sentence"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
@@ -201,8 +202,10 @@ class ArticleAnalysis:
 
     spans: Spans
     terms: tuple[tuple[str, ...], ...]  # of each span: the words' terms, then implied ones'
-    words: frozenset[str]  # the surface tokens analysed: names and the spelling dictionary
-    leaning: tuple[bool, ...]  # of each span: it leans on the sentence before
+    # the surface tokens analysed (names, the spelling dictionary): interned, so the strings
+    # are shared across articles and only a tuple of pointers is kept per article
+    words: tuple[str, ...]
+    leaning: frozenset[int]  # the spans that lean on the sentence before (few)
 
 
 AnalysisCache = MutableMapping[str, ArticleAnalysis]
@@ -217,15 +220,18 @@ def analyse_article(
     words: set[str] = set()
     terms = []
     leaning = []
-    for number, start, end in spans:
+    for at_span, (number, start, end) in enumerate(spans):
         text = paragraphs[number][start:end]
         found = analyzer.terms(text, words)
         implied = implied_words(text)
         if implied:
             found += analyzer.terms(implied, words)
         terms.append(tuple(found))
-        leaning.append(leans(text))
-    return ArticleAnalysis(spans, tuple(terms), frozenset(words), tuple(leaning))
+        if leans(text):
+            leaning.append(at_span)
+    return ArticleAnalysis(
+        spans, tuple(terms), tuple(sorted(map(sys.intern, words))), frozenset(leaning)
+    )
 
 
 def build_knowledge_base(
@@ -257,11 +263,11 @@ def build_knowledge_base(
                 analysis[article.sha256] = done
         if cache is not None:
             cache[article.sha256] = done.spans
-        words |= done.words
+        words.update(done.words)
         for sentence, at_span in _kept_sentences(article, len(sentences), seen, done.spans):
             sentences.append(sentence)
             terms_of.append(done.terms[at_span])
-            if done.leaning[at_span]:
+            if at_span in done.leaning:
                 leaning.append(sentence.id)
     terms = tuple(terms_of)
     speller = Speller(analyzer.known_words(words))  # the articles' words, not questions'
