@@ -162,15 +162,38 @@ def article_spans(article: Article) -> Spans:
     ]
 
 
+class SeenTexts:
+    """The sentences met so far (their match keys), in many small sets instead of one large one.
+
+    A set of a million strings resizes, and is freed, in single C calls that hold the GIL for
+    50 to 180 ms: the event loop stalls meanwhile. Split over ``BUCKETS`` sets, each resize is
+    small, and ``clear`` lets go of them one at a time."""
+
+    BUCKETS = 512
+
+    def __init__(self) -> None:
+        self._buckets: list[set[str]] = [set() for _ in range(self.BUCKETS)]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._buckets[hash(key) % self.BUCKETS]
+
+    def add(self, key: str) -> None:
+        self._buckets[hash(key) % self.BUCKETS].add(key)
+
+    def clear(self) -> None:
+        for bucket in self._buckets:
+            bucket.clear()
+
+
 def split_article(
-    article: Article, first_id: int, seen: set[str], spans: Spans | None = None
+    article: Article, first_id: int, seen: set[str] | SeenTexts, spans: Spans | None = None
 ) -> list[Sentence]:
     """Sentences of one article, skipping any already seen (repeats across or within articles)."""
     return [s for s, _ in _kept_sentences(article, first_id, seen, spans)]
 
 
 def _kept_sentences(
-    article: Article, first_id: int, seen: set[str], spans: Spans | None = None
+    article: Article, first_id: int, seen: set[str] | SeenTexts, spans: Spans | None = None
 ) -> list[tuple[Sentence, int]]:
     """Each sentence kept, with the number of its span among the article's spans."""
     paragraphs = {p.number: p for p in article.paragraphs}
@@ -253,7 +276,7 @@ def build_knowledge_base(
     terms_of: list[tuple[str, ...]] = []
     leaning: list[int] = []
     words: set[str] = set()
-    seen: set[str] = set()
+    seen = SeenTexts()
     for article in progress(articles) if progress else articles:
         done = analysis.get(article.sha256) if analysis is not None else None
         if done is None:
@@ -270,10 +293,12 @@ def build_knowledge_base(
             if at_span in done.leaning:
                 leaning.append(sentence.id)
     terms = tuple(terms_of)
+    seen.clear()  # a bucket at a time: not one long release with the GIL held
+    del terms_of
     speller = Speller(analyzer.known_words(words))  # the articles' words, not questions'
     names = name_terms(sentences, analyzer, words)
     scorer = BM25Scorer(
-        [list(t) for t in terms],
+        terms,  # the tuples themselves: a million temporary lists would be freed in one go
         variant=retrieval.variant,
         k1=retrieval.k1,
         b=retrieval.b,
