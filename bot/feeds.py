@@ -21,6 +21,7 @@ import feedparser
 
 from bot.fetching import FEED_TYPES, FetchError, FetchPolicy, fetch
 from bot.intake import Draft, IntakeError, draft_from_link, save_draft
+from bot.uploads import names_in
 from knowledge.model import Article
 from knowledge.topic import about_topic
 
@@ -117,7 +118,7 @@ async def feed_pass(
                 continue
             try:
                 draft = await draft_from_link(
-                    item.link, policy, articles, _taken(seeds), fallback=item.published
+                    item.link, policy, articles, names_in(seeds), fallback=item.published
                 )
                 await asyncio.to_thread(save_draft, seeds, draft)
             except (FetchError, IntakeError, OSError) as exc:
@@ -128,8 +129,4 @@ async def feed_pass(
             articles.append(draft.article)
             links.add(item.link)
     return result
-
-
-def _taken(seeds: Path) -> set[str]:
-    return {p.name for p in seeds.iterdir()} if seeds.is_dir() else set()
 

@@ -13,14 +13,22 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.fetching import FetchPolicy, fetch
-from bot.uploads import UploadError, check_upload, remove_article, safe_name, save_article
-from knowledge.ingest import ArticleError, parse_article
+from bot.uploads import (
+    UploadError,
+    check_upload,
+    names_in,
+    remove_article,
+    safe_name,
+    save_article,
+)
+from knowledge.ingest import ArticleError, decode, front_matter, parse_article
 from knowledge.model import Article, Kind
 from knowledge.near_duplicates import closest
 from knowledge.sentences import split_sentences
@@ -28,7 +36,6 @@ from knowledge.webpage import Page, decode_page, extract_page, page_markdown
 
 PAGE_SUFFIXES = (".html", ".htm")
 MIN_SENTENCES = 3  # fewer is a login page, a video page or a stub, not an article
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n---[ \t]*\n", re.DOTALL)
 
 
 class IntakeError(ValueError):
@@ -53,7 +60,7 @@ class Draft:
     article: Article  # parsed exactly as the knowledge base will parse it
     replaces: str | None = None  # the earlier version of the same link, removed on save
 
-    @property
+    @cached_property  # syntok: worked out once, asked by the checks and the summary
     def sentences(self) -> list[str]:
         return [
             s
@@ -212,8 +219,8 @@ def correct_article(seeds: Path, name: str, corrections: Corrections) -> Draft:
     path = seeds / name
     if not path.is_file() or path.resolve().parent != seeds.resolve():
         raise IntakeError(f"{name} is no longer in the seeds folder")
-    data = with_front_matter(path.read_bytes(), corrections)
     try:
+        data = with_front_matter(path.read_bytes(), corrections)
         article = parse_article(name, data)
     except ArticleError as exc:
         raise IntakeError(str(exc)) from None
@@ -223,21 +230,18 @@ def correct_article(seeds: Path, name: str, corrections: Corrections) -> Draft:
 
 
 def with_front_matter(data: bytes, corrections: Corrections) -> bytes:
-    """The file with ``title``/``published`` set in its front matter (added if it has none)."""
-    text = data.decode("utf-8-sig")
-    match = _FRONT_MATTER.match(text)
-    front: dict[str, Any] = {}
-    if match:
-        loaded = yaml.safe_load(match.group("yaml"))
-        front = loaded if isinstance(loaded, dict) else {}
-        text = text[match.end() :]
+    """The file with ``title``/``published`` set in its front matter (added if it has none);
+    raises ``ArticleError`` when the file or its front matter cannot be read."""
+    text = decode(data)
+    front, body_start = front_matter(text)
+    body = text[body_start:]
     if corrections.title:
         front["title"] = corrections.title.strip()
     if corrections.published:
         front["published"] = corrections.published.isoformat()
         front.pop("date", None)
     header = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
-    return f"---\n{header}---\n{text if text.startswith(chr(10)) else chr(10) + text}".encode()
+    return f"---\n{header}---\n{body if body.startswith(chr(10)) else chr(10) + body}".encode()
 
 
 def _extract(html: str, url: str | None) -> Page:
@@ -269,7 +273,7 @@ async def draft_from_source(
     force: bool = False,
 ) -> Draft:
     """A link (http/https) or a local file; raises ``FetchError`` or ``IntakeError``."""
-    taken = {p.name for p in seeds.iterdir()} if seeds.is_dir() else set()
+    taken = names_in(seeds)
     if is_link(source):
         return await draft_from_link(source, policy, held, taken, corrections, force)
     path = Path(source).expanduser()

@@ -37,6 +37,11 @@ def safe_name(filename: str, taken: set[str]) -> str:
     return name
 
 
+def names_in(seeds: Path) -> set[str]:
+    """The file names the seeds folder holds: a new article's name must be none of them."""
+    return {p.name for p in seeds.iterdir()} if seeds.is_dir() else set()
+
+
 def check_upload(
     filename: str, data: bytes, max_bytes: int, taken: set[str]
 ) -> tuple[str, Article]:

@@ -101,7 +101,7 @@ def decode(raw: bytes) -> str:
 def parse_article(source: str, raw: bytes, sidecar: dict[str, Any] | None = None) -> Article:
     """Parse one article; raises ``ArticleError`` with a one-line reason."""
     text = decode(raw)
-    front, body_start = _front_matter(text)
+    front, body_start = front_matter(text)
     metadata = _metadata({**(sidecar or {}), **front})
     blocks = _dedupe(_blocks(text, body_start))
     if not blocks:
@@ -120,7 +120,8 @@ def article_date(metadata: Metadata, paragraphs: Iterable[Paragraph]) -> Article
     return infer_date(metadata.published, (p.text for p in paragraphs if p.kind is not Kind.HEADLINE))
 
 
-def _front_matter(text: str) -> tuple[dict[str, Any], int]:
+def front_matter(text: str) -> tuple[dict[str, Any], int]:
+    """The front matter's mapping ({} when there is none) and where the body starts."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, 0

@@ -99,7 +99,7 @@ def extract_page(html: str, url: str | None = None) -> Page:
 
 def _title(title: str | None, lines: list[str]) -> str:
     title = " ".join((title or "").split())
-    title = _TITLE_SUFFIX.sub("", title) if _TITLE_SUFFIX.search(title) else title
+    title = _TITLE_SUFFIX.sub("", title)
     return title or next((line for line in lines if line), "Untitled page")
 
 

@@ -347,3 +347,15 @@ def test_a_page_with_no_date_anywhere_says_so(tmp_path: Path):
     from bot.intake import describe
 
     assert "date: none found" in describe(draft)
+
+
+def test_corrections_to_a_file_with_broken_front_matter_are_refused_in_one_line(tmp_path: Path):
+    broken = b"---\ntitle: [unclosed\n---\n\nTalks resumed in Geneva on Monday.\n"
+    with pytest.raises(IntakeError, match="front matter: invalid YAML"):
+        draft_from_file("talks.md", broken, 10**6, [], set(), Corrections(title="Geneva"))
+    from bot.intake import correct_article
+
+    (tmp_path / "talks.md").write_bytes(broken)
+    with pytest.raises(IntakeError, match="front matter: invalid YAML"):
+        correct_article(tmp_path, "talks.md", Corrections(title="Geneva"))
+    assert (tmp_path / "talks.md").read_bytes() == broken

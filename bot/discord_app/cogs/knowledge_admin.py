@@ -30,7 +30,7 @@ from bot.intake import (
     parse_day,
     save_draft,
 )
-from bot.uploads import UploadError, remove_article
+from bot.uploads import UploadError, names_in, remove_article
 from knowledge.config import load_knowledge_config
 from knowledge.ingest import ARTICLE_SUFFIXES
 from knowledge.model import Article
@@ -201,8 +201,9 @@ class KnowledgeAdmin(
                 f"the file is too large ({article.size:,} bytes; the limit is {limit:,})"
             )
         data = await article.read()
-        taken = {p.name for p in seeds.iterdir()} if seeds.is_dir() else set()
-        return draft_from_file(article.filename, data, limit, held, taken, corrections, force)
+        return draft_from_file(
+            article.filename, data, limit, held, names_in(seeds), corrections, force
+        )
 
     @app_commands.command(name="remove", description="Remove a source, then reload")
     @app_commands.describe(source="The source's file name (see /kb list)")
