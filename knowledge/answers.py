@@ -113,12 +113,10 @@ def _weights(
     return {t: w / total for t, w in weights.items()} if total else {}
 
 
-def _coverage(
-    shares: dict[str, float] | Iterable[tuple[str, float]], sentence_terms: Container[str]
-) -> float:
-    """The share of the question's informative weight that a sentence's terms match."""
-    pairs = shares.items() if isinstance(shares, dict) else shares
-    return sum([share for term, share in pairs if term in sentence_terms])
+def _coverage(shares: Iterable[tuple[str, float]], sentence_terms: Container[str]) -> float:
+    """The share of the question's informative weight (``(term, share)`` pairs) that a
+    sentence's terms match."""
+    return sum([share for term, share in shares if term in sentence_terms])
 
 
 def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
@@ -357,7 +355,7 @@ def _extend(kb: KnowledgeBase, quote: Quote, shares: dict[str, float], quoted: s
     after = kb.sentences[last.id + 1]
     if kb.previous(after) != last or not kb.cues.leans(after.id):
         return quote
-    if _coverage(shares, set(kb.terms[after.id])) < kb.retrieval.min_coverage:
+    if _coverage(shares.items(), set(kb.terms[after.id])) < kb.retrieval.min_coverage:
         return quote
     quoted.add(after.id)
     return _quote(kb, quote.sentence, quote.score, quote.context, (after,))
