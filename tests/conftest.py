@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from knowledge.config import KnowledgeConfig, load_knowledge_config
 from knowledge.index import KnowledgeBase, load_knowledge_base
+from tests.postgres_server import new_database, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_24966dab544a0349.txt"
@@ -49,3 +51,24 @@ TIMELINE = ROOT / "tests" / "data" / "timeline"
 def timeline_kb(config: KnowledgeConfig) -> KnowledgeBase:
     """Ten dated articles of the dispute, April to November 2025 (test fixtures)."""
     return load_knowledge_base(dataclasses.replace(config, seeds=TIMELINE))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """One real PostgreSQL server for the session (see tests/postgres_server.py)."""
+    with running_server() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url(postgres_server: str) -> str:
+    """A new, empty PostgreSQL database of the test's own."""
+    return await new_database(postgres_server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a storage test keeps its database: run once on each store."""
+    if request.param == "sqlite":
+        return tmp_path / "bot.db"
+    return await new_database(request.getfixturevalue("postgres_server"))

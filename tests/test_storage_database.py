@@ -1,4 +1,5 @@
-"""The database file: first run, pragmas, migrations (old and too-new schemas), the salt."""
+"""The database, SQLite file or PostgreSQL: first run, pragmas, migrations (old and too-new
+schemas), the salt, one-line errors."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, Database, SchemaError, StorageError
@@ -166,3 +168,90 @@ async def test_opening_an_existing_file_needs_no_write_lock(tmp_path: Path) -> N
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+# The same guarantees on PostgreSQL (a real server: tests/postgres_server.py).
+
+
+async def pg_tables(db: Database) -> set[str]:
+    rows = await db.main.fetchall(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    )
+    return {r[0] for r in rows}
+
+
+async def pg_version(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT MAX(version) FROM schema_version"))
+    finally:
+        await conn.close()
+
+
+async def test_postgresql_first_run_migrates_once_even_when_two_processes_race(
+    postgres_url: str,
+) -> None:
+    first, second = await asyncio.gather(Database.open(postgres_url), Database.open(postgres_url))
+    try:
+        assert first.kind == second.kind == "postgresql"
+        assert first.salt == second.salt and len(first.salt) == 32
+        assert await pg_tables(first) >= TABLES | {"threads", "schema_version"}
+        assert await first.integrity_check() == ["ok"]
+    finally:
+        await first.close()
+        await second.close()
+    assert await pg_version(postgres_url) == SCHEMA_VERSION
+
+
+async def test_postgresql_migrates_a_version_1_database_keeping_its_data(postgres_url: str) -> None:
+    async with await Database.open(postgres_url, migrations=MIGRATIONS[:1]) as old:
+        salt = old.salt
+        await old.main.execute(
+            "INSERT INTO questions(asked_at, origin, question, question_key, answered)"
+            " VALUES ('2025-01-02T03:04:05.000+00:00', 'slash', 'Who?', 'who?', 1)"
+        )
+        assert "votes" not in await pg_tables(old)
+    async with await Database.open(postgres_url) as db:
+        assert db.salt == salt
+        rows = await db.main.fetchall("SELECT id, question, answered FROM questions")
+        assert [tuple(r) for r in rows] == [(1, "Who?", 1)]
+        await db.main.execute(
+            "INSERT INTO votes(question_id, voter, value, voted_at) VALUES (1, 'v', 1, 'now')"
+        )
+    assert await pg_version(postgres_url) == SCHEMA_VERSION
+
+
+async def test_postgresql_refuses_a_newer_schema_and_rolls_back_a_failing_step(
+    postgres_url: str,
+) -> None:
+    steps = ("CREATE TABLE extra (x INTEGER)", "CREATE TABLE meta (x INTEGER)")
+    broken = Migration(SCHEMA_VERSION + 1, "half good", (), steps)
+    with pytest.raises(StorageError, match="already exists"):
+        await Database.open(postgres_url, migrations=(*MIGRATIONS, broken))
+    assert await pg_version(postgres_url) == SCHEMA_VERSION
+    async with await Database.open(postgres_url) as db:
+        assert "extra" not in await pg_tables(db)
+        await db.main.execute("INSERT INTO schema_version(version) VALUES (99)")
+    with pytest.raises(SchemaError, match=r"version 99 is newer"):
+        await Database.open(postgres_url)
+
+
+async def test_postgresql_transaction_rolls_back_on_exception(postgres_url: str) -> None:
+    async with await Database.open(postgres_url) as db:
+        with pytest.raises(RuntimeError):
+            async with db.main.transaction() as conn:
+                await conn.execute("INSERT INTO meta(key, value) VALUES ('x', 'y')")
+                raise RuntimeError("boom")
+        assert await db.setting("x") is None
+        await db.keep_setting("x", "z")
+        await db.keep_setting("x", "zz")
+        assert await db.setting("x") == "zz"
+
+
+async def test_an_unreachable_server_is_one_line_without_the_password(tmp_path: Path) -> None:
+    url = f"postgresql://bot:s3cret@/nowhere?host={tmp_path}&port=1"
+    with pytest.raises(StorageError) as caught:
+        await Database.open(url)
+    message = str(caught.value)
+    assert "cannot connect" in message and "\n" not in message
+    assert "s3cret" not in message and "***" in message

@@ -1,7 +1,7 @@
-"""Persistence in one SQLite file: knowledge generations, the question log, votes, reports,
-the threads the bot opened."""
+"""Persistence in a SQLite file or a PostgreSQL database: knowledge generations, the question
+log, votes, reports, the threads the bot opened."""
 
-from bot.storage.database import Database, Session, utc_iso, utcnow
+from bot.storage.database import Database, Session, Transaction, is_postgres, utc_iso, utcnow
 from bot.storage.feedback import Feedback, VoteCount
 from bot.storage.knowledge_store import GenerationInfo, KnowledgeStore, SourceInfo
 from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION, SchemaError, StorageError
@@ -31,8 +31,10 @@ __all__ = [
     "Storage",
     "StorageError",
     "StoredQuestion",
+    "Transaction",
     "UnansweredQuestion",
     "VoteCount",
+    "is_postgres",
     "utc_iso",
     "utcnow",
 ]

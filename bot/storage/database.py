@@ -1,34 +1,33 @@
-"""One SQLite file: opened in WAL mode, migrated, and handed out as locked sessions.
+"""The bot's database, whichever store holds it: a SQLite file (the default) or PostgreSQL.
 
-aiosqlite runs a connection's statements in order on one thread, so two coroutines sharing a
-connection would slip statements into each other's transactions. A ``Session`` pairs one
-connection with an ``asyncio.Lock`` held from ``BEGIN`` to ``COMMIT``. The heavy writers (the
-knowledge store, the question log) get a session each, so one waiting for SQLite's write lock
-(``busy_timeout``) holds up nobody else; WAL lets readers go on meanwhile.
+Components (knowledge store, question log, votes, reports, threads) speak to a ``Database``
+through ``Session`` and ``Transaction`` only, in one SQL dialect both stores accept: ``?``
+placeholders (numbered for PostgreSQL by its session), ``INSERT … ON CONFLICT``, ``RETURNING``,
+``CAST(? AS BIGINT)`` where a parameter's type would otherwise be unknown, and no aggregate
+tricks only SQLite allows. What differs — schema DDL, locking, notifications — lives in
+``sqlite.py`` and ``postgres.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
+import abc
 import contextlib
 import hashlib
-import logging
-import os
-import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
+import asyncpg
 
-from bot.storage.migrations import MIGRATIONS, Migration, StorageError, migrate
+from bot.storage.migrations import MIGRATIONS, Migration
 
-log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 5000
 ASKER_HASH_CHARS = 16  # 64 bits of sha256: unique enough per person, useless for reversing
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+Row = Mapping[str, Any]  # sqlite3.Row and asyncpg.Record: by name and by position
+Listener = Callable[[str | None], Awaitable[None]]  # payload, or None after a reconnect
 
 
 def utcnow() -> datetime:
@@ -47,101 +46,115 @@ def utc_iso(moment: datetime) -> str:
     return as_utc(moment).isoformat(timespec="milliseconds")
 
 
-def is_busy(exc: BaseException) -> bool:
-    """SQLite gave up waiting for another connection's lock (worth retrying later)."""
-    text = str(exc).lower()
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+def is_postgres(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
 
-class Session:
-    """One connection; its lock keeps each transaction's statements together."""
+def is_transient(exc: BaseException) -> bool:
+    """The database is busy or out of reach for now: worth trying the same write again later
+    (SQLite's lock held beyond ``busy_timeout``; a PostgreSQL server restarting or unreachable)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        return "locked" in text or "busy" in text
+    return isinstance(
+        exc,
+        asyncpg.PostgresConnectionError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.TooManyConnectionsError
+        | asyncpg.InterfaceError
+        | ConnectionError
+        | TimeoutError,
+    )
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-        self._lock = asyncio.Lock()
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._lock:
-            return list(await self._conn.execute_fetchall(sql, params))
+class Transaction(abc.ABC):
+    """Statements of one transaction, on one connection."""
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    @abc.abstractmethod
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row (e.g. ``INSERT … RETURNING id``), or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    @abc.abstractmethod
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """One statement in its own (implicit) transaction; returns the rows changed."""
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return cursor.rowcount
+        """Run one statement; returns the rows it changed."""
 
-    @contextlib.asynccontextmanager
-    async def transaction(self, *, write: bool = True) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` (or a read snapshot) … ``COMMIT``; ``ROLLBACK`` on any exception.
+    @abc.abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
-        ``write=True`` takes SQLite's write lock up front, so the transaction cannot fail half-way
-        with "database is locked"; it waits up to ``busy_timeout`` for it instead.
-        """
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
-            try:
-                yield self._conn
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                # Shielded: a cancelled caller must still end the transaction it started.
-                await asyncio.shield(self._rollback())
-                raise
+    @abc.abstractmethod
+    async def lock(self, name: str) -> None:
+        """Hold ``name`` until this transaction ends: writers of one kind, in any process, go
+        one at a time. A no-op where every write transaction is exclusive already (SQLite)."""
 
-    async def _rollback(self) -> None:
-        if self._conn.in_transaction:
-            await self._conn.execute("ROLLBACK")
-
-    async def close(self) -> None:
-        async with self._lock:
-            await self._conn.close()
+    @abc.abstractmethod
+    async def notify(self, channel: str, payload: str) -> None:
+        """Tell other processes, once this transaction commits (PostgreSQL ``NOTIFY``); a
+        no-op where there is nobody to tell (SQLite: one process serves one file)."""
 
 
-class Database:
-    """The bot's database file. Open with ``await Database.open(path)``; ``close()`` at exit."""
+class Session(abc.ABC):
+    """Short reads and one-statement writes, and transactions, on the store's connections."""
 
-    def __init__(self, path: Path, main: Session, salt: str, busy_timeout_ms: int) -> None:
-        self.path = path
+    @abc.abstractmethod
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement in its own transaction; returns the rows changed."""
+
+    @abc.abstractmethod
+    def transaction(self, *, write: bool = True) -> contextlib.AbstractAsyncContextManager[
+        Transaction
+    ]:
+        """``BEGIN`` … ``COMMIT``, or ``ROLLBACK`` on any exception. ``write=False``: one
+        consistent read-only snapshot."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+
+class Database(abc.ABC):
+    """The bot's database. Open with ``await Database.open(path_or_url)``; ``close()`` at exit."""
+
+    kind: str  # "sqlite" or "postgresql"
+
+    def __init__(self, name: str, main: Session, salt: str) -> None:
+        self.name = name  # for messages: a file path, or a URL without its password
         self.main = main  # short reads and one-statement writes (votes, reports)
         self.salt = salt
-        self._busy_timeout_ms = busy_timeout_ms
-        self._sessions: list[Session] = []
 
-    @classmethod
+    @staticmethod
     async def open(
-        cls,
-        path: Path | str,
+        target: str | Path,
         *,
-        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
         migrations: Sequence[Migration] = MIGRATIONS,
+        **options: Any,
     ) -> Database:
-        """Create folders and file on first run, switch to WAL, migrate, read or make the salt."""
-        path = Path(path)
-        if path.is_dir():
-            raise StorageError(f"{path}: is a folder, not a database file")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(f"{path.parent}: cannot create folder: {exc.strerror}") from exc
-        _check_writable(path)
-        conn = await _connect(path, busy_timeout_ms)
-        async with _closed_on_failure(conn, path, sqlite3.DatabaseError):
-            await _enable_wal(conn, path, busy_timeout_ms)
-            await migrate(conn, migrations)
-            salt = await _salt(conn)
-        return cls(path, Session(conn), salt, busy_timeout_ms)
+        """A ``postgresql://`` URL opens PostgreSQL; anything else is a SQLite file path."""
+        if is_postgres(target):
+            from bot.storage.postgres import PostgresDatabase
 
+            return await PostgresDatabase.open(str(target), migrations=migrations, **options)
+        from bot.storage.sqlite import SQLiteDatabase
+
+        return await SQLiteDatabase.open(target, migrations=migrations, **options)
+
+    @abc.abstractmethod
     async def session(self) -> Session:
-        """A connection of its own (same settings), closed with the database."""
-        try:
-            conn = await _connect(self.path, self._busy_timeout_ms)
-        except sqlite3.DatabaseError as exc:
-            raise StorageError(f"{self.path}: {exc}") from exc
-        session = Session(conn)
-        self._sessions.append(session)
-        return session
+        """A session for a heavy writer (knowledge store, question log), closed with the
+        database, so its waits hold up nobody else."""
 
     def hash_user(self, user_id: int | str) -> str:
         """A stable pseudonym for a user id: the same person maps to the same string here only."""
@@ -160,16 +173,19 @@ class Database:
             (key, value),
         )
 
+    @abc.abstractmethod
     async def integrity_check(self) -> list[str]:
-        """``["ok"]`` for a sound file, else SQLite's list of problems."""
-        return [str(row[0]) for row in await self.main.fetchall("PRAGMA integrity_check")]
+        """``["ok"]`` for a sound database, else the store's list of problems."""
 
+    @abc.abstractmethod
+    async def listen(self, channel: str, listener: Listener) -> None:
+        """Call ``listener(payload)`` for each ``Transaction.notify`` on ``channel`` by any
+        process, and ``listener(None)`` after a lost connection is back (notifications may have
+        been missed). A no-op for SQLite."""
+
+    @abc.abstractmethod
     async def close(self) -> None:
         """Close every connection; close the components (question log first) before this."""
-        for session in (*self._sessions, self.main):
-            with contextlib.suppress(ValueError):  # already closed
-                await session.close()
-        self._sessions.clear()
 
     async def __aenter__(self) -> Database:
         return self
@@ -178,87 +194,8 @@ class Database:
         await self.close()
 
 
-async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
-    # isolation_level=None: no implicit BEGINs; transactions are explicit (Session.transaction).
-    try:
-        conn = await aiosqlite.connect(path, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise StorageError(f"{path}: cannot open: {exc}") from exc
-    async with _closed_on_failure(conn, path, sqlite3.Error):
-        conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost the
-        # last commits. The database never ends up corrupt either way.
-        await conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
-
-
-@contextlib.asynccontextmanager
-async def _closed_on_failure(
-    conn: aiosqlite.Connection, path: Path, errors: type[sqlite3.Error]
-) -> AsyncIterator[None]:
-    """Close a connection whose setup failed: ``errors`` become one StorageError naming the file;
-    anything else (cancellation included) passes through unchanged."""
-    try:
-        yield
-    except errors as exc:
-        await conn.close()
-        raise StorageError(f"{path}: {exc}") from exc
-    except BaseException:
-        await conn.close()
-        raise
-
-
-async def _enable_wal(conn: aiosqlite.Connection, path: Path, busy_timeout_ms: int) -> None:
-    """Switch to WAL (persistent: a no-op after the first run).
-
-    The switch needs an exclusive lock, and SQLite answers "locked" at once, without waiting
-    ``busy_timeout``, when two connections race for it on a new file; so wait here instead.
-    """
-    deadline = asyncio.get_running_loop().time() + busy_timeout_ms / 1000
-    while True:
-        try:
-            async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
-                mode = (await cursor.fetchone())[0]
-            break
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc) or asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.01)
-    if str(mode).lower() != "wal":
-        log.warning("%s: journal mode is %s, not WAL (network filesystem?)", path, mode)
-
-
-async def _salt(conn: aiosqlite.Connection) -> str:
-    """The per-install salt: made on first run, kept forever (changing it renames every asker).
-
-    Read first: an open that only reads must not need the write lock another process may hold.
-    """
-    for _ in range(2):
-        async with conn.execute("SELECT value FROM meta WHERE key = 'salt'") as cursor:
-            row = await cursor.fetchone()
-        if row is not None:
-            return str(row[0])
-        await conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('salt', ?) ON CONFLICT(key) DO NOTHING",
-            (secrets.token_hex(16),),
-        )
-    raise StorageError("the salt row could not be written")
-
-
 def chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
     """Slices of at most ``size``: keeps ``IN (?, …)`` lists under SQLite's variable limit."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
-
-def _check_writable(path: Path) -> None:
-    """SQLite would open a write-protected file read-only and fail later, on the first question
-    it logs (dropping it): say so now. It also writes beside the file (WAL, shared memory)."""
-    if path.exists() and not os.access(path, os.W_OK):
-        raise StorageError(f"{path}: the file is read-only (the bot writes its question log there)")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise StorageError(
-            f"{path}: its folder is read-only (SQLite writes its journal beside the file)"
-        )

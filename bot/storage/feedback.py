@@ -8,6 +8,11 @@ from datetime import datetime
 from bot.storage.database import Database, utc_iso, utcnow
 from bot.storage.question_log import QuestionLog
 
+# Portable: SQLite could sum booleans, PostgreSQL cannot.
+COUNT_VOTES = (
+    "COALESCE(SUM(CASE WHEN value = 1 THEN 1 ELSE 0 END), 0) AS up,"
+    " COALESCE(SUM(CASE WHEN value = -1 THEN 1 ELSE 0 END), 0) AS down"
+)
 _UPSERT = (
     " ON CONFLICT(question_id, voter) DO UPDATE"
     " SET value = excluded.value, voted_at = excluded.voted_at"
@@ -70,7 +75,7 @@ class Feedback:
         """
         where, key = _target(question_id, message_id)
         changed = await self._db.main.execute(
-            "DELETE FROM votes WHERE voter = ? AND (? IS NULL OR value = ?)"
+            "DELETE FROM votes WHERE voter = ? AND (CAST(? AS INTEGER) IS NULL OR value = ?)"
             f" AND question_id IN ({where})",
             (voter, value, value, key),
         )
@@ -81,8 +86,7 @@ class Feedback:
     ) -> VoteCount:
         where, key = _target(question_id, message_id)
         row = await self._db.main.fetchone(
-            "SELECT COALESCE(SUM(value = 1), 0) AS up, COALESCE(SUM(value = -1), 0) AS down"
-            f" FROM votes WHERE question_id IN ({where})",
+            f"SELECT {COUNT_VOTES} FROM votes WHERE question_id IN ({where})",
             (key,),
         )
         return VoteCount(int(row["up"]), int(row["down"])) if row else VoteCount()
@@ -99,7 +103,8 @@ class Feedback:
         # One statement: the question cannot be purged between finding it and voting on it.
         changed = await self._db.main.execute(
             "INSERT INTO votes(question_id, voter, value, voted_at)"
-            f" SELECT id, ?, ?, ? FROM questions WHERE id IN ({where})" + _UPSERT,
+            " SELECT id, CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS TEXT)"
+            f" FROM questions WHERE id IN ({where})" + _UPSERT,
             (voter, value, utc_iso(now or utcnow()), key),
         )
         return changed > 0
@@ -108,7 +113,7 @@ class Feedback:
 def _target(question_id: int | None, message_id: int | None) -> tuple[str, int]:
     """A subquery naming the one question voted on, and its parameter."""
     if question_id is not None:
-        return "SELECT ?", question_id
+        return "SELECT CAST(? AS BIGINT)", question_id
     if message_id is None:
         raise ValueError("name the answer by question_id or by message_id")
     # The latest question answered by that message (a message id is logged once in practice).

@@ -12,14 +12,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from bot.storage.database import Database, Session, chunks, utc_iso, utcnow
+from bot.storage.database import Database, Session, Transaction, chunks, utc_iso, utcnow
 from knowledge.index import Spans
 from knowledge.ingest import article_date
 from knowledge.model import Article, Kind, Metadata, Paragraph
@@ -27,6 +25,7 @@ from knowledge.model import Article, Kind, Metadata, Paragraph
 log = logging.getLogger(__name__)
 
 KEEP_GENERATIONS = 3
+GENERATIONS = "dispute_bot_generation"  # lock and notification channel of generation saves
 WRITE_CHUNK = 100  # documents per round of inserts (and per progress call)
 
 Progress = Callable[[int, int], None]  # (documents written, documents to write)
@@ -42,6 +41,13 @@ class SourceInfo:
     publisher: str | None
     url: str | None
     sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredGeneration:
+    id: int
+    articles: list[Article]
+    spans: dict[str, Spans]  # by article sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +76,24 @@ class KnowledgeStore:
         *,
         keep: int = KEEP_GENERATIONS,
         clock: Callable[[], datetime] = utcnow,
+        db: Database | None = None,
     ) -> None:
         if keep < 1:
             raise ValueError("keep: at least the current generation must be kept")
         self._session = session
         self._keep = keep
         self._clock = clock
+        self._db = db  # where to listen for other processes' generations
 
     @classmethod
     async def open(cls, db: Database, *, keep: int = KEEP_GENERATIONS) -> KnowledgeStore:
-        return cls(await db.session(), keep=keep)
+        return cls(await db.session(), keep=keep, db=db)
+
+    async def watch(self, listener: Callable[[str | None], Awaitable[None]]) -> None:
+        """Call ``listener`` when any process commits a generation (its id as text), and with
+        None when notifications may have been missed. Only PostgreSQL tells; SQLite never calls."""
+        if self._db is not None:
+            await self._db.listen(GENERATIONS, listener)
 
     async def save_generation(
         self,
@@ -98,6 +112,7 @@ class KnowledgeStore:
         now = utc_iso(self._clock())
         sentence_total = sum(len(documents[a.sha256].sentences) for a in articles)
         async with self._session.transaction() as conn:
+            await conn.lock(GENERATIONS)  # PostgreSQL: one save at a time across processes
             ids = await _document_ids(conn, list(documents))
             new = [documents[sha] for sha in documents if sha not in ids]
             for done, batch in enumerate(chunks(new, WRITE_CHUNK)):
@@ -105,12 +120,13 @@ class KnowledgeStore:
                 if progress is not None:
                     progress(min((done + 1) * WRITE_CHUNK, len(new)), len(new))
             first_seen = await _ingested_at(conn)
-            cursor = await conn.execute(
-                "INSERT INTO generations(created_at, sentences, sources) VALUES (?, ?, ?)",
-                (now, sentence_total, len(articles)),
+            generation = int(
+                await conn.fetchval(
+                    "INSERT INTO generations(created_at, sentences, sources) VALUES (?, ?, ?)"
+                    " RETURNING id",
+                    (now, sentence_total, len(articles)),
+                )
             )
-            generation = int(cursor.lastrowid or 0)
-            await cursor.close()
             await conn.executemany(
                 "INSERT INTO generation_sources(generation_id, position, path, document_id, title,"
                 " metadata, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -133,6 +149,7 @@ class KnowledgeStore:
                 (generation,),
             )
             await _prune(conn, self._keep)
+            await conn.notify(GENERATIONS, str(generation))  # delivered on commit
         log.info(
             "knowledge generation %d saved: %d sources, %d new documents, %d sentences",
             generation,
@@ -144,23 +161,28 @@ class KnowledgeStore:
 
     async def load_current(self) -> tuple[list[Article], dict[str, Spans]] | None:
         """The current generation's articles (equal to a fresh parse) and spans; None if empty."""
+        stored = await self.load_generation()
+        return None if stored is None else (stored.articles, stored.spans)
+
+    async def load_generation(self) -> StoredGeneration | None:
+        """The current generation, read in one consistent snapshot; None if there is none."""
         async with self._session.transaction(write=False) as conn:  # one consistent snapshot
             generation = await _current(conn)
             if generation is None:
                 return None
-            sources = await conn.execute_fetchall(
+            sources = await conn.fetchall(
                 "SELECT s.path, s.title, s.metadata, s.document_id, d.sha256, d.content"
                 " FROM generation_sources s JOIN documents d ON d.id = s.document_id"
                 " WHERE s.generation_id = ? ORDER BY s.position",
                 (generation,),
             )
             used = "SELECT document_id FROM generation_sources WHERE generation_id = ?"
-            paragraph_rows = await conn.execute_fetchall(
+            paragraph_rows = await conn.fetchall(
                 "SELECT document_id, number, kind, start, text FROM paragraphs"
                 f" WHERE document_id IN ({used}) ORDER BY document_id, number",
                 (generation,),
             )
-            span_rows = await conn.execute_fetchall(
+            span_rows = await conn.fetchall(
                 "SELECT document_id, paragraph, start, stop FROM sentences"
                 f" WHERE document_id IN ({used}) ORDER BY document_id, position",
                 (generation,),
@@ -192,7 +214,7 @@ class KnowledgeStore:
                 )
             )
             spans[row["sha256"]] = list(by_document.get(row["document_id"], ()))
-        return articles, spans
+        return StoredGeneration(generation, articles, spans)
 
     async def current_generation(self) -> int | None:
         row = await self._session.fetchone("SELECT generation_id FROM current_generation")
@@ -275,11 +297,11 @@ class KnowledgeStore:
         async with self._session.transaction(write=False) as conn:
             for batch in chunks(wanted):
                 marks = ", ".join("?" * len(batch))
-                documents = await conn.execute_fetchall(
+                documents = await conn.fetchall(
                     f"SELECT sha256 FROM documents WHERE sha256 IN ({marks})", batch
                 )
                 out.update({row["sha256"]: [] for row in documents})
-                rows = await conn.execute_fetchall(
+                rows = await conn.fetchall(
                     "SELECT d.sha256, s.paragraph, s.start, s.stop, s.text"
                     " FROM documents d JOIN sentences s ON s.document_id = d.id"
                     f" WHERE d.sha256 IN ({marks}) ORDER BY d.id, s.position",
@@ -323,11 +345,11 @@ def _documents(articles: Sequence[Article], spans: Mapping[str, Spans]) -> dict[
     return documents
 
 
-async def _document_ids(conn: aiosqlite.Connection, sha256s: list[str]) -> dict[str, int]:
+async def _document_ids(conn: Transaction, sha256s: list[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for batch in chunks(sha256s):
         marks = ", ".join("?" * len(batch))
-        rows = await conn.execute_fetchall(
+        rows = await conn.fetchall(
             f"SELECT sha256, id FROM documents WHERE sha256 IN ({marks})", batch
         )
         ids.update({row["sha256"]: row["id"] for row in rows})
@@ -335,7 +357,7 @@ async def _document_ids(conn: aiosqlite.Connection, sha256s: list[str]) -> dict[
 
 
 async def _insert_documents(
-    conn: aiosqlite.Connection, documents: Sequence[_Document]
+    conn: Transaction, documents: Sequence[_Document]
 ) -> dict[str, int]:
     await conn.executemany(
         "INSERT INTO documents(sha256, content, sentences) VALUES (?, ?, ?)",
@@ -354,14 +376,14 @@ async def _insert_documents(
     return ids
 
 
-async def _current(conn: aiosqlite.Connection) -> int | None:
-    rows = list(await conn.execute_fetchall("SELECT generation_id FROM current_generation"))
-    return int(rows[0][0]) if rows else None
+async def _current(conn: Transaction) -> int | None:
+    value = await conn.fetchval("SELECT generation_id FROM current_generation")
+    return None if value is None else int(value)
 
 
-async def _ingested_at(conn: aiosqlite.Connection) -> dict[tuple[str, str], str]:
+async def _ingested_at(conn: Transaction) -> dict[tuple[str, str], str]:
     """(path, sha256) → ingested_at in the current generation: an unchanged file keeps its date."""
-    rows = await conn.execute_fetchall(
+    rows = await conn.fetchall(
         "SELECT s.path, d.sha256, s.ingested_at FROM current_generation c"
         " JOIN generation_sources s ON s.generation_id = c.generation_id"
         " JOIN documents d ON d.id = s.document_id"
@@ -369,14 +391,12 @@ async def _ingested_at(conn: aiosqlite.Connection) -> dict[tuple[str, str], str]
     return {(row["path"], row["sha256"]): row["ingested_at"] for row in rows}
 
 
-async def _prune(conn: aiosqlite.Connection, keep: int) -> int:
-    cursor = await conn.execute(
+async def _prune(conn: Transaction, keep: int) -> int:
+    removed = await conn.execute(
         "DELETE FROM generations WHERE id NOT IN (SELECT id FROM generations ORDER BY id DESC"
         " LIMIT ?) AND id NOT IN (SELECT generation_id FROM current_generation)",
         (keep,),
     )
-    removed = cursor.rowcount
-    await cursor.close()
     if removed:
         await conn.execute(
             "DELETE FROM documents WHERE id NOT IN (SELECT document_id FROM generation_sources)"

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.storage.database import Database, Session, is_busy, utc_iso, utcnow
+from bot.storage.database import Database, Session, is_transient, utc_iso, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +171,8 @@ class QuestionLog:
         if days < 0:
             raise ValueError("days: must not be negative")
         cutoff = utc_iso((now or utcnow()) - timedelta(days=days))
-        async with (
-            self._session.transaction() as conn,
-            conn.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,)) as cursor,
-        ):
-            deleted = cursor.rowcount
+        async with self._session.transaction() as conn:
+            deleted = await conn.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
         if deleted:
             log.info("question log: %d questions older than %s days purged", deleted, days)
         return deleted
@@ -255,8 +252,9 @@ class QuestionLog:
                 async with self._session.transaction() as conn:
                     await conn.executemany(_INSERT, batch)
             except Exception as exc:
-                if is_busy(exc):  # someone else holds the write lock beyond busy_timeout
-                    log.warning("question log: database busy, retrying in %.2f s", delay)
+                if is_transient(exc):  # a lock held beyond busy_timeout, a server away
+                    log.warning("question log: database busy, retrying in %.2f s (%s)",
+                                delay, type(exc).__name__)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, MAX_RETRY_DELAY)
                     continue
@@ -277,6 +275,7 @@ def _report_crash(task: asyncio.Task[None]) -> None:
 
 
 def storable(text: str) -> str:
-    """``text`` as UTF-8 can hold it: a lone surrogate (an undecodable byte on a command line, a
-    broken emoji from a client) becomes "?" instead of losing the whole row."""
-    return text.encode("utf-8", "replace").decode("utf-8")
+    """``text`` as both stores can hold it: a lone surrogate (an undecodable byte on a command
+    line, a broken emoji from a client) becomes "?", and a NUL (which PostgreSQL's text cannot
+    hold) "\ufffd", instead of losing the whole row."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.storage.database import Database, as_utc, utc_iso, utcnow
+from bot.storage.feedback import COUNT_VOTES
 
-_GUILD = "(? IS NULL OR guild_id = ?)"
+_GUILD = "(CAST(? AS BIGINT) IS NULL OR guild_id = ?)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +82,8 @@ class Reports:
             params,
         )
         votes = await self._db.main.fetchone(
-            "SELECT COALESCE(SUM(v.value = 1), 0) AS up, COALESCE(SUM(v.value = -1), 0) AS down"
-            f" FROM votes v JOIN questions q ON q.id = v.question_id WHERE {where}",
+            f"SELECT {COUNT_VOTES} FROM votes v JOIN questions q ON q.id = v.question_id"
+            f" WHERE {where}",
             params,
         )
         channels = await self._db.main.fetchall(
@@ -113,12 +114,14 @@ class Reports:
     ) -> list[UnansweredQuestion]:
         """Questions the bot could not answer, most often asked first: what the articles lack."""
         _first_day, since = _period(days, now)
-        # With one max() aggregate, SQLite takes the bare column (question) from the row holding
-        # the maximum: the latest wording of each group.
+        # Each group's latest wording: the first row of its partition, newest first.
         rows = await self._db.main.fetchall(
-            "SELECT question, COUNT(*) AS n, MAX(asked_at) AS last_asked FROM questions"
-            f" WHERE answered = 0 AND asked_at >= ? AND {_GUILD}"
-            " GROUP BY question_key ORDER BY n DESC, last_asked DESC LIMIT ?",
+            "SELECT question, n, last_asked FROM ("
+            " SELECT question, COUNT(*) OVER key AS n, MAX(asked_at) OVER key AS last_asked,"
+            "  ROW_NUMBER() OVER (PARTITION BY question_key ORDER BY asked_at DESC, id DESC) AS r"
+            f" FROM questions WHERE answered = 0 AND asked_at >= ? AND {_GUILD}"
+            " WINDOW key AS (PARTITION BY question_key)) AS grouped"
+            " WHERE r = 1 ORDER BY n DESC, last_asked DESC LIMIT ?",
             (since, guild_id, guild_id, limit),
         )
         return [UnansweredQuestion(r["question"], r["n"], r["last_asked"]) for r in rows]

@@ -27,15 +27,15 @@ class Storage:
     @classmethod
     async def open(
         cls,
-        path: Path | str,
+        target: Path | str,
         *,
         store_raw_ids: bool = False,
         keep_generations: int = KEEP_GENERATIONS,
         retention_days: float | None = None,
     ) -> Storage:
-        """Open (creating on first run) and start the question log writer and, if a retention
-        period is given, the daily purge."""
-        db = await Database.open(path)
+        """Open ``target`` (a SQLite path, created on first run, or a ``postgresql://`` URL) and
+        start the question log writer and, if a retention period is given, the daily purge."""
+        db = await Database.open(target)
         try:
             knowledge = await KnowledgeStore.open(db, keep=keep_generations)
             questions = await QuestionLog.open(db, store_raw_ids=store_raw_ids)
