@@ -30,9 +30,11 @@ from bot.formatting import (
     timeline_heading,
 )
 from bot.knowledge_service import ReloadError
-from bot.settings import BotConfig, load_bot_config
+from bot.settings import BotConfig, database_path, load_bot_config, shard_range
+from bot.storage.copying import copy_database
+from bot.storage.database import Database, database_target
 from bot.storage.migrations import StorageError
-from knowledge.config import ConfigError, load_knowledge_config, project_path
+from knowledge.config import ConfigError, load_knowledge_config
 from knowledge.evaluation import evaluate, load_question_set
 from knowledge.index import KnowledgeBase, load_knowledge_base
 from knowledge.model import Answer, Quote
@@ -67,6 +69,13 @@ def _bounded(low: int, high: int):
         return value
 
     return parse
+
+
+def _shards(text: str) -> list[int]:
+    try:
+        return shard_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 _days = _bounded(1, MAX_DAYS)
@@ -107,9 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--database",
-        type=Path,
+        type=database_target,
         default=os.environ.get("DISPUTE_BOT_DATABASE"),
-        help="SQLite file (default: `database` in config/bot.yaml)",
+        help="SQLite file or postgresql:// URL (default: `database` in config/bot.yaml)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -174,7 +183,24 @@ def _parser() -> argparse.ArgumentParser:
     unanswered.add_argument("--limit", type=_limit, default=20, help="1 to 1000 (default 20)")
     unanswered.set_defaults(handler=cmd_unanswered)
 
+    move = sub.add_parser(
+        "migrate-db", help="copy this database (e.g. the SQLite file) into another (PostgreSQL)"
+    )
+    move.add_argument("--to", required=True, type=database_target, help="postgresql:// URL or file")
+    move.add_argument(
+        "--replace", action="store_true", help="overwrite a target that already holds data"
+    )
+    move.set_defaults(handler=cmd_migrate_db)
+
     run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument(
+        "--shards",
+        type=_shards,
+        help="shard ids this process runs, e.g. 0-7 (with --shard-count; default: all)",
+    )
+    run.add_argument(
+        "--shard-count", type=_bounded(1, 10_000), help="shards across all processes"
+    )
     run.set_defaults(handler=cmd_run)
 
     sync = sub.add_parser("sync", help="sync slash commands to the configured guilds, or --global")
@@ -203,7 +229,7 @@ def bot_settings(args: argparse.Namespace) -> BotConfig:
     path = args.bot_config or args.config.parent / "bot.yaml"
     if not path.exists() and args.bot_config is None and args.command not in {"run", "sync"}:
         defaults = BotConfig()
-        return dataclasses.replace(defaults, database=project_path(args.config, defaults.database))
+        return dataclasses.replace(defaults, database=database_path(args.config, defaults.database))
     return load_bot_config(path)
 
 
@@ -524,6 +550,25 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
             return render_unanswered(rows, args.days)
 
     print(asyncio.run(unanswered()))
+    return 0
+
+
+def cmd_migrate_db(args: argparse.Namespace) -> int:
+    source_target = args.database or bot_settings(args).database
+    if str(source_target) == str(args.to):
+        raise UsageError("--to names the database being copied")
+    if isinstance(source_target, Path) and not source_target.is_file():
+        raise UsageError(f"{source_target}: no database to copy")
+
+    async def move() -> str:
+        async with (
+            await Database.open(source_target) as source,
+            await Database.open(args.to) as target,
+        ):
+            report = await copy_database(source, target, replace=args.replace)
+            return f"{source.name} → {target.name}: {report.summary()}"
+
+    print(asyncio.run(move()))
     return 0
 
 

@@ -25,7 +25,7 @@ from knowledge.model import Answer
 class ConsoleSession:
     config_path: Path
     settings: BotConfig
-    database: Path
+    database: Path | str  # a SQLite file or a postgresql:// URL
     storage: Storage | None = None
     service: KnowledgeService | None = None
 

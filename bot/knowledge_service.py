@@ -26,7 +26,7 @@ from knowledge.ingest import load_articles
 from knowledge.model import Answer, Article, Problem
 
 if TYPE_CHECKING:
-    from bot.storage.knowledge_store import KnowledgeStore
+    from bot.storage.knowledge_store import KnowledgeStore, StoredGeneration
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ class KnowledgeService:
         # Wraps the articles being indexed, e.g. a tqdm progress bar in the CLI.
         self.progress: Callable[[Iterable[Article]], Iterable[Article]] | None = None
         self._releasing: set[asyncio.Task[None]] = set()  # retired knowledge bases being freed
+        self._following = False
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -107,19 +108,47 @@ class KnowledgeService:
         Configuration errors propagate: the bot must not start without a knowledge base.
         """
         async with self._lock:
-            stored = await self.store.load_current() if self.store else None
+            stored = await self.store.load_generation() if self.store else None
             if stored is not None:
-                articles, spans = stored
-                self._spans.update(spans)
-                config = await asyncio.to_thread(load_knowledge_config, self.config_path)
-                self._kb = await asyncio.to_thread(self._index, config, list(articles), [])
-                self.generation = await self.store.current_generation()  # type: ignore[union-attr]
+                self._kb, self.generation = await self._index_stored(stored), stored.id
                 return self._kb
             new = await self._build(None)
             # an empty start is not stored: the next start reads the seeds folder again
             generation = await self._save(new) if new.articles else None
             self._kb, self.generation = new, generation
             return new
+
+    async def follow_store(self) -> None:
+        """Serve what other processes commit: each generation saved anywhere (PostgreSQL tells)
+        is loaded off the loop and swapped in; the old one serves until then."""
+        if self.store is not None and not self._following:
+            self._following = True
+            await self.store.watch(self._adopt_committed)
+
+    async def _adopt_committed(self, _payload: str | None) -> None:
+        """Load the current generation if it is not the one served (a notification, or a
+        reconnect after which notifications may have been missed)."""
+        assert self.store is not None
+        async with self._lock:  # after a reload of our own has finished: its id is known
+            if await self.store.current_generation() in (None, self.generation):
+                return
+            stored = await self.store.load_generation()
+            if stored is None or stored.id == self.generation:
+                return
+            try:
+                new = await self._index_stored(stored)
+            except Exception:  # keep serving the old one; the next notification tries again
+                log.exception("could not load knowledge generation %d", stored.id)
+                return
+            old, self._kb, self.generation = self._kb, new, stored.id
+            log.info("serving knowledge generation %d (committed by another process): %d "
+                     "sentences", stored.id, len(new))
+            self._retire(old)
+
+    async def _index_stored(self, stored: StoredGeneration) -> KnowledgeBase:
+        self._spans.update(stored.spans)
+        config = await asyncio.to_thread(load_knowledge_config, self.config_path)
+        return await asyncio.to_thread(self._index, config, list(stored.articles), [])
 
     async def reload(self) -> ReloadReport:
         """Build a new knowledge base from disk and swap it in; serialised, all-or-nothing."""
@@ -139,13 +168,17 @@ class KnowledgeService:
             report = _diff(old, new, time.perf_counter() - started)
             self._kb, self.generation = new, generation
             log.info("knowledge base reloaded: %s", report.summary().replace("\n", " | "))
-            if old is not None:  # freed off the loop, not where its last reference goes
-                retired = [old]
-                del old
-                release = asyncio.create_task(asyncio.to_thread(_release, retired))
-                self._releasing.add(release)
-                release.add_done_callback(self._releasing.discard)
+            self._retire(old)
             return report
+
+    def _retire(self, old: KnowledgeBase | None) -> None:
+        """Free a replaced knowledge base off the loop, not where its last reference goes."""
+        if old is not None:
+            retired = [old]
+            del old
+            release = asyncio.create_task(asyncio.to_thread(_release, retired))
+            self._releasing.add(release)
+            release.add_done_callback(self._releasing.discard)
 
     async def _build(self, previous: KnowledgeBase | None) -> KnowledgeBase:
         # Read once: seeds, aliases and retrieval settings of one build come from one file state.

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from bot.fetching import FetchPolicy, private_networks
+from bot.storage.database import database_target
 from knowledge.config import build, check_range, project_path, read_yaml
 
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
@@ -32,10 +33,14 @@ class BotConfig:
     # Shards: 0 = one connection; "auto_shard" lets Discord choose (AutoShardedBot).
     shard_count: int = 0
     auto_shard: bool = False
+    # The shards this process runs (with shard_count): several processes share one PostgreSQL
+    # database, each with its own range. Empty: all of them.
+    shard_ids: list[int] = dataclasses.field(default_factory=list)
     # Threads remembered for follow-ups (least recently used forgotten first).
     thread_memory: int = 1000
-    # SQLite file: knowledge generations, question log, feedback. Relative to the project root.
-    database: Path = Path("var/dispute-bot.sqlite3")
+    # Knowledge generations, question log, feedback: a SQLite file (relative to the project
+    # root) or a postgresql:// URL (several processes sharing one database).
+    database: Path | str = Path("var/dispute-bot.sqlite3")
     # Askers are stored as salted hashes unless this is true.
     store_raw_ids: bool = False
     # Questions older than this are deleted (daily).
@@ -59,6 +64,14 @@ class BotConfig:
         check_range("cooldown_seconds", self.cooldown_seconds, 0, 86_400)
         check_range("max_question_chars", self.max_question_chars, 10, 4000)
         check_range("shard_count", self.shard_count, 0, 10_000)
+        if self.shard_ids:
+            if self.shard_count < 1:
+                raise ValueError("shard_ids: set shard_count too (the total across processes)")
+            wrong = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if wrong or len(set(self.shard_ids)) != len(self.shard_ids):
+                raise ValueError(
+                    f"shard_ids: each once, from 0 to {self.shard_count - 1} (shard_count)"
+                )
         check_range("thread_memory", self.thread_memory, 0, 1_000_000)
         check_range("retention_days", self.retention_days, 1, 36_500)  # a century at most
         check_range("max_upload_bytes", self.max_upload_bytes, 1, 25_000_000)  # Discord's cap
@@ -82,4 +95,21 @@ class BotConfig:
 
 def load_bot_config(path: Path) -> BotConfig:
     config = build(BotConfig, read_yaml(path), path)
-    return dataclasses.replace(config, database=project_path(path, config.database))
+    return dataclasses.replace(config, database=database_path(path, config.database))
+
+
+def database_path(config_file: Path, value: Path | str) -> Path | str:
+    """A URL as it is; a file path from the project root, like every path in ``config/``."""
+    target = database_target(value)
+    return target if isinstance(target, str) else project_path(config_file, target)
+
+
+def shard_range(text: str) -> list[int]:
+    """``0-7`` or ``0,2,5`` or ``3``: the shard ids a process runs."""
+    ids: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise ValueError(f"expected shard ids such as 0-7 or 0,2,5; got {text!r}")
+        ids.extend(range(int(low), int(high or low) + 1))
+    return ids

@@ -64,6 +64,7 @@ class DisputeBot(commands.Bot):
     async def setup_hook(self) -> None:
         if not self.knowledge.loaded:
             await self.knowledge.load()
+        await self.knowledge.follow_store()  # other processes' reloads (PostgreSQL)
         kb = self.knowledge.kb
         log.info("knowledge base: %d articles, %d sentences", len(kb.articles), len(kb))
         for problem in kb.problems:
@@ -122,6 +123,14 @@ class ShardedDisputeBot(DisputeBot, commands.AutoShardedBot):
 
 
 def create_bot(settings: BotConfig, knowledge: KnowledgeService, **options: object) -> DisputeBot:
+    if settings.shard_ids:  # this process's range; other processes run the rest
+        return ShardedDisputeBot(
+            settings,
+            knowledge,
+            shard_ids=list(settings.shard_ids),
+            shard_count=settings.shard_count,
+            **options,
+        )
     if settings.auto_shard:
         return ShardedDisputeBot(settings, knowledge, **options)
     if settings.shard_count > 1:

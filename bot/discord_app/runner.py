@@ -51,7 +51,14 @@ def bot_config_path(args: argparse.Namespace) -> Path:
 def run_bot(args: argparse.Namespace) -> int:
     settings = load_bot_config(bot_config_path(args))
     if getattr(args, "database", None):
-        settings = dataclasses.replace(settings, database=Path(args.database))
+        settings = dataclasses.replace(settings, database=args.database)
+    if getattr(args, "shard_count", None):
+        settings = dataclasses.replace(settings, shard_count=args.shard_count)
+    if getattr(args, "shards", None):
+        try:  # checked again with the count, which may come from bot.yaml
+            settings = dataclasses.replace(settings, shard_ids=args.shards)
+        except ValueError as exc:
+            raise StartError(str(exc)) from None
     token = discord_token()
     discord.utils.setup_logging(level=getattr(logging, settings.log_level.upper()), root=True)
     # trafilatura warns for every page it finds no article in; the reply already says so.

@@ -50,6 +50,12 @@ def is_postgres(target: str | Path) -> bool:
     return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
 
+def database_target(text: str | Path) -> str | Path:
+    """A ``postgresql://`` URL as it is (a ``Path`` would fold its ``//``), else a file path."""
+    text = str(text) if isinstance(text, Path) else text.strip()
+    return text if is_postgres(text) else Path(text)
+
+
 def is_transient(exc: BaseException) -> bool:
     """The database is busy or out of reach for now: worth trying the same write again later
     (SQLite's lock held beyond ``busy_timeout``; a PostgreSQL server restarting or unreachable)."""
