@@ -23,6 +23,7 @@ from knowledge.index import KnowledgeBase
 from knowledge.intents import about_the_articles
 from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
 from knowledge.question import NOTHING_TO_SEARCH, Question, read_question
+from knowledge.relevance import article_relevance
 from knowledge.timeframe import TimeAsked, When
 
 CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
@@ -47,6 +48,9 @@ RECALLED_PRIOR = 0.7
 # A headline is short, so it scores high on few words, yet says less than the body sentence
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
+# Score multiplier for how well a sentence's article as a whole matches the question, relative to
+# the best matching article (``relevance``): 1 + this for a sentence of the best article.
+ARTICLE_RELEVANCE = 0.5
 MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
 CANDIDATES = 200  # sentences re-ranked per question
 FOLLOWERS = 30  # of the best candidates, the sentences leaning on them are candidates too
@@ -146,7 +150,10 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         # the most any article's lead can add: each term's share, as far as it tells apart
         * (1 + ARTICLE_BONUS * sum(share * kb.lead_rarity(t) for t, share in shares.items()
                                    if kb.lead_counts.get(t)))
+        * (1 + ARTICLE_RELEVANCE)
     )
+    # one article or none: every sentence would get the same factor
+    relevance = article_relevance(kb, shares) if len(kb.articles) > 1 else {}
     best_so_far = {"any": 0.0, "body": 0.0}  # the bars for a lead sentence and a body sentence
     # a candidate below this share of the best is never quoted: unless a question of time may
     # put a newer (or later) one first
@@ -192,6 +199,8 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         prior = _prior(kb, sentence, query.time)
         together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
+        # how well its article as a whole matches: "the meeting was a 12" is in the Busan article
+        score *= 1 + ARTICLE_RELEVANCE * relevance.get(sentence.source, 0.0 if relevance else 1.0)
         bar = keep * best_so_far["any" if lead else "body"]
         if score * (1 + CUE_BONUS * len(query.cues)) < bar:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
