@@ -48,8 +48,9 @@ RECALLED_PRIOR = 0.7
 # A headline is short, so it scores high on few words, yet says less than the body sentence
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
-# Score multiplier for how well a sentence's article as a whole matches the question, relative to
-# the best matching article (``relevance``): 1 + this for a sentence of the best article.
+# Score multiplier for what a sentence's article adds to it: the question terms the sentence lacks
+# and its article holds, as far as they make that article match (``relevance``; relative to the
+# best matching article, so at most 1 + this).
 ARTICLE_RELEVANCE = 0.5
 MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
 CANDIDATES = 200  # sentences re-ranked per question
@@ -152,7 +153,7 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
                                    if kb.lead_counts.get(t)))
         * (1 + ARTICLE_RELEVANCE)
     )
-    # one article or none: every sentence would get the same factor
+    # one article: what it adds tells no article apart (BM25 over sentences has it already)
     relevance = article_relevance(kb, shares) if len(kb.articles) > 1 else {}
     best_so_far = {"any": 0.0, "body": 0.0}  # the bars for a lead sentence and a body sentence
     # a candidate below this share of the best is never quoted: unless a question of time may
@@ -199,8 +200,11 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         prior = _prior(kb, sentence, query.time)
         together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
-        # how well its article as a whole matches: "the meeting was a 12" is in the Busan article
-        score *= 1 + ARTICLE_RELEVANCE * relevance.get(sentence.source, 0.0 if relevance else 1.0)
+        # what its article as a whole adds: "the meeting was a 12" is in the Busan article
+        from_article = relevance.get(sentence.source, {})
+        score *= 1 + ARTICLE_RELEVANCE * sum(
+            [part for term, part in from_article.items() if term not in sentence_terms]
+        )
         bar = keep * best_so_far["any" if lead else "body"]
         if score * (1 + CUE_BONUS * len(query.cues)) < bar:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
