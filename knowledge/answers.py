@@ -17,6 +17,7 @@ from collections.abc import Container, Iterable, Sequence
 from itertools import pairwise
 
 from knowledge.analysis import normalise
+from knowledge.backstory import tells_backstory
 from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named
 from knowledge.dates import days_stated, weekdays_named
 from knowledge.index import KnowledgeBase
@@ -48,6 +49,10 @@ RECALLED_PRIOR = 0.7
 # A headline is short, so it scores high on few words, yet says less than the body sentence
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
+# A sentence recalling a time well before its article's ("On October 9 Beijing announced…") tells
+# the backstory: a question of now, or of how things turned out, wants what its article reports
+# (its score is multiplied by RECALLED_PRIOR too).
+_OF_NEWS = frozenset({When.NOW, When.PRESENT, When.LATER})
 # Score multiplier for what a sentence's article adds to it: the question terms the sentence lacks
 # and its article holds, as far as they make that article match (``relevance``; relative to the
 # best matching article, so at most 1 + this).
@@ -281,8 +286,11 @@ def _leaned_on(kb: KnowledgeBase, i: int) -> frozenset[str]:
 def _prior(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> float:
     """What a sentence's place says before its words do: a headline says less than the body
     sentence that reports the same; a news lead (an article's first body sentence) says what
-    happened; a sentence of another time that only names the month asked about recalls it."""
+    happened; a sentence of another time that only names the month asked about recalls it, and
+    one telling its article's backstory is not the news a question of now or later wants."""
     prior = HEADLINE_PRIOR if sentence.kind is Kind.HEADLINE else 1.0
+    if time.when in _OF_NEWS and tells_backstory(sentence.text, kb.day(sentence.source)):
+        prior *= RECALLED_PRIOR
     if time.when is When.PERIOD:
         if not time.admits(kb.day(sentence.source)):
             prior *= RECALLED_PRIOR
