@@ -42,12 +42,15 @@ REACHED = {
     "unseen_questions.yaml": {"hit@1": 0.733, "hit@any": 0.8, "precision": 0.917,
                               "abstention": 0.857, "faithfulness": 1.0},
     # Ten dated articles (tests/data/timeline). A casual set, read after its first score ...
-    "timeline_questions.yaml": {"hit@1": 0.509, "hit@any": 0.618, "precision": 0.482,
+    # 0.509/0.618/0.482 → 0.563/0.636/0.518: sentences found through their article, backstory
+    # ranked below the news for questions of now and later, a question of now answered from the
+    # newest article only.
+    "timeline_questions.yaml": {"hit@1": 0.563, "hit@any": 0.636, "precision": 0.518,
                                 "abstention": 0.76, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.436, "hit@any": 0.454, "precision": 0.44,
+    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.521,
                                        "abstention": 0.733, "faithfulness": 1.0},
-    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.6, "precision": 0.583,
+    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.68, "precision": 0.642,
                                       "abstention": 0.68, "faithfulness": 1.0},
 }
 
