@@ -66,16 +66,14 @@ NOT_FOUND = "The articles I have don't answer that."
 AFTERWARDS = "The articles I have don't say what happened after they were written."
 NOT_IN_PERIOD = "The articles I have from {period} don't answer that."
 
-# A question about the present is answered from the newest article whose answer scores at least
-# this share of the best one, and only from it: another article's near-tie is an older state of
-# things (what the question's "now" rules out), not a second answer. Present tense alone ("is
-# China negotiating?") moves only near-ties; "how did it turn out" wants an answer from an article
-# later than the one that best matches.
+# A question about the present is answered first from the newest article whose answer scores at
+# least this share of the best one (an older article's answer then follows, dated: a change over
+# time reads as one). Present tense alone ("is China negotiating?") moves only near-ties; "how
+# did it turn out" wants an answer from an article later than the one that best matches.
 NOW_RATIO = 0.4
 PRESENT_RATIO = 0.6
 LATER_RATIO = 0.3
 _TIME_RATIOS = {When.NOW: NOW_RATIO, When.PRESENT: PRESENT_RATIO, When.LATER: LATER_RATIO}
-_OF_NOW = frozenset({When.NOW, When.PRESENT})
 
 
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
@@ -248,8 +246,6 @@ def _choose(
         if i in quoted:
             continue
         sentence = kb.sentences[i]
-        if quotes and query.time.when in _OF_NOW and sentence.source != quotes[0].sentence.source:
-            continue  # another article's near-tie is an older state of things, not the answer
         if sentence.kind in LEAD_KINDS and any(
             q.sentence.kind in LEAD_KINDS and q.sentence.source == sentence.source for q in quotes
         ):

@@ -234,11 +234,13 @@ def test_a_question_of_now_is_answered_from_the_newest_article_first(timeline_kb
     assert result.answered and days[0] == max(timeline_kb.dates)
 
 
-def test_a_question_of_now_is_answered_from_the_newest_article_only(timeline_kb):
-    """Another article's near-tie is an older state of things, not a second answer."""
-    result = answer(timeline_kb, "is the truce still on now?")
-    assert result.answered
-    assert {q.sentence.source for q in result.quotes} == {"090_november_implementation.md"}
+def test_a_change_over_time_shows_the_newer_answer_then_the_older(timeline_kb):
+    from bot.formatting import render_answer
+
+    result = answer(timeline_kb, "is China still refusing to negotiate?")
+    days = _dates(timeline_kb, result)
+    assert result.answered and days[0] > min(days)
+    assert "**Earlier, " in render_answer(result)
 
 
 def test_a_named_month_is_answered_from_that_month(timeline_kb):
