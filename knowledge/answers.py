@@ -74,6 +74,16 @@ NOW_RATIO = 0.4
 PRESENT_RATIO = 0.6
 LATER_RATIO = 0.3
 _TIME_RATIOS = {When.NOW: NOW_RATIO, When.PRESENT: PRESENT_RATIO, When.LATER: LATER_RATIO}
+_OF_NOW = frozenset({When.NOW, When.PRESENT})
+# An older article's answer follows the newest one ("Earlier, 25 Apr 2025: …") only when it held an
+# earlier answer to the same question: its article is clearly older (at least this many days: a
+# summit and its follow-up a week later are one state of things), and the sentence says all the
+# question's terms the newest answer matches, and among them a key term, one found in at most
+# this share of the articles. A sentence sharing only the words of every article ("China",
+# "tariff") is a passage on the same subject, not an earlier state of what was asked; one missing
+# what the newest answer says ("rare earth") answers a neighbouring question.
+EARLIER_DAYS = 14
+KEY_TERM_ARTICLES = 0.5
 
 
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
@@ -236,6 +246,7 @@ def _choose(
     best_body = max((s for s, i in ranked if kb.sentences[i].kind not in LEAD_KINDS), default=best)
     quotes: list[Quote] = []
     quoted: set[int] = set()
+    keys = _key_terms(kb, shares) if query.time.when in _OF_NOW else frozenset()
     for score, i in ranked:
         # Each further quote must come closer to the best: a third one only if nearly as good.
         needed = min(retrieval.follow_ratio + retrieval.follow_step * max(len(quotes) - 1, 0), 1)
@@ -246,6 +257,8 @@ def _choose(
         if i in quoted:
             continue
         sentence = kb.sentences[i]
+        if quotes and query.time.when in _OF_NOW and not _earlier_state(kb, quotes[0], i, shares, keys):
+            continue  # another article's near-tie that is no earlier answer to the question
         if sentence.kind in LEAD_KINDS and any(
             q.sentence.kind in LEAD_KINDS and q.sentence.source == sentence.source for q in quotes
         ):
@@ -266,6 +279,34 @@ def _choose(
     if Cue.DATE in query.cues:  # "when…?": "on Monday" is a date once its article's is known
         quotes = [_with_days(kb, q) for q in quotes]
     return quotes
+
+
+def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
+    """The question's key terms: those found in at most ``KEY_TERM_ARTICLES`` of the articles
+    ("soybean", "port"), not the words of every story ("China", "tariff")."""
+    of = kb.sentence_article
+    most = KEY_TERM_ARTICLES * len(kb.articles)
+    return frozenset(
+        term for term in shares
+        if len(docs := kb.scorer.docs_with(term)) and len(set(of[docs].tolist())) <= most
+    )
+
+
+def _earlier_state(
+    kb: KnowledgeBase, first: Quote, i: int, shares: dict[str, float], keys: frozenset[str]
+) -> bool:
+    """Whether sentence ``i``, for a question of now whose answer is ``first``, may be quoted
+    after it: it is from the same article or one no older, or it held an earlier answer to the
+    same question (see ``EARLIER_DAYS``): its article is clearly older, and it says by itself
+    every question term the newest answer does and a key term (``keys``) among them."""
+    day, newest = kb.day(kb.sentences[i].source), kb.day(first.sentence.source)
+    if day is None or newest is None or day >= newest:
+        return True
+    if (newest - day).days < EARLIER_DAYS:
+        return False
+    said = set(kb.terms[i]).intersection(shares)
+    answered = {t for s in first.sentences for t in kb.terms[s.id]}.intersection(shares)
+    return bool(said & keys) and said >= answered
 
 
 def _with_days(kb: KnowledgeBase, quote: Quote) -> Quote:
