@@ -49,9 +49,11 @@ REACHED = {
     "timeline_questions.yaml": {"hit@1": 0.563, "hit@any": 0.636, "precision": 0.506,
                                 "abstention": 0.76, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.521,
+    # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
+    # shown again ("Earlier, …"), when they held an earlier state of the same thing.
+    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.506,
                                        "abstention": 0.733, "faithfulness": 1.0},
-    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.68, "precision": 0.642,
+    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.68, "precision": 0.643,
                                       "abstention": 0.68, "faithfulness": 1.0},
 }
 
