@@ -17,12 +17,14 @@ from collections.abc import Container, Iterable, Sequence
 from itertools import pairwise
 
 from knowledge.analysis import normalise
+from knowledge.backstory import tells_backstory
 from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named
 from knowledge.dates import days_stated, weekdays_named
 from knowledge.index import KnowledgeBase
 from knowledge.intents import about_the_articles
 from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
 from knowledge.question import NOTHING_TO_SEARCH, Question, read_question
+from knowledge.relevance import article_relevance
 from knowledge.timeframe import TimeAsked, When
 
 CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
@@ -47,6 +49,14 @@ RECALLED_PRIOR = 0.7
 # A headline is short, so it scores high on few words, yet says less than the body sentence
 # that reports the same thing: it needs a clear lead to be quoted first.
 HEADLINE_PRIOR = 0.85
+# A sentence recalling a time well before its article's ("On October 9 Beijing announced…") tells
+# the backstory: a question of now, or of how things turned out, wants what its article reports
+# (its score is multiplied by RECALLED_PRIOR too).
+_OF_NEWS = frozenset({When.NOW, When.PRESENT, When.LATER})
+# Score multiplier for what a sentence's article adds to it: the question terms the sentence lacks
+# and its article holds, as far as they make that article match (``relevance``; relative to the
+# best matching article, so at most 1 + this).
+ARTICLE_RELEVANCE = 0.5
 MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
 CANDIDATES = 200  # sentences re-ranked per question
 FOLLOWERS = 30  # of the best candidates, the sentences leaning on them are candidates too
@@ -64,6 +74,16 @@ NOW_RATIO = 0.4
 PRESENT_RATIO = 0.6
 LATER_RATIO = 0.3
 _TIME_RATIOS = {When.NOW: NOW_RATIO, When.PRESENT: PRESENT_RATIO, When.LATER: LATER_RATIO}
+_OF_NOW = frozenset({When.NOW, When.PRESENT})
+# An older article's answer follows the newest one ("Earlier, 25 Apr 2025: …") only when it held an
+# earlier answer to the same question: its article is clearly older (at least this many days: a
+# summit and its follow-up a week later are one state of things), and the sentence says all the
+# question's terms the newest answer matches, and among them a key term, one found in at most
+# this share of the articles. A sentence sharing only the words of every article ("China",
+# "tariff") is a passage on the same subject, not an earlier state of what was asked; one missing
+# what the newest answer says ("rare earth") answers a neighbouring question.
+EARLIER_DAYS = 14
+KEY_TERM_ARTICLES = 0.5
 
 
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
@@ -146,7 +166,10 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         # the most any article's lead can add: each term's share, as far as it tells apart
         * (1 + ARTICLE_BONUS * sum(share * kb.lead_rarity(t) for t, share in shares.items()
                                    if kb.lead_counts.get(t)))
+        * (1 + ARTICLE_RELEVANCE)
     )
+    # one article: what it adds tells no article apart (BM25 over sentences has it already)
+    relevance = article_relevance(kb, shares) if len(kb.articles) > 1 else {}
     best_so_far = {"any": 0.0, "body": 0.0}  # the bars for a lead sentence and a body sentence
     # a candidate below this share of the best is never quoted: unless a question of time may
     # put a newer (or later) one first
@@ -192,6 +215,11 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         prior = _prior(kb, sentence, query.time)
         together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
+        # what its article as a whole adds: "the meeting was a 12" is in the Busan article
+        from_article = relevance.get(sentence.source, {})
+        score *= 1 + ARTICLE_RELEVANCE * sum(
+            [part for term, part in from_article.items() if term not in sentence_terms]
+        )
         bar = keep * best_so_far["any" if lead else "body"]
         if score * (1 + CUE_BONUS * len(query.cues)) < bar:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
@@ -218,6 +246,7 @@ def _choose(
     best_body = max((s for s, i in ranked if kb.sentences[i].kind not in LEAD_KINDS), default=best)
     quotes: list[Quote] = []
     quoted: set[int] = set()
+    keys = _key_terms(kb, shares) if query.time.when in _OF_NOW else frozenset()
     for score, i in ranked:
         # Each further quote must come closer to the best: a third one only if nearly as good.
         needed = min(retrieval.follow_ratio + retrieval.follow_step * max(len(quotes) - 1, 0), 1)
@@ -228,6 +257,8 @@ def _choose(
         if i in quoted:
             continue
         sentence = kb.sentences[i]
+        if quotes and query.time.when in _OF_NOW and not _earlier_state(kb, quotes[0], i, shares, keys):
+            continue  # another article's near-tie that is no earlier answer to the question
         if sentence.kind in LEAD_KINDS and any(
             q.sentence.kind in LEAD_KINDS and q.sentence.source == sentence.source for q in quotes
         ):
@@ -250,6 +281,34 @@ def _choose(
     return quotes
 
 
+def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
+    """The question's key terms: those found in at most ``KEY_TERM_ARTICLES`` of the articles
+    ("soybean", "port"), not the words of every story ("China", "tariff")."""
+    of = kb.sentence_article
+    most = KEY_TERM_ARTICLES * len(kb.articles)
+    return frozenset(
+        term for term in shares
+        if len(docs := kb.scorer.docs_with(term)) and len(set(of[docs].tolist())) <= most
+    )
+
+
+def _earlier_state(
+    kb: KnowledgeBase, first: Quote, i: int, shares: dict[str, float], keys: frozenset[str]
+) -> bool:
+    """Whether sentence ``i``, for a question of now whose answer is ``first``, may be quoted
+    after it: it is from the same article or one no older, or it held an earlier answer to the
+    same question (see ``EARLIER_DAYS``): its article is clearly older, and it says by itself
+    every question term the newest answer does and a key term (``keys``) among them."""
+    day, newest = kb.day(kb.sentences[i].source), kb.day(first.sentence.source)
+    if day is None or newest is None or day >= newest:
+        return True
+    if (newest - day).days < EARLIER_DAYS:
+        return False
+    said = set(kb.terms[i]).intersection(shares)
+    answered = {t for s in first.sentences for t in kb.terms[s.id]}.intersection(shares)
+    return bool(said & keys) and said >= answered
+
+
 def _with_days(kb: KnowledgeBase, quote: Quote) -> Quote:
     day = kb.day(quote.sentence.source)
     days = weekdays_named(quote.text, day) if day else ()
@@ -268,8 +327,11 @@ def _leaned_on(kb: KnowledgeBase, i: int) -> frozenset[str]:
 def _prior(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> float:
     """What a sentence's place says before its words do: a headline says less than the body
     sentence that reports the same; a news lead (an article's first body sentence) says what
-    happened; a sentence of another time that only names the month asked about recalls it."""
+    happened; a sentence of another time that only names the month asked about recalls it, and
+    one telling its article's backstory is not the news a question of now or later wants."""
     prior = HEADLINE_PRIOR if sentence.kind is Kind.HEADLINE else 1.0
+    if time.when in _OF_NEWS and tells_backstory(sentence.text, kb.day(sentence.source)):
+        prior *= RECALLED_PRIOR
     if time.when is When.PERIOD:
         if not time.admits(kb.day(sentence.source)):
             prior *= RECALLED_PRIOR

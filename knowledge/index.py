@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from knowledge.analysis import Analyzer
 from knowledge.config import KnowledgeConfig, RetrievalConfig
 from knowledge.cues import Cue, implied_words, leans, months_named, offers
@@ -84,6 +86,9 @@ class KnowledgeBase:
     lead_counts: Counter[str] = field(default_factory=Counter)  # leads naming each term
     news_leads: frozenset[int] = frozenset()  # each article's first body sentence
     dates: tuple[dt.date, ...] = ()  # the distinct dates of the articles, oldest first
+    # each sentence's article, as an index into ``articles``: articles scored from the sentence
+    # index (``relevance``)
+    sentence_article: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -324,7 +329,13 @@ def build_knowledge_base(
         lead_counts=Counter(term for found in lead.values() for term in found),
         news_leads=_news_leads(sentences),
         dates=tuple(sorted({a.date.day for a in articles if a.date is not None})),
+        sentence_article=_sentence_articles(articles, sentences),
     )
+
+
+def _sentence_articles(articles: Sequence[Article], sentences: Sequence[Sentence]) -> np.ndarray:
+    at = {a.source: n for n, a in enumerate(articles)}
+    return np.fromiter((at[s.source] for s in sentences), dtype=np.int32, count=len(sentences))
 
 
 def _news_leads(sentences: Sequence[Sentence]) -> frozenset[int]:

@@ -186,8 +186,10 @@ def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | No
 
 
 def _month_context(question: str, match: re.Match[str]) -> bool:
-    """"in May" is the month; "China may…" is not matched at all; "by may" needs a capital."""
-    return match["month"][0].isupper() or match["how"].lower() in {"in", "during", "since"}
+    """"in May", "end of may", "early may" are the month: the verb "may" follows a subject, never
+    a preposition ("China may…" is not matched at all). "the following may apply" is the verb
+    after a noun: "following may" needs a capital."""
+    return match["month"][0].isupper() or match["how"].lower() != "following"
 
 
 def _year_for(month: int, dates: Sequence[dt.date], last_month: int | None = None) -> int | None:

@@ -243,6 +243,24 @@ def test_a_change_over_time_shows_the_newer_answer_then_the_older(timeline_kb):
     assert "**Earlier, " in render_answer(result)
 
 
+def test_an_older_answer_follows_only_when_it_held_an_earlier_state_of_the_same_thing(timeline_kb):
+    """An older article's near-tie sharing only the words of every story is not shown; one that
+    said what the newest answer says, at an earlier time, is."""
+    import datetime as dt
+
+    changed = answer(timeline_kb, "are the export controls still in place now?")
+    days = _dates(timeline_kb, changed)
+    assert changed.answered and days[0] == max(timeline_kb.dates)
+    earlier = [q for q, day in zip(changed.quotes, days, strict=True) if day < days[0]]
+    assert earlier and "export controls" in earlier[0].text
+    assert (days[0] - max(d for d in days if d < days[0])) >= dt.timedelta(days=14)
+
+    # Geneva's "after the first day of talks" shares only "talks" with it: not an earlier answer
+    same = answer(timeline_kb, "are the talks still going?")
+    assert same.answered
+    assert {q.sentence.source for q in same.quotes} == {"090_november_implementation.md"}
+
+
 def test_a_named_month_is_answered_from_that_month(timeline_kb):
     import datetime as dt
 

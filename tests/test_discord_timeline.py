@@ -83,8 +83,8 @@ async def test_sources_are_dated_newest_first_and_a_question_of_now_gets_the_new
                                                  channel=world.channel)
         await emu.wait_for_ack(sources)
         await emu.dispatch_message(
-            world.channel, f"<@{bot.user.id}> is the truce still on now?", author=world.member,
-            mentions=[bot.user.id],
+            world.channel, f"<@{bot.user.id}> are the export controls still in place now?",
+            author=world.member, mentions=[bot.user.id],
         )
         reply = await emu.wait_for_request("POST", f"/channels/{world.channel.id}/messages")
     listed = [line for line in sources.callbacks[0].json["data"]["content"].splitlines() if line]
@@ -92,6 +92,7 @@ async def test_sources_are_dated_newest_first_and_a_question_of_now_gets_the_new
     assert "010_tariffs_145.txt" in listed[-1] and "11 Apr 2025" in listed[-1]
     answer = reply.json["content"]
     assert answer.startswith("**6 Nov 2025**\n> ")  # the newest article first, dated
+    assert "**Earlier, 11 Jun 2025**\n> " in answer  # then what an older article said
     assert reply.json["allowed_mentions"] == NO_PINGS
     # a question by mention is ordinary use: the log shows no ERROR for it
     assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text

@@ -42,12 +42,18 @@ REACHED = {
     "unseen_questions.yaml": {"hit@1": 0.733, "hit@any": 0.8, "precision": 0.917,
                               "abstention": 0.857, "faithfulness": 1.0},
     # Ten dated articles (tests/data/timeline). A casual set, read after its first score ...
-    "timeline_questions.yaml": {"hit@1": 0.509, "hit@any": 0.618, "precision": 0.482,
+    # 0.509/0.618/0.482 → 0.563/0.636/0.506: sentences found through their article, backstory
+    # ranked below the news for questions of now and later; an older article's answer to a
+    # question of now shown ("Earlier, …") only when it held an earlier state of the same thing
+    # (precision 0.518 while no older answer was shown at all, which the issue asks for).
+    "timeline_questions.yaml": {"hit@1": 0.563, "hit@any": 0.636, "precision": 0.506,
                                 "abstention": 0.76, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.436, "hit@any": 0.454, "precision": 0.44,
+    # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
+    # shown again ("Earlier, …"), when they held an earlier state of the same thing.
+    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.506,
                                        "abstention": 0.733, "faithfulness": 1.0},
-    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.6, "precision": 0.583,
+    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.68, "precision": 0.643,
                                       "abstention": 0.68, "faithfulness": 1.0},
 }
 

@@ -70,3 +70,12 @@ def test_parts_of_a_month():
 def test_an_opinion_elsewhere_in_the_question_does_not_hide_hindsight():
     question = "so trump said there was no point... did the two of them end up meeting anyway"
     assert time_asked(question, DATES).when is When.LATER
+
+
+def test_lowercase_may_after_a_time_word_is_the_month():
+    """"end of may", "early may": the verb "may" never follows a preposition."""
+    dates = [dt.date(2025, 4, 11), dt.date(2025, 6, 11)]
+    for question, first in (("end of may, what went wrong", 15), ("what happened early may", 1)):
+        time = time_asked(question, dates)
+        assert time.when is When.PERIOD and time.start == dt.date(2025, 5, first)
+    assert time_asked("china may raise tariffs", dates).when is not When.PERIOD

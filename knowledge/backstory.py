@@ -1,0 +1,38 @@
+"""Whether a sentence tells of a time well before its article's: the backstory, not the news.
+
+News writing recalls how things got here ("Negotiators met again in London, Stockholm and, in
+September, Madrid…", "On October 9 Beijing announced…"). Such a sentence matches a question about
+those events as well as the article that reported them did, but it is not what the article
+reports: a question of now, or of how things turned out, wants the news.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from knowledge.cues import MONTH_NAMES, months_named
+from knowledge.dates import days_stated
+
+# How long before its article's date a stated day is backstory: a report of a week's events
+# ("on Friday", "on November 1" in a report of the 6th) is the news itself.
+RECENT = dt.timedelta(days=14)
+
+
+def tells_backstory(text: str, day: dt.date | None) -> bool:
+    """Whether a sentence of an article of ``day`` states a day, or names a month of that year,
+    ending more than ``RECENT`` before it (undated articles: never)."""
+    if day is None:
+        return False
+    before = day - RECENT
+    if any(stated < before for stated in days_stated(text, day)):
+        return True
+    for name in months_named(text):
+        month = MONTH_NAMES.index(name) + 1
+        if month < day.month and _month_end(day.year, month) < before:
+            return True  # a month later in the year than the article's is ahead, or ambiguous
+    return False
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
