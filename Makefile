@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test eval bench lint install clean
+.PHONY: run test eval bench bench-cluster lint install clean
 
 $(STAMP): pyproject.toml setup.py knowledge/_topk.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) -m benchmarks
+
+bench-cluster: $(STAMP)
+	$(PY) -m benchmarks.cluster_load
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 
 from bot.knowledge_service import KnowledgeService
 from bot.storage import Storage
+from tests.cluster_harness import BotProcess, live_shards, write_bot_config
 from tests.conftest import ROOT, TIMELINE
 from tests.discord_bot_harness import make_project
 from tests.discord_emulator import DiscordEmulator, EmulatorConfig
@@ -171,60 +171,6 @@ async def _salts(sqlite: Path, url: str) -> tuple[str, str]:
 # -- two bot processes, one shard each, one PostgreSQL database ----------------------------------
 
 
-class BotProcess:
-    """``python -m bot run --shards N --shard-count 2`` against the emulator."""
-
-    def __init__(self, emu: DiscordEmulator, config: Path, url: str, shard: int) -> None:
-        self.args = [
-            sys.executable, "-m", "tests.cluster_bot", emu.api_url, emu.gateway_url,
-            "--config", str(config), "--database", url,
-            "run", "--shards", str(shard), "--shard-count", "2",
-        ]
-        self.proc: asyncio.subprocess.Process | None = None
-        self.lines: list[str] = []
-
-    async def start(self, timeout: float = 60.0) -> None:
-        self.lines.clear()
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.args, cwd=ROOT, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-            env={**os.environ, "DISCORD_TOKEN": "emulator.fake.token"},
-        )
-        await self.wait_for("ready as", timeout)
-
-    async def wait_for(self, text: str, timeout: float = 10.0) -> str:
-        assert self.proc is not None and self.proc.stderr is not None
-        async with asyncio.timeout(timeout):
-            while True:
-                line = (await self.proc.stderr.readline()).decode(errors="replace")
-                if not line:
-                    raise AssertionError("bot exited:\n" + "".join(self.lines[-30:]))
-                self.lines.append(line)
-                if text in line:
-                    return line
-
-    async def stop(self, signum: int = signal.SIGTERM) -> int:
-        assert self.proc is not None
-        if self.proc.returncode is None:
-            self.proc.send_signal(signum)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(20):
-                rest = await self.proc.stderr.read() if self.proc.stderr else b""
-                self.lines.append(rest.decode(errors="replace"))
-        return await self.proc.wait()
-
-
-def write_bot_config(config: Path, channels: list[int]) -> None:
-    listed = "\n".join(f"  - {{id: {c}, answer_all: true}}" for c in channels)
-    (config.parent / "bot.yaml").write_text(
-        "# test fixture: two guilds' channels set aside for the bot\n"
-        f"channels:\n{listed}\nmoderator_roles: [Moderator]\ncooldown_uses: 100\n"
-    )
-
-
-def live_shards(emu: DiscordEmulator) -> list[tuple[int, int]]:
-    return sorted(s.shard for s in emu.gateway.sessions.values() if s.live)
-
-
 async def replies_in(emu: DiscordEmulator, channel_id: int) -> list[dict]:
     return [r.json for r in emu.requests_to("POST", f"/channels/{channel_id}/messages") if r.ok]
 
@@ -239,7 +185,7 @@ async def test_two_processes_one_shard_each_share_one_database(
             worlds.append(emu.add_standard_guild(f"Trade Talks {len(worlds)}"))
         world = {(w.guild.id >> 22) % 2: w for w in worlds}
         write_bot_config(config, [w.channel.id for w in worlds])
-        bots = [BotProcess(emu, config, postgres_url, shard) for shard in (0, 1)]
+        bots = [BotProcess(emu, config, postgres_url, str(shard)) for shard in (0, 1)]
         try:
             for bot in bots:  # one after the other: the first stores generation 1
                 await bot.start()
