@@ -97,7 +97,12 @@ class Feeds(commands.Cog):
         self.last: FeedPass | None = None
 
     async def cog_load(self) -> None:
-        if self.bot.settings.feeds:
+        settings = self.bot.settings
+        if settings.shard_ids and 0 not in settings.shard_ids:
+            # In a cluster one process reads the feeds (the one running shard 0): the others get
+            # its additions as a new generation, and would only add the same articles again.
+            return
+        if settings.feeds:
             self.poll.change_interval(minutes=self.bot.settings.feed_minutes)
             self.poll.start()
 
