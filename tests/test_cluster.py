@@ -242,3 +242,18 @@ async def test_two_processes_one_shard_each_share_one_database(
         [(world[0].guild.id, True), (world[1].guild.id, True), (world[1].guild.id, True),
          (world[1].guild.id, True)]
     )
+
+
+@pytest.mark.parametrize(("shard_ids", "reads_feeds"), [([], True), ([0, 1], True), ([2, 3], False)])
+async def test_only_the_process_running_shard_0_reads_the_feeds(
+    tmp_path: Path, shard_ids: list[int], reads_feeds: bool
+) -> None:
+    from bot.discord_app.client import create_bot
+    from bot.settings import BotConfig
+
+    settings = BotConfig(feeds=["https://example.org/feed.xml"], shard_count=4, shard_ids=shard_ids)
+    bot = create_bot(settings, KnowledgeService(make_project(tmp_path / "p")))
+    async with bot:
+        await bot.load_extension("bot.discord_app.cogs.feeds")
+        feeds = bot.cogs["Feeds"]
+        assert feeds.poll.is_running() is reads_feeds  # type: ignore[attr-defined]
