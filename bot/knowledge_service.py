@@ -67,7 +67,7 @@ class ReloadReport:
 
 
 class KnowledgeService:
-    """The live knowledge base, optionally persisted as numbered generations in SQLite.
+    """The live knowledge base, optionally persisted as numbered generations in the database.
 
     With a store, start-up loads the current generation (no re-splitting), and a reload is swapped
     in only after its generation has committed: a crash or a full disk leaves the old one current.

@@ -73,8 +73,8 @@ def is_transient(exc: BaseException) -> bool:
     )
 
 
-class Transaction(abc.ABC):
-    """Statements of one transaction, on one connection."""
+class Statements(abc.ABC):
+    """What sessions and transactions both run."""
 
     @abc.abstractmethod
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
@@ -83,14 +83,18 @@ class Transaction(abc.ABC):
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    @abc.abstractmethod
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement (a session: in its own transaction); returns the rows changed."""
+
+
+class Transaction(Statements):
+    """Statements of one transaction, on one connection."""
+
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row (e.g. ``INSERT … RETURNING id``), or None."""
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
-
-    @abc.abstractmethod
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; returns the rows it changed."""
 
     @abc.abstractmethod
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
@@ -106,19 +110,8 @@ class Transaction(abc.ABC):
         no-op where there is nobody to tell (SQLite: one process serves one file)."""
 
 
-class Session(abc.ABC):
+class Session(Statements):
     """Short reads and one-statement writes, and transactions, on the store's connections."""
-
-    @abc.abstractmethod
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    @abc.abstractmethod
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """One statement in its own transaction; returns the rows changed."""
 
     @abc.abstractmethod
     def transaction(self, *, write: bool = True) -> contextlib.AbstractAsyncContextManager[
