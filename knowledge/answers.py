@@ -16,6 +16,8 @@ import re
 from collections.abc import Container, Iterable, Sequence
 from itertools import pairwise
 
+import numpy as np
+
 from knowledge.analysis import normalise
 from knowledge.backstory import tells_backstory
 from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named
@@ -288,7 +290,8 @@ def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
     most = KEY_TERM_ARTICLES * len(kb.articles)
     return frozenset(
         term for term in shares
-        if len(docs := kb.scorer.docs_with(term)) and len(set(of[docs].tolist())) <= most
+        if len(docs := kb.scorer.docs_with(term))
+        and np.count_nonzero(np.bincount(of[docs], minlength=len(kb.articles))) <= most
     )
 
 

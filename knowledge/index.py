@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -89,6 +90,16 @@ class KnowledgeBase:
     # each sentence's article, as an index into ``articles``: articles scored from the sentence
     # index (``relevance``)
     sentence_article: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+
+    @cached_property
+    def article_number(self) -> dict[str, int]:
+        """Each article's index into ``articles``, by source."""
+        return {a.source: n for n, a in enumerate(self.articles)}
+
+    @cached_property
+    def article_lengths(self) -> np.ndarray:
+        """Sentences per article, by index into ``articles`` (an article's length over sentences)."""
+        return np.bincount(self.sentence_article, minlength=len(self.articles)).astype(np.float64)
 
     def __len__(self) -> int:
         return len(self.sentences)

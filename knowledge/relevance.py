@@ -13,7 +13,7 @@ holds ("Busan"), as far as they make that article match. Scores are relative to 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -23,14 +23,43 @@ K1 = 1.2  # saturation: the fifth sentence naming "Busan" says less than the fir
 B = 0.5  # a long article names more terms by its length alone
 
 
-def article_relevance(kb: KnowledgeBase, terms: Iterable[str]) -> dict[str, dict[str, float]]:
-    """Each article holding a question term → what each term adds to its BM25 score over
-    articles, over the best article's whole score (so an article's values sum to 1 at most)."""
+class ArticleRelevance(Mapping[str, dict[str, float]]):
+    """Article source → what each question term adds to its BM25 score over articles, over the
+    best article's whole score (an article's values sum to 1 at most). Worked out per article
+    when asked: a question looks up the articles of its candidates only, not all of them."""
+
+    def __init__(self, kb: KnowledgeBase, parts: dict[str, np.ndarray], best: float) -> None:
+        self._kb = kb
+        self._parts = parts
+        self._best = best
+        self._found: dict[str, dict[str, float]] = {}
+
+    def __getitem__(self, source: str) -> dict[str, float]:
+        found = self._found.get(source)
+        if found is None:
+            at = self._kb.article_number.get(source)
+            if at is None:
+                raise KeyError(source)
+            found = {t: float(v[at]) / self._best for t, v in self._parts.items() if v[at] > 0}
+            self._found[source] = found
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (a.source for a in self._kb.articles if self[a.source])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def article_relevance(kb: KnowledgeBase, terms: Iterable[str]) -> Mapping[str, dict[str, float]]:
+    """Each article's relevance to the question terms (see ``ArticleRelevance``); empty when no
+    article holds any of them. Costs the terms' postings and a few passes over the articles, not
+    the sentences."""
     of = kb.sentence_article
     count = len(kb.articles)
+    lengths = kb.article_lengths
     if not len(of) or count == 0:
         return {}
-    lengths = np.bincount(of, minlength=count).astype(np.float64)
     present = lengths > 0
     articles = int(present.sum())
     norm = K1 * (1 - B + B * lengths / float(lengths[present].mean()))
@@ -40,7 +69,7 @@ def article_relevance(kb: KnowledgeBase, terms: Iterable[str]) -> dict[str, dict
         if not len(docs):
             continue
         tf = np.bincount(of[docs], minlength=count).astype(np.float64)
-        df = int((tf > 0).sum())
+        df = int(np.count_nonzero(tf))
         idf = math.log(1 + (articles - df + 0.5) / (df + 0.5))
         parts[term] = idf * tf * (K1 + 1) / (tf + norm)
     if not parts:
@@ -48,8 +77,4 @@ def article_relevance(kb: KnowledgeBase, terms: Iterable[str]) -> dict[str, dict
     best = float(sum(parts.values()).max())  # type: ignore[union-attr]
     if best <= 0:
         return {}
-    found: dict[str, dict[str, float]] = {}
-    for term, scores in parts.items():
-        for a in np.flatnonzero(scores > 0).tolist():
-            found.setdefault(kb.articles[a].source, {})[term] = float(scores[a]) / best
-    return found
+    return ArticleRelevance(kb, parts, best)
