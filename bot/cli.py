@@ -102,49 +102,38 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bot",
         description="Answers questions about the US–China trade talks with quoted, cited sentences.",
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=Path(os.environ.get("DISPUTE_BOT_CONFIG", DEFAULT_CONFIG)),
-        help="knowledge configuration (default: config/knowledge.yaml)",
-    )
-    parser.add_argument(
-        "--bot-config",
-        type=Path,
-        default=None,
-        help="bot configuration (default: bot.yaml beside the knowledge configuration)",
-    )
-    parser.add_argument(
-        "--database",
-        type=database_target,
-        default=os.environ.get("DISPUTE_BOT_DATABASE"),
-        help="SQLite file or postgresql:// URL (default: `database` in config/bot.yaml)",
-    )
+    _common_options(parser)
+    # the same options after the command too ("bot ask --database URL …"); given there, they win
+    common = argparse.ArgumentParser(add_help=False)
+    _common_options(common, default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ask = sub.add_parser("ask", help="answer one question and exit")
+    def command(name: str, **options: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **options)
+
+    ask = command("ask", help="answer one question and exit")
     ask.add_argument("question", nargs="+", help="the question, quoted or as words")
     ask.add_argument("--json", action="store_true", help="print JSON instead of the Discord text")
     ask.set_defaults(handler=cmd_ask)
 
-    chat = sub.add_parser("chat", help="interactive console (Ctrl-D to leave)")
+    chat = command("chat", help="interactive console (Ctrl-D to leave)")
     chat.set_defaults(handler=cmd_chat)
 
-    summary = sub.add_parser("summary", help="extractive summary of the articles")
+    summary = command("summary", help="extractive summary of the articles")
     summary.add_argument("--long", action="store_true", help="a longer summary")
     summary.add_argument("--source", help="summarise one source (file name, see `sources`)")
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(handler=cmd_summary)
 
-    timeline = sub.add_parser("timeline", help="the dated events, one cited line each, oldest first")
+    timeline = command("timeline", help="the dated events, one cited line each, oldest first")
     timeline.add_argument("--json", action="store_true")
     timeline.set_defaults(handler=cmd_timeline)
 
-    sources = sub.add_parser("sources", help="list the articles in the knowledge base")
+    sources = command("sources", help="list the articles in the knowledge base")
     sources.add_argument("--json", action="store_true")
     sources.set_defaults(handler=cmd_sources)
 
-    evaluation = sub.add_parser("eval", help="score the engine on a question set")
+    evaluation = command("eval", help="score the engine on a question set")
     evaluation.add_argument("file", type=Path, help="question set YAML")
     shown = evaluation.add_mutually_exclusive_group()
     shown.add_argument("--verbose", "-v", action="store_true", help="list the misses")
@@ -155,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluation.set_defaults(handler=cmd_eval)
 
-    add = sub.add_parser(
+    add = command(
         "add", help="add an article from a link or a file (.html, .htm, .txt, .md), then reload"
     )
     add.add_argument("source", help="an http(s) link or a local file")
@@ -167,23 +156,23 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--json", action="store_true")
     add.set_defaults(handler=cmd_add)
 
-    feeds = sub.add_parser("feeds", help="read the feeds in bot.yaml once; add what is new")
+    feeds = command("feeds", help="read the feeds in bot.yaml once; add what is new")
     feeds.add_argument("--json", action="store_true")
     feeds.set_defaults(handler=cmd_feeds)
 
-    index = sub.add_parser("index", help="build a new knowledge generation from seeds/")
+    index = command("index", help="build a new knowledge generation from seeds/")
     index.set_defaults(handler=cmd_index)
 
-    stats = sub.add_parser("stats", help="questions per day, answered share, feedback, channels")
+    stats = command("stats", help="questions per day, answered share, feedback, channels")
     stats.add_argument("--days", type=_days, default=7, help=f"1 to {MAX_DAYS} (default 7)")
     stats.set_defaults(handler=cmd_stats)
 
-    unanswered = sub.add_parser("unanswered", help="recent questions the articles could not answer")
+    unanswered = command("unanswered", help="recent questions the articles could not answer")
     unanswered.add_argument("--days", type=_days, default=7, help=f"1 to {MAX_DAYS} (default 7)")
     unanswered.add_argument("--limit", type=_limit, default=20, help="1 to 1000 (default 20)")
     unanswered.set_defaults(handler=cmd_unanswered)
 
-    move = sub.add_parser(
+    move = command(
         "migrate-db", help="copy this database (e.g. the SQLite file) into another (PostgreSQL)"
     )
     move.add_argument("--to", required=True, type=database_target, help="postgresql:// URL or file")
@@ -192,7 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     move.set_defaults(handler=cmd_migrate_db)
 
-    run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run = command("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.add_argument(
         "--shards",
         type=_shards,
@@ -203,15 +192,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=cmd_run)
 
-    sync = sub.add_parser("sync", help="sync slash commands to the configured guilds, or --global")
+    sync = command("sync", help="sync slash commands to the configured guilds, or --global")
     sync.add_argument("--global", dest="globally", action="store_true", help="sync globally")
     sync.set_defaults(handler=cmd_sync)
 
-    start = sub.add_parser(
+    start = command(
         "start", help="the Discord bot if DISCORD_TOKEN is set, else the console"
     )
     start.set_defaults(handler=cmd_start)
     return parser
+
+
+def _common_options(parser: argparse.ArgumentParser, default: Any = None) -> None:
+    """``--config``, ``--bot-config``, ``--database``; ``default`` overrides the defaults (the
+    copy after the command must not reset what was given before it)."""
+
+    def chosen(value: Any) -> Any:
+        return value if default is None else default
+
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=chosen(Path(os.environ.get("DISPUTE_BOT_CONFIG", DEFAULT_CONFIG))),
+        help="knowledge configuration (default: config/knowledge.yaml)",
+    )
+    parser.add_argument(
+        "--bot-config",
+        type=Path,
+        default=chosen(None),
+        help="bot configuration (default: bot.yaml beside the knowledge configuration)",
+    )
+    parser.add_argument(
+        "--database",
+        type=database_target,
+        default=chosen(os.environ.get("DISPUTE_BOT_DATABASE")),
+        help="SQLite file or postgresql:// URL (default: `database` in config/bot.yaml)",
+    )
 
 
 def load(args: argparse.Namespace, seeds: Path | None = None) -> KnowledgeBase:

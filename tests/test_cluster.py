@@ -128,10 +128,10 @@ def test_index_and_ask_from_postgresql_then_move_a_sqlite_install(
         assert bot_cli(*common, "--database", str(sqlite), "ask", question).returncode == 0
 
     url = asyncio.run(_new_database(postgres_server))
-    indexed = bot_cli(*common, "--database", url, "index")
+    indexed = bot_cli(*common, "index", "--database", url)  # options after the command too
     assert indexed.returncode == 0, indexed.stderr
     assert indexed.stdout.startswith("Generation 1.")
-    asked = bot_cli(*common, "--database", url, "ask", "--json", "is China negotiating?")
+    asked = bot_cli(*common, "ask", "--database", url, "--json", "is China negotiating?")
     assert asked.returncode == 0, asked.stderr
     reply = json.loads(asked.stdout)
     assert reply["answered"] and reply["quotes"][0]["source"] == "000_24966dab544a0349.txt"
