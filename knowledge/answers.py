@@ -142,7 +142,7 @@ def _coverage(shares: Iterable[tuple[str, float]], sentence_terms: Container[str
 def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
     """Rank, reorder by time, choose: the quotes for a question, best first."""
     shares = _weights(kb, query.terms or query.context_terms, query.specific)
-    ranked = _by_time(kb, _rank(kb, query, shares), query.time)
+    ranked = _by_time(kb, _rank(kb, query, shares), query.time, _key_terms(kb, shares))
     return _choose(kb, query, ranked, shares) if ranked else []
 
 
@@ -380,19 +380,30 @@ def _tells_of(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> bool:
 
 
 def _by_time(
-    kb: KnowledgeBase, ranked: list[tuple[float, int]], time: TimeAsked
+    kb: KnowledgeBase,
+    ranked: list[tuple[float, int]],
+    time: TimeAsked,
+    keys: frozenset[str] = frozenset(),
 ) -> list[tuple[float, int]]:
     """The ranking with the answer a question of now (or of how things turned out) wants moved to
     the front: the newest article's answer among those close enough to the best. A question of
-    how things turned out gets nothing when no article later than the best match answers it."""
+    how things turned out gets nothing when no article later than the best match answers it.
+    For a question of now, a newer sentence qualifies only if it says every key term (``keys``,
+    see ``KEY_TERM_ARTICLES``) the best answer says: the newest article's passing mention of
+    "soybeans" in a sentence about their tariff does not answer "has China started buying
+    soybeans?" as well as an older report of the purchases beginning."""
     ratio = _TIME_RATIOS.get(time.when)
     if ratio is None or not ranked:
         return ranked
     best_score = ranked[0][0]
+    # a newer answer must say the key terms the best one says: not a passing sentence of the
+    # newest article that shares the story's common words
+    wanted = keys.intersection(kb.terms[ranked[0][1]]) if time.when in _OF_NOW else frozenset()
     pool = [
         (kb.day(kb.sentences[i].source), score, i)
         for score, i in ranked
         if score >= ratio * best_score and kb.day(kb.sentences[i].source) is not None
+        and wanted.issubset(kb.terms[i])
     ]
     if time.when is When.LATER:
         # how it turned out: the best answer of an article later than the first that tells of it
