@@ -84,6 +84,11 @@ _OF_NOW = frozenset({When.NOW, When.PRESENT})
 # what the newest answer says ("rare earth") answers a neighbouring question.
 EARLIER_DAYS = 14
 KEY_TERM_ARTICLES = 0.5
+# Score multiplier for a sentence that says none of the names among the question's key terms
+# (names found in at most KEY_TERM_ARTICLES of the articles), nor does the sentence it leans on or
+# its article's lead: of many articles, the one naming what is asked about ("Taiwan") answers it,
+# not another's sentence on the same meeting that shares more of the story's common words.
+NAME_MISSING = 0.7
 # ONE_ARTICLE: a question not of now is answered from the article its best answer comes from.
 # Another article's sentence scoring nearly as well mostly says the same words about something
 # else ("the talks, held at …" of another round; a later article recalling the event in passing):
@@ -156,8 +161,9 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
     Filters (a candidate is no answer): outside the period asked about; without the focus; too
     little of the question's weight (its own words, what it leans on, what its article is about);
     names only; no date/number/duration where one is asked for. Features (multipliers on its
-    BM25 score): its place (headline, news lead, a later article recalling a month), question
-    words side by side, what its article's lead adds, each question cue it satisfies.
+    BM25 score): its place (headline, news lead, a later article recalling a month), none of the
+    question's rare names (``NAME_MISSING``), question words side by side, what its article's
+    lead adds, each question cue it satisfies.
     """
     retrieval = kb.retrieval
     ranked: list[tuple[float, int]] = []
@@ -186,6 +192,7 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         (t, share * kb.lead_rarity(t)) for t, share in weighted if kb.lead_counts.get(t)
     ) if len(kb.lead_terms) > 1 else ()
     period = query.time.when is When.PERIOD
+    named = _named(kb, shares)
     for i, score in _candidates(kb, query):  # best first
         sentence = kb.sentences[i]
         lead = sentence.kind in LEAD_KINDS
@@ -217,6 +224,8 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
             # sentence leans on and what its article is about count ("It lasted an hour")
             continue
         prior = _prior(kb, sentence, query.time)
+        if named and not named & (sentence_terms | leaned_on | kb.lead_terms[sentence.source]):
+            prior *= NAME_MISSING  # "did Taiwan come up when Trump met Xi?" is about Taiwan
         together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
         # what its article as a whole adds: "the meeting was a 12" is in the Busan article
@@ -296,6 +305,14 @@ def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
         term for term in shares
         if len(docs := kb.scorer.docs_with(term)) and len(set(of[docs].tolist())) <= most
     )
+
+
+def _named(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
+    """The names among the question's key terms ("taiwan", "madrid"; see ``NAME_MISSING``):
+    none with one article, where no name tells one story from another."""
+    if len(kb.articles) < 2:
+        return frozenset()
+    return _key_terms(kb, shares) & kb.names
 
 
 def _earlier_state(
