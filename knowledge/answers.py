@@ -57,6 +57,13 @@ _OF_NEWS = frozenset({When.NOW, When.PRESENT, When.LATER})
 # and its article holds, as far as they make that article match (``relevance``; relative to the
 # best matching article, so at most 1 + this).
 ARTICLE_RELEVANCE = 0.5
+# The weight of a question word no article uses, as a share of the weight of the rarest word they
+# do use: chat and common words ("sides", "rn") half of it; a word rare in English too, a name
+# written in lower case ("walmart", "bailout"), more than any word the articles share with the
+# question: it is what is asked about, so a sentence sharing only "china" and "tariffs" with "did
+# walmart raise prices over the china tariffs?" covers too little of it to be quoted.
+UNKNOWN_OTHER = 0.5
+UNKNOWN_SPECIFIC = 1.6
 MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
 CANDIDATES = 200  # sentences re-ranked per question
 FOLLOWERS = 30  # of the best candidates, the sentences leaning on them are candidates too
@@ -129,7 +136,7 @@ def _weight(kb: KnowledgeBase, term: str, specific: frozenset[str] = frozenset()
     n = kb.scorer.corpus_size
     df = kb.scorer.doc_freq(term)
     if df == 0:  # unknown words are often chat filler ("sides", "rn"); names are caught apart
-        return (1.0 if term in specific else 0.5) * math.log(1 + n)
+        return (UNKNOWN_SPECIFIC if term in specific else UNKNOWN_OTHER) * math.log(1 + n)
     return math.log(1 + n / df)
 
 

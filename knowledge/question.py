@@ -177,11 +177,14 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
 
 def _specific(kb: KnowledgeBase, question: str) -> frozenset[str]:
     """Terms of the question's words that no article uses and that are rare in English: names
-    written in lower case ("canada", "walmart") and specific things, not chat ("chill", "stuff")."""
+    written in lower case ("canada", "walmart") and specific things, not chat ("chill", "stuff").
+    A word the articles write is not one, though a phrase alias takes it into another term
+    ("ministry" of "Foreign Ministry"): the question asks about what the articles discuss."""
     return frozenset(
         term
         for token in surface_tokens(question)
         if token.islower() and is_english(token) and english_frequency(token) < RARE_IN_ENGLISH
+        and not kb.speller.knows(token)  # "ministry": the articles' word, inside a phrase
         for term in kb.analyzer.terms(token)
         if kb.scorer.doc_freq(term) == 0
     )
