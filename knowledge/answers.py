@@ -58,13 +58,11 @@ _OF_NEWS = frozenset({When.NOW, When.PRESENT, When.LATER})
 # best matching article, so at most 1 + this).
 ARTICLE_RELEVANCE = 0.5
 # The weight of a question word no article uses, as a share of the weight of the rarest word they
-# do use. Chat and common words ("sides", "rn", "pizza"): a little more than half of it, so that
-# "best pizza place in nyc?" does not get "with 10 being the best" for sharing "best". A word rare
-# in English too, a name written in lower case ("walmart", "bailout"): more than any word the
-# articles share with the question, for it is what is asked about; a sentence sharing only
-# "china" and "tariffs" with "did walmart raise prices over the china tariffs?" covers too
-# little of it to be quoted.
-UNKNOWN_OTHER = 0.6
+# do use: chat and common words ("sides", "rn") half of it; a word rare in English too, a name
+# written in lower case ("walmart", "bailout"), more than any word the articles share with the
+# question: it is what is asked about, so a sentence sharing only "china" and "tariffs" with "did
+# walmart raise prices over the china tariffs?" covers too little of it to be quoted.
+UNKNOWN_OTHER = 0.5
 UNKNOWN_SPECIFIC = 1.6
 MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
 CANDIDATES = 200  # sentences re-ranked per question
