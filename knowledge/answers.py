@@ -59,6 +59,14 @@ _OF_NEWS = frozenset({When.NOW, When.PRESENT, When.LATER})
 # and its article holds, as far as they make that article match (``relevance``; relative to the
 # best matching article, so at most 1 + this).
 ARTICLE_RELEVANCE = 0.5
+# The weight of a question word no article uses, as a share of the weight of the rarest word they
+# do use: chat and common words ("sides", "rn") half of it; a word rare in English too, a name
+# written in lower case ("canada", "walmart"), all of it: it is what is asked about. (1.6 raised
+# abstention on the read sets, timeline 0.80 -> 0.84, fresh 0.967 -> 1.0, blind 0.914 -> 0.943,
+# but a word rare in English is also how people ask in-scope questions: withdrawn when the unseen
+# single-article set, scored only, lost an in-scope answer in the same round.)
+UNKNOWN_OTHER = 0.5
+UNKNOWN_SPECIFIC = 1.0
 MAX_CONTEXT = 2  # sentences of context a leaning sentence may pull in
 CANDIDATES = 200  # sentences re-ranked per question
 FOLLOWERS = 30  # of the best candidates, the sentences leaning on them are candidates too
@@ -86,6 +94,18 @@ _OF_NOW = frozenset({When.NOW, When.PRESENT})
 # what the newest answer says ("rare earth") answers a neighbouring question.
 EARLIER_DAYS = 14
 KEY_TERM_ARTICLES = 0.5
+# Score multiplier for a sentence that says none of the names among the question's key terms
+# (names found in at most KEY_TERM_ARTICLES of the articles), nor does the sentence it leans on or
+# its article's lead: of many articles, the one naming what is asked about ("Taiwan") answers it,
+# not another's sentence on the same meeting that shares more of the story's common words.
+NAME_MISSING = 0.7
+# ONE_ARTICLE: a question not of now is answered from the article its best answer comes from.
+# Another article's sentence scoring nearly as well mostly says the same words about something
+# else ("the talks, held at …" of another round; a later article recalling the event in passing):
+# on the multi-article read set such further quotes were relevant 3 times in 18. A tie (at least
+# this share of the first quote's score) is quoted all the same: the words cannot tell which of
+# the two articles answers, and the relevant ones were ties (0.98, 1.0), most others were not.
+TIE_RATIO = 0.95
 
 
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
@@ -122,7 +142,7 @@ def _weight(kb: KnowledgeBase, term: str, specific: frozenset[str] = frozenset()
     n = kb.scorer.corpus_size
     df = kb.scorer.doc_freq(term)
     if df == 0:  # unknown words are often chat filler ("sides", "rn"); names are caught apart
-        return (1.0 if term in specific else 0.5) * math.log(1 + n)
+        return (UNKNOWN_SPECIFIC if term in specific else UNKNOWN_OTHER) * math.log(1 + n)
     return math.log(1 + n / df)
 
 
@@ -144,7 +164,7 @@ def _coverage(shares: Iterable[tuple[str, float]], sentence_terms: Container[str
 def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
     """Rank, reorder by time, choose: the quotes for a question, best first."""
     shares = _weights(kb, query.terms or query.context_terms, query.specific)
-    ranked = _by_time(kb, _rank(kb, query, shares), query.time)
+    ranked = _by_time(kb, _rank(kb, query, shares), query.time, _key_terms(kb, shares))
     return _choose(kb, query, ranked, shares) if ranked else []
 
 
@@ -154,8 +174,9 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
     Filters (a candidate is no answer): outside the period asked about; without the focus; too
     little of the question's weight (its own words, what it leans on, what its article is about);
     names only; no date/number/duration where one is asked for. Features (multipliers on its
-    BM25 score): its place (headline, news lead, a later article recalling a month), question
-    words side by side, what its article's lead adds, each question cue it satisfies.
+    BM25 score): its place (headline, news lead, a later article recalling a month), none of the
+    question's rare names (``NAME_MISSING``), question words side by side, what its article's
+    lead adds, each question cue it satisfies.
     """
     retrieval = kb.retrieval
     ranked: list[tuple[float, int]] = []
@@ -184,6 +205,7 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         (t, share * kb.lead_rarity(t)) for t, share in weighted if kb.lead_counts.get(t)
     ) if len(kb.lead_terms) > 1 else ()
     period = query.time.when is When.PERIOD
+    named = _named(kb, shares)
     for i, score in _candidates(kb, query):  # best first
         sentence = kb.sentences[i]
         lead = sentence.kind in LEAD_KINDS
@@ -215,6 +237,8 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
             # sentence leans on and what its article is about count ("It lasted an hour")
             continue
         prior = _prior(kb, sentence, query.time)
+        if named and not named & (sentence_terms | leaned_on | kb.lead_terms[sentence.source]):
+            prior *= NAME_MISSING  # "did Taiwan come up when Trump met Xi?" is about Taiwan
         together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
         # what its article as a whole adds: "the meeting was a 12" is in the Busan article
@@ -259,6 +283,9 @@ def _choose(
         if i in quoted:
             continue
         sentence = kb.sentences[i]
+        if (quotes and query.time.when not in _OF_NOW and sentence.source != quotes[0].sentence.source
+                and score < TIE_RATIO * quotes[0].score):
+            continue  # one article answers, unless another's ties with it (ONE_ARTICLE)
         if quotes and query.time.when in _OF_NOW and not _earlier_state(kb, quotes[0], i, shares, keys):
             continue  # another article's near-tie that is no earlier answer to the question
         if sentence.kind in LEAD_KINDS and any(
@@ -293,6 +320,14 @@ def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
         if len(docs := kb.scorer.docs_with(term))
         and np.count_nonzero(np.bincount(of[docs], minlength=len(kb.articles))) <= most
     )
+
+
+def _named(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
+    """The names among the question's key terms ("taiwan", "madrid"; see ``NAME_MISSING``):
+    none with one article, where no name tells one story from another."""
+    if len(kb.articles) < 2:
+        return frozenset()
+    return _key_terms(kb, shares) & kb.names
 
 
 def _earlier_state(
@@ -383,19 +418,30 @@ def _tells_of(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> bool:
 
 
 def _by_time(
-    kb: KnowledgeBase, ranked: list[tuple[float, int]], time: TimeAsked
+    kb: KnowledgeBase,
+    ranked: list[tuple[float, int]],
+    time: TimeAsked,
+    keys: frozenset[str] = frozenset(),
 ) -> list[tuple[float, int]]:
     """The ranking with the answer a question of now (or of how things turned out) wants moved to
     the front: the newest article's answer among those close enough to the best. A question of
-    how things turned out gets nothing when no article later than the best match answers it."""
+    how things turned out gets nothing when no article later than the best match answers it.
+    For a question of now, a newer sentence qualifies only if it says every key term (``keys``,
+    see ``KEY_TERM_ARTICLES``) the best answer says: the newest article's passing mention of
+    "soybeans" in a sentence about their tariff does not answer "has China started buying
+    soybeans?" as well as an older report of the purchases beginning."""
     ratio = _TIME_RATIOS.get(time.when)
     if ratio is None or not ranked:
         return ranked
     best_score = ranked[0][0]
+    # a newer answer must say the key terms the best one says: not a passing sentence of the
+    # newest article that shares the story's common words
+    wanted = keys.intersection(kb.terms[ranked[0][1]]) if time.when in _OF_NOW else frozenset()
     pool = [
         (kb.day(kb.sentences[i].source), score, i)
         for score, i in ranked
         if score >= ratio * best_score and kb.day(kb.sentences[i].source) is not None
+        and wanted.issubset(kb.terms[i])
     ]
     if time.when is When.LATER:
         # how it turned out: the best answer of an article later than the first that tells of it

@@ -8,6 +8,7 @@ branch to the ranking.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -17,11 +18,12 @@ from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import ATTRIBUTES, MONTH_NAMES, PERSON_NOUNS, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
 from knowledge.spelling import english_frequency, is_english
-from knowledge.timeframe import TimeAsked, time_asked
+from knowledge.timeframe import TimeAsked, When, time_asked
 
 NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
 UNKNOWN_NAME = "The articles I have don't mention {name}."
 UNKNOWN_TOPIC = "The articles I have say nothing about {name}."
+AFTER_THE_ARTICLES = "The articles I have don't say what happened after they were written."
 # An unknown lowercase word counted in this many uses of the English word list (pyspellchecker's,
 # drawn from film subtitles) or fewer is specific: names ("canada" 373, "walmart" 50) and
 # specialist words, while chat and common words run to thousands ("chill" 17660, "stuff").
@@ -56,6 +58,8 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
     unknown = _unknown_name(kb, asked) or _unknown_country(kb, asked)
     if unknown:
         return replace(read, refusal=UNKNOWN_NAME.format(name=unknown))
+    if _after_the_articles(time, kb.dates, asked):
+        return replace(read, refusal=AFTER_THE_ARTICLES)
     if not terms and not earlier:
         return replace(read, refusal=NOTHING_TO_SEARCH)
     focus: frozenset[str] = frozenset()
@@ -74,6 +78,24 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
         focus=focus,
         predicate=_predicate(kb, asked, terms),
         specific=_specific(kb, asked),
+    )
+
+
+# Asking what happened, in the past tense: "what happened when…", "did they…", "was it…".
+_PAST = re.compile(r"\b(?:did|was|were|had|happened|went)\b", re.IGNORECASE)
+
+
+def _after_the_articles(time: TimeAsked, dates: Sequence[dt.date], asked: str) -> bool:
+    """Whether the question asks what happened in a period that begins after the newest article
+    ("what happened when Trump visited Beijing in April 2026?"): no article can report it, and a
+    sentence announcing the plan ("he would visit China in April") is no report of it. A question
+    of the future ("will the truce run out in November 2026?") may be answered by such a plan."""
+    return (
+        time.when is When.PERIOD
+        and bool(dates)
+        and time.start is not None
+        and time.start > max(dates)
+        and bool(_PAST.search(asked))
     )
 
 
@@ -155,11 +177,14 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
 
 def _specific(kb: KnowledgeBase, question: str) -> frozenset[str]:
     """Terms of the question's words that no article uses and that are rare in English: names
-    written in lower case ("canada", "walmart") and specific things, not chat ("chill", "stuff")."""
+    written in lower case ("canada", "walmart") and specific things, not chat ("chill", "stuff").
+    A word the articles write is not one, though a phrase alias takes it into another term
+    ("ministry" of "Foreign Ministry"): the question asks about what the articles discuss."""
     return frozenset(
         term
         for token in surface_tokens(question)
         if token.islower() and is_english(token) and english_frequency(token) < RARE_IN_ENGLISH
+        and not kb.speller.knows(token)  # "ministry": the articles' word, inside a phrase
         for term in kb.analyzer.terms(token)
         if kb.scorer.doc_freq(term) == 0
     )

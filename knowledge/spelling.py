@@ -40,6 +40,12 @@ class Speller:
         self._near.word_frequency.load_words([w for w in self._known if len(w) >= MIN_LENGTH - 1])
         _english()  # loaded here, while indexing, not by the first question
 
+    def knows(self, word: str) -> bool:
+        """Whether the articles write ``word`` (in any case), even where a phrase alias takes it
+        into another term ("Ministry" in "Foreign Ministry")."""
+        word = word.lower()
+        return word in self._known or word.removesuffix("'s").removesuffix("’s") in self._known
+
     def correct(self, word: str, rank: Callable[[str], float] = len) -> str | None:
         """The known word one edit away (a swap of two letters is one edit), the highest by
         ``rank`` on a tie; None for a known, English or hopeless word."""

@@ -290,6 +290,13 @@ def test_hindsight_is_answered_from_later_articles_and_refused_on_one(timeline_k
     assert not alone.answered and "after they were written" in alone.reason
 
 
+def test_what_happened_after_the_newest_article_is_refused_a_plan_is_not(timeline_kb):
+    past = answer(timeline_kb, "what did Xi and Trump agree in March 2026?")
+    assert not past.answered and "after they were written" in past.reason
+    plan = answer(timeline_kb, "will the truce hold until November 2026?")
+    assert "after they were written" not in plan.reason
+
+
 def test_how_long_wants_a_duration_even_spelled_out(timeline_kb):
     result = answer(timeline_kb, "how long did the Busan meeting last?")
     assert "an hour and forty minutes" in result.quotes[0].text

@@ -46,14 +46,23 @@ REACHED = {
     # ranked below the news for questions of now and later; an older article's answer to a
     # question of now shown ("Earlier, …") only when it held an earlier state of the same thing
     # (precision 0.518 while no older answer was shown at all, which the issue asks for).
-    "timeline_questions.yaml": {"hit@1": 0.563, "hit@any": 0.636, "precision": 0.506,
-                                "abstention": 0.76, "faithfulness": 1.0},
+    # 0.563/0.636/0.506/0.76 → 0.618/0.709/0.594/0.8: a newer answer to a question of now must say
+    # the key terms the best one says; further quotes of a question not of now from the first
+    # quote's article unless another's ties with it; sentences naming none of the question's rare
+    # names ranked lower; chat/conversation are talks, "went with" is accompanied; past-tense
+    # questions about a time after the newest article refused.
+    "timeline_questions.yaml": {"hit@1": 0.618, "hit@any": 0.709, "precision": 0.594,
+                                "abstention": 0.8, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
     # shown again ("Earlier, …"), when they held an earlier state of the same thing.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.506,
-                                       "abstention": 0.733, "faithfulness": 1.0},
-    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.68, "precision": 0.643,
+    # Same round (scored only): unseen precision 0.506 → 0.556, abstention 0.733 → 0.766; blind
+    # precision 0.643 → 0.697 but hit@any 0.68 → 0.64 (two questions of 50, unread, cause not
+    # known; the likeliest is that another article's further quote is no longer shown unless it
+    # ties with the first, which was relevant 3 times in 18 on the read set): a trade, recorded.
+    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.555,
+                                       "abstention": 0.766, "faithfulness": 1.0},
+    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.64, "precision": 0.697,
                                       "abstention": 0.68, "faithfulness": 1.0},
 }
 
