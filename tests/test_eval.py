@@ -64,7 +64,13 @@ REACHED = {
                                        "abstention": 0.766, "faithfulness": 1.0},
     "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.64, "precision": 0.697,
                                       "abstention": 0.68, "faithfulness": 1.0},
+    # A third unread set on the same articles, written after the other two were partly spent
+    # (their scores had steered choices): its first score, taken once, is its floor.
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.44, "hit@any": 0.46, "precision": 0.516,
+                                        "abstention": 0.52, "faithfulness": 1.0},
 }
+# Sets whose questions stay unread: a failing floor names the measure, never the misses.
+UNREAD = ("unseen", "timeline_blind")
 
 
 @pytest.mark.parametrize("name", sorted(REACHED))
@@ -73,8 +79,10 @@ def test_scores_do_not_drop(kb, config, name):
     if questions.knowledge is not None:
         kb = _knowledge_base(config, questions.knowledge)
     report = evaluate(kb, questions)
+    unread = any(part in name for part in UNREAD)
     for measure, floor in REACHED[name].items():
-        assert report.scores[measure] >= floor, (measure, report.scores[measure], report.misses)
+        shown = "(unread set: misses not shown)" if unread else report.misses
+        assert report.scores[measure] >= floor, (measure, report.scores[measure], shown)
 
 
 def test_own_set_is_large_enough_and_faithful(kb):
