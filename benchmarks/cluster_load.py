@@ -59,10 +59,26 @@ async def measure(server: str, processes: int, questions: int, guilds: int) -> d
                 for bot in bots:
                     await bot.start()
                 await _ask(emu, worlds, len(worlds))  # warm: each guild once
-                return {"processes": processes, **await _ask(emu, worlds, questions)}
+                pids = [b.proc.pid for b in bots if b.proc is not None]
+                before = [cpu_seconds(pid) for pid in pids], cpu_seconds()
+                result = await _ask(emu, worlds, questions)
+                after = [cpu_seconds(pid) for pid in pids], cpu_seconds()
+                bot_cpu = sum(a - b for a, b in zip(after[0], before[0], strict=True))
+                return {
+                    "processes": processes,
+                    **result,
+                    "bot_cpu_ms": 1000 * bot_cpu / questions,  # all bot processes, a question
+                    "emulator_cpu_share": (after[1] - before[1]) / result["seconds"],
+                }
             finally:
                 for bot in bots:
                     await bot.stop()
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU time of a process (this one by default), from /proc."""
+    fields = Path(f"/proc/{pid or 'self'}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def balanced_guilds(emu: DiscordEmulator, count: int) -> list:
@@ -120,14 +136,16 @@ def report(rows: list[dict[str, Any]], guilds: int) -> str:
         f" first). Machine: {platform.machine()}, {os.cpu_count()} cores, Python"
         f" {platform.python_version()}.",
         "",
-        "| processes | shards each | questions/s | vs 1 process | p50 reply ms | p99 reply ms |",
-        "|---|---|---|---|---|---|",
+        "| processes | shards each | questions/s | vs 1 process | p50 reply ms | p99 reply ms"
+        " | bot CPU ms a question | emulator's CPU (cores) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row['processes']} | {', '.join(LAYOUTS[row['processes']])} |"
             f" {row['per_second']:.0f} | {row['per_second'] / base:.2f}× |"
-            f" {row['p50_ms']:.0f} | {row['p99_ms']:.0f} |"
+            f" {row['p50_ms']:.0f} | {row['p99_ms']:.0f} | {row['bot_cpu_ms']:.2f} |"
+            f" {row['emulator_cpu_share']:.2f} |"
         )
     return "\n".join(lines)
 
