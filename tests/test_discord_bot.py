@@ -324,7 +324,12 @@ async def test_a_failing_typing_indicator_never_costs_the_answer(
                                            author=world.member, mentions=[bot.user.id])
                 reply = await emu.wait_for_request("POST", channel_messages(world))
                 assert reply.ok and asyncio.get_running_loop().time() - started < 3.0
-            rows = await _logged(storage)
+            # the bot logs a question once the reply's response is back: after the emulator
+            # has recorded the request, so wait for the row rather than race it
+            for _ in range(100):
+                if len(rows := await _logged(storage)) == 2:
+                    break
+                await asyncio.sleep(0.02)
         assert len(rows) == 2 and all(r.answered and r.reply_error is None for r in rows)
     finally:
         await storage.close()
