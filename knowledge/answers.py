@@ -21,7 +21,7 @@ import numpy as np
 from knowledge.analysis import normalise
 from knowledge.backstory import tells_backstory
 from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named
-from knowledge.dates import days_stated, weekdays_named
+from knowledge.dates import days_stated, opens_with_dateline, weekdays_named
 from knowledge.index import KnowledgeBase
 from knowledge.intents import about_the_articles
 from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
@@ -42,8 +42,10 @@ ARTICLE_COVERAGE = 0.5
 # How much of the question's weight found only in the sentence a leaning one leans on counts
 # towards its coverage ("It lasted about an hour" after "Trump met Xi in Busan").
 CONTEXT_COVERAGE = 0.5
-# An article's first body sentence (or its summary line or subtitle) is where news writing puts
-# what happened: for a question about a period, the lead of that period's article.
+# An article's first body sentence (or its summary line) is where news writing puts what
+# happened: for a question about a period, the lead of that period's article. A subtitle is not:
+# it takes up a side of the story ("the 55% figure reflects existing duties"), unless it opens
+# with a dateline, when it is the news lead the layout put under the headline.
 NEWS_LEAD_PRIOR = 1.3
 # A sentence of a later article recalling the month a question asks about ("On April 9, …")
 # answers it less directly than the articles of that month.
@@ -373,7 +375,9 @@ def _prior(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> float:
     if time.when is When.PERIOD:
         if not time.admits(kb.day(sentence.source)):
             prior *= RECALLED_PRIOR
-        elif sentence.id in kb.news_leads or sentence.kind in (Kind.SUMMARY, Kind.SUBTITLE):
+        elif sentence.id in kb.news_leads or sentence.kind is Kind.SUMMARY or (
+            sentence.kind is Kind.SUBTITLE and opens_with_dateline(sentence.text)
+        ):
             prior *= NEWS_LEAD_PRIOR  # "what was agreed in May": what that month's news led with
     return prior
 

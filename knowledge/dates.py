@@ -44,6 +44,14 @@ FULL_DATE = re.compile(
 _DATELINE = re.compile(
     rf"^[A-Z][A-Z .'’/-]+,\s+(?P<month>{_MONTH})\.?\s+(?P<day>{_DAY})(?:,?\s+(?P<year>{_YEAR}))?\b"
 )
+
+
+def opens_with_dateline(text: str) -> bool:
+    """Whether a paragraph opens with a dateline ("BEIJING, Nov 6 —"): a news lead, whatever
+    the layout made of it (a subtitle, when it follows the headline)."""
+    return bool(_DATELINE.match(text.lstrip()))
+
+
 # A date that something runs until is ahead of the article, not when it was written.
 _AHEAD = re.compile(
     r"\b(?:until|till|through|to|by|before|expires?|expiring|deadline|from|effective|starting|"

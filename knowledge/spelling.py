@@ -38,6 +38,12 @@ class Speller:
         # the typos people make in chat are one slip of a finger.
         self._near = SpellChecker(language=None, distance=1)
         self._near.word_frequency.load_words([w for w in self._known if len(w) >= MIN_LENGTH - 1])
+        # the commonest slip in spelling a word, not typing it: a letter doubled in the wrong
+        # place ("tarrif" for "tariff", "comittee"), two edits away, one skeleton apart
+        self._by_skeleton: dict[str, set[str]] = {}
+        for known in self._known:
+            if len(known) >= MIN_LENGTH - 1:
+                self._by_skeleton.setdefault(_skeleton(known), set()).add(known)
         _english()  # loaded here, while indexing, not by the first question
 
     def knows(self, word: str) -> bool:
@@ -54,6 +60,8 @@ class Speller:
         if is_english(word):
             return None
         found = {w for w in self._near.candidates(word) or () if w != word}
+        if not found:
+            found = self._by_skeleton.get(_skeleton(word), set()) - {word}
         return max(sorted(found), key=rank) if found else None
 
     def correct_text(
@@ -83,6 +91,11 @@ class Speller:
 
         text = _WORD.sub(lambda match: fix(match[0]) or match[0], text)
         return _CAPITALISED.sub(name, text)
+
+
+def _skeleton(word: str) -> str:
+    """A word with each run of one letter written once: "tarrif" and "tariff" are "tarif"."""
+    return re.sub(r"(.)\1+", r"\1", word)
 
 
 def is_english(word: str) -> bool:

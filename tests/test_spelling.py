@@ -18,6 +18,12 @@ def test_real_words_names_and_short_words_are_left_as_typed():
         assert SPELLER.correct_text(text) == text
 
 
+def test_a_letter_doubled_in_the_wrong_place_is_corrected():
+    speller = Speller(["tariffs", "tariff", "committee"])
+    fixed = speller.correct_text("are the tarrifs up, says the comittee? one tarrif")
+    assert fixed == "are the tariffs up, says the committee? one tariff"
+
+
 def test_a_word_too_far_from_any_known_word_is_left_alone():
     assert SPELLER.correct("xylophonx") is None
 
