@@ -51,7 +51,9 @@ REACHED = {
     # quote's article unless another's ties with it; sentences naming none of the question's rare
     # names ranked lower; chat/conversation are talks, "went with" is accompanied; past-tense
     # questions about a time after the newest article refused.
-    "timeline_questions.yaml": {"hit@1": 0.618, "hit@any": 0.709, "precision": 0.594,
+    # 0.618/0.595 → 0.655/0.608 (hit@1/precision): a subtitle gets the news-lead prior of a period
+    # question only when it opens with a dateline; "tarrifs" (a letter doubled astray) corrected.
+    "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.709, "precision": 0.607,
                                 "abstention": 0.8, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
@@ -62,11 +64,13 @@ REACHED = {
     # ties with the first, which was relevant 3 times in 18 on the read set): a trade, recorded.
     "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.555,
                                        "abstention": 0.766, "faithfulness": 1.0},
-    "timeline_blind_questions.yaml": {"hit@1": 0.58, "hit@any": 0.64, "precision": 0.697,
+    # Same round, the subtitle change (scored once, after it was kept on the read set alone):
+    # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
+    "timeline_blind_questions.yaml": {"hit@1": 0.6, "hit@any": 0.66, "precision": 0.691,
                                       "abstention": 0.68, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.44, "hit@any": 0.46, "precision": 0.516,
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.46, "hit@any": 0.5, "precision": 0.54,
                                         "abstention": 0.52, "faithfulness": 1.0},
 }
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
