@@ -269,7 +269,7 @@ def _release(retired: list[KnowledgeBase], patience: float = 10.0) -> None:
     deadline = time.monotonic() + patience
     while sys.getrefcount(kb) > 2 and time.monotonic() < deadline:  # ours and the argument's
         time.sleep(0.005)
-    parts = [list(kb.sentences), list(kb.terms), list(kb.articles)]
+    parts = [list(kb.terms), list(kb.articles)]  # the sentences are a few arrays
     del kb
     for items in parts:
         while items:

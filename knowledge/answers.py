@@ -215,7 +215,8 @@ def _choose(
     # Lead sentences (headline, summary line, subtitle) restate the body in few, dense words: they
     # set the bar for each other, not for the body sentences that report the same thing in full.
     best = max(score for score, _ in ranked)
-    best_body = max((s for s, i in ranked if kb.sentences[i].kind not in LEAD_KINDS), default=best)
+    kind = kb.sentences.kind  # not a whole Sentence made for its kind
+    best_body = max((s for s, i in ranked if kind(i) not in LEAD_KINDS), default=best)
     quotes: list[Quote] = []
     quoted: set[int] = set()
     for score, i in ranked:
@@ -223,7 +224,7 @@ def _choose(
         needed = min(retrieval.follow_ratio + retrieval.follow_step * max(len(quotes) - 1, 0), 1)
         if len(quotes) >= retrieval.max_quotes:
             break
-        if quotes and score < needed * (best if kb.sentences[i].kind in LEAD_KINDS else best_body):
+        if quotes and score < needed * (best if kind(i) in LEAD_KINDS else best_body):
             continue  # the first is ranked[0]: the best, or the newest answer to a question of now
         if i in quoted:
             continue
@@ -388,7 +389,7 @@ def _with_followers(kb: KnowledgeBase, hits: list[tuple[int, float]]) -> list[tu
         after = i + 1
         if after in found or after >= len(kb.sentences):
             continue
-        if kb.previous(kb.sentences[after]) == kb.sentences[i] and kb.cues.leans(after):
+        if kb.cues.leans(after) and kb.sentences.previous_id(after) == i:
             followers.append((after, score * CONTEXT_COVERAGE))
             found.add(after)
     if not followers:

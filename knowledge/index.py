@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from knowledge.analysis import Analyzer
 from knowledge.config import KnowledgeConfig, RetrievalConfig
@@ -20,6 +21,7 @@ from knowledge.cues import Cue, implied_words, leans, months_named, offers
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
+from knowledge.sentence_table import SentenceTable
 from knowledge.sentences import sentence_spans
 from knowledge.spelling import Speller, is_english
 
@@ -66,7 +68,7 @@ class CueTable:
 @dataclass(frozen=True)
 class KnowledgeBase:
     articles: tuple[Article, ...]
-    sentences: tuple[Sentence, ...]
+    sentences: SentenceTable  # Sentence objects made on access
     terms: tuple[tuple[str, ...], ...]  # analysed terms of each sentence
     cues: CueTable
     scorer: BM25Scorer
@@ -135,15 +137,8 @@ class KnowledgeBase:
         """The sentence just before, in the same article's body (what a leaning sentence leans
         on): a paragraph may open on the one before it ("That call, placed at Trump's request,
         lasted about an hour and a half" after "…the leaders' June 5 phone call")."""
-        if sentence.id == 0:
-            return None
-        before = self.sentences[sentence.id - 1]
-        if before.source != sentence.source:
-            return None
-        if before.paragraph == sentence.paragraph:
-            return before
-        body = before.kind is Kind.BODY and sentence.kind is Kind.BODY
-        return before if body and sentence.number == 1 else None
+        before = self.sentences.previous_id(sentence.id)
+        return None if before is None else self.sentences[before]
 
 
 
@@ -189,15 +184,36 @@ def split_article(
     article: Article, first_id: int, seen: set[str] | SeenTexts, spans: Spans | None = None
 ) -> list[Sentence]:
     """Sentences of one article, skipping any already seen (repeats across or within articles)."""
-    return [s for s, _ in _kept_sentences(article, first_id, seen, spans)]
+    text = article.text
+    return [
+        Sentence(first_id + i, article.source, k.paragraph, k.number, k.kind, text[k.start : k.end],
+                 k.start, k.end)
+        for i, k in enumerate(_kept_sentences(article, seen, spans))
+    ]
+
+
+class _Kept(NamedTuple):
+    """A sentence kept by ``_kept_sentences``: where it is, and which span it was cut from."""
+
+    paragraph: int
+    number: int  # 1-based among the kept sentences of its paragraph
+    kind: Kind
+    start: int  # offsets in the article's text
+    end: int
+    at_span: int  # its number among the article's spans
 
 
 def _kept_sentences(
-    article: Article, first_id: int, seen: set[str] | SeenTexts, spans: Spans | None = None
-) -> list[tuple[Sentence, int]]:
-    """Each sentence kept, with the number of its span among the article's spans."""
+    article: Article, seen: set[str] | SeenTexts, spans: Spans | None = None
+) -> list[_Kept]:
+    """Each sentence kept (the first of its match key), in order."""
     paragraphs = {p.number: p for p in article.paragraphs}
-    out: list[tuple[Sentence, int]] = []
+    for paragraph in paragraphs.values():
+        if not article.text.startswith(paragraph.text, paragraph.start):
+            # a sentence is kept as offsets into the article's text: they must cut the same text
+            raise ValueError(f"{article.source}: paragraph {paragraph.number} is not the "
+                             f"article's text at offset {paragraph.start}")
+    out: list[_Kept] = []
     numbers: dict[int, int] = {}
     for at_span, (number, start, end) in enumerate(
         article_spans(article) if spans is None else spans
@@ -210,11 +226,7 @@ def _kept_sentences(
         seen.add(key)
         numbers[number] = numbers.get(number, 0) + 1
         at = paragraph.start + start
-        sentence = Sentence(
-            first_id + len(out), article.source, number, numbers[number], paragraph.kind,
-            text, at, at + len(text),
-        )
-        out.append((sentence, at_span))
+        out.append(_Kept(number, numbers[number], paragraph.kind, at, at + len(text), at_span))
     return out
 
 
@@ -272,12 +284,12 @@ def build_knowledge_base(
     (valid for one analyser: the caller keeps one per alias table). Both are read and filled in.
     """
     started = time.perf_counter()
-    sentences: list[Sentence] = []
+    sentences = SentenceTable(articles)
     terms_of: list[tuple[str, ...]] = []
     leaning: list[int] = []
     words: set[str] = set()
     seen = SeenTexts()
-    for article in progress(articles) if progress else articles:
+    for number, article in enumerate(progress(articles) if progress else articles):
         done = analysis.get(article.sha256) if analysis is not None else None
         if done is None:
             spans = cache.get(article.sha256) if cache is not None else None
@@ -287,11 +299,12 @@ def build_knowledge_base(
         if cache is not None:
             cache[article.sha256] = done.spans
         words.update(done.words)
-        for sentence, at_span in _kept_sentences(article, len(sentences), seen, done.spans):
-            sentences.append(sentence)
-            terms_of.append(done.terms[at_span])
-            if at_span in done.leaning:
-                leaning.append(sentence.id)
+        for kept in _kept_sentences(article, seen, done.spans):
+            at = sentences.add(number, kept.paragraph, kept.number, kept.kind, kept.start, kept.end)
+            terms_of.append(done.terms[kept.at_span])
+            if kept.at_span in done.leaning:
+                leaning.append(at)
+    sentences.close()
     terms = tuple(terms_of)
     seen.clear()  # a bucket at a time: not one long release with the GIL held
     del terms_of
@@ -308,7 +321,7 @@ def build_knowledge_base(
     lead = _lead_terms(articles, sentences, terms, analyzer)
     return KnowledgeBase(
         articles=tuple(articles),
-        sentences=tuple(sentences),
+        sentences=sentences,
         terms=terms,
         cues=CueTable(sentences, frozenset(leaning)),
         scorer=scorer,
@@ -327,24 +340,23 @@ def build_knowledge_base(
     )
 
 
-def _news_leads(sentences: Sequence[Sentence]) -> frozenset[int]:
+def _news_leads(sentences: SentenceTable) -> frozenset[int]:
+    """Each article's first body sentence."""
     first: dict[str, int] = {}
-    for s in sentences:
-        if s.kind is Kind.BODY:
-            first.setdefault(s.source, s.id)
+    for i in sentences.ids_of_kinds((Kind.BODY,)):
+        first.setdefault(sentences.source(i), i)
     return frozenset(first.values())
 
 
 def _lead_terms(
     articles: Sequence[Article],
-    sentences: Sequence[Sentence],
+    sentences: SentenceTable,
     terms: Sequence[Sequence[str]],
     analyzer: Analyzer,
 ) -> dict[str, frozenset[str]]:
     lead: dict[str, set[str]] = {a.source: set(analyzer.terms(a.title)) for a in articles}
-    for sentence, sentence_terms in zip(sentences, terms, strict=True):
-        if sentence.kind in LEAD_KINDS:
-            lead[sentence.source].update(sentence_terms)
+    for i in sentences.ids_of_kinds(LEAD_KINDS):
+        lead[sentences.source(i)].update(terms[i])
     return {source: frozenset(found) for source, found in lead.items()}
 
 
@@ -354,7 +366,9 @@ _FIRST_CAPITAL = re.compile(r"[\"“‘']?([A-Z][\w'’-]*)")
 
 
 def name_terms(
-    sentences: Sequence[Sentence], analyzer: Analyzer, words: Iterable[str] | None = None
+    sentences: SentenceTable | Sequence[Sentence],
+    analyzer: Analyzer,
+    words: Iterable[str] | None = None,
 ) -> frozenset[str]:
     """Terms of proper names: words the articles write capitalised inside sentences and never in
     lower case ("Stimson", "Beijing"), or open a sentence with and are not English ("Yun"), plus
@@ -362,11 +376,15 @@ def name_terms(
     surface tokens of the sentences (by default, every token ``analyzer`` has analysed)."""
     capitalised: set[str] = set()
     first: set[str] = set()
-    for sentence in sentences:
-        if sentence.kind is Kind.HEADLINE:
+    if isinstance(sentences, SentenceTable):
+        pairs: Iterable[tuple[Kind, str]] = sentences.kinds_and_texts()
+    else:
+        pairs = ((s.kind, s.text) for s in sentences)
+    for kind, text in pairs:
+        if kind is Kind.HEADLINE:
             continue
-        capitalised.update(_INNER_CAPITAL.findall(sentence.text))
-        opening = _FIRST_CAPITAL.match(sentence.text)
+        capitalised.update(_INNER_CAPITAL.findall(text))
+        opening = _FIRST_CAPITAL.match(text)
         if opening:
             first.add(opening[1])
     capitalised.update(word for word in first if not is_english(word))
