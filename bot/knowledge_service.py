@@ -269,7 +269,9 @@ def _release(retired: list[KnowledgeBase], patience: float = 10.0) -> None:
     deadline = time.monotonic() + patience
     while sys.getrefcount(kb) > 2 and time.monotonic() < deadline:  # ours and the argument's
         time.sleep(0.005)
-    parts = [list(kb.terms), list(kb.articles)]  # the sentences are a few arrays
+    # sentences and terms are a few arrays (the terms' analyses stay cached): only the articles
+    # are many objects
+    parts = [list(kb.articles)]
     del kb
     for items in parts:
         while items:

@@ -10,12 +10,14 @@ import datetime as dt
 import re
 import sys
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from knowledge.analysis import Analyzer
+from knowledge.compact import SpanArray, TermTable
 from knowledge.config import KnowledgeConfig, RetrievalConfig
 from knowledge.cues import Cue, implied_words, leans, months_named, offers
 from knowledge.ingest import load_articles, match_key
@@ -24,6 +26,7 @@ from knowledge.scoring import BM25Scorer
 from knowledge.sentence_table import SentenceTable
 from knowledge.sentences import sentence_spans
 from knowledge.spelling import Speller, is_english
+from knowledge.term_rows import term_rows
 
 
 class CueTable:
@@ -69,7 +72,7 @@ class CueTable:
 class KnowledgeBase:
     articles: tuple[Article, ...]
     sentences: SentenceTable  # Sentence objects made on access
-    terms: tuple[tuple[str, ...], ...]  # analysed terms of each sentence
+    terms: TermTable  # analysed terms of each sentence (tuples made on access)
     cues: CueTable
     scorer: BM25Scorer
     analyzer: Analyzer
@@ -145,7 +148,7 @@ class KnowledgeBase:
 # Sentence spans of one article, before repeats are removed: (paragraph number, start, end) with
 # offsets into the paragraph's text. Keyed by the article's sha256 so a reload re-splits only
 # articles whose bytes changed (splitting is the slow step of indexing).
-Spans = list[tuple[int, int, int]]
+Spans = Sequence[tuple[int, int, int]]  # a list, or a SpanArray
 SpanCache = MutableMapping[str, Spans]
 
 
@@ -233,14 +236,30 @@ def _kept_sentences(
 @dataclass(frozen=True, slots=True)
 class ArticleAnalysis:
     """What indexing one article's bytes gives, kept by the service per content hash (and
-    analyser settings) so that a reload never analyses an unchanged article again."""
+    analyser settings) so that a reload never analyses an unchanged article again.
 
-    spans: Spans
-    terms: tuple[tuple[str, ...], ...]  # of each span: the words' terms, then implied ones'
+    Kept for every article as long as the bot runs, and read by the knowledge base for its
+    sentences' terms (``TermTable``): so in flat arrays, not a tuple per span (a tuple of
+    terms and a tuple of offsets per sentence were about 270 bytes; this is about 80).
+    """
+
+    spans: SpanArray
+    # the article's distinct terms, interned (the strings are shared across articles)
+    vocabulary: tuple[str, ...]
+    # each span's terms (its words', then implied ones') as indexes into ``vocabulary``, one
+    # span after another; ``term_ends[i]``: where span ``i``'s end
+    term_ids: array[int]
+    term_ends: array[int]
     # the surface tokens analysed (names, the spelling dictionary): interned, so the strings
     # are shared across articles and only a tuple of pointers is kept per article
     words: tuple[str, ...]
     leaning: frozenset[int]  # the spans that lean on the sentence before (few)
+
+    def terms(self, span: int) -> tuple[str, ...]:
+        """The terms of span number ``span``, in order (repeats kept)."""
+        start = self.term_ends[span - 1] if span else 0
+        vocabulary = self.vocabulary
+        return tuple([vocabulary[t] for t in self.term_ids[start : self.term_ends[span]]])
 
 
 AnalysisCache = MutableMapping[str, ArticleAnalysis]
@@ -253,7 +272,9 @@ def analyse_article(
         spans = article_spans(article)
     paragraphs = {p.number: p.text for p in article.paragraphs}
     words: set[str] = set()
-    terms = []
+    vocabulary: dict[str, int] = {}
+    ids: list[int] = []
+    ends = array("I")
     leaning = []
     for at_span, (number, start, end) in enumerate(spans):
         text = paragraphs[number][start:end]
@@ -261,11 +282,17 @@ def analyse_article(
         implied = implied_words(text)
         if implied:
             found += analyzer.terms(implied, words)
-        terms.append(tuple(found))
+        ids += [vocabulary.setdefault(term, len(vocabulary)) for term in found]
+        ends.append(len(ids))
         if leans(text):
             leaning.append(at_span)
     return ArticleAnalysis(
-        spans, tuple(terms), tuple(sorted(map(sys.intern, words))), frozenset(leaning)
+        SpanArray(spans),
+        tuple(map(sys.intern, vocabulary)),
+        array("H" if len(vocabulary) <= 1 << 16 else "I", ids),
+        ends,
+        tuple(sorted(map(sys.intern, words))),
+        frozenset(leaning),
     )
 
 
@@ -285,7 +312,8 @@ def build_knowledge_base(
     """
     started = time.perf_counter()
     sentences = SentenceTable(articles)
-    terms_of: list[tuple[str, ...]] = []
+    analyses: list[ArticleAnalysis] = []
+    at_spans = array("i")  # each sentence's span number in its article's analysis
     leaning: list[int] = []
     words: set[str] = set()
     seen = SeenTexts()
@@ -298,20 +326,23 @@ def build_knowledge_base(
                 analysis[article.sha256] = done
         if cache is not None:
             cache[article.sha256] = done.spans
+        analyses.append(done)
         words.update(done.words)
         for kept in _kept_sentences(article, seen, done.spans):
             at = sentences.add(number, kept.paragraph, kept.number, kept.kind, kept.start, kept.end)
-            terms_of.append(done.terms[kept.at_span])
+            at_spans.append(kept.at_span)
             if kept.at_span in done.leaning:
                 leaning.append(at)
     sentences.close()
-    terms = tuple(terms_of)
+    terms = TermTable(analyses, sentences.article_column, at_spans)
     seen.clear()  # a bucket at a time: not one long release with the GIL held
-    del terms_of
     speller = Speller(analyzer.known_words(words))  # the articles' words, not questions'
     names = name_terms(sentences, analyzer, words)
-    scorer = BM25Scorer(
-        terms,  # the tuples themselves: a million temporary lists would be freed in one go
+    rows, lengths, vocabulary = term_rows(analyses, sentences.article_column, at_spans)
+    scorer = BM25Scorer.from_rows(
+        rows,
+        lengths,
+        vocabulary,
         variant=retrieval.variant,
         k1=retrieval.k1,
         b=retrieval.b,

@@ -121,21 +121,9 @@ class BM25Scorer:
         and BM25L scores identical to rank_bm25's. ``delta`` defaults to rank_bm25's default of
         the variant; ``epsilon`` is used by Okapi only, ``delta`` by Plus and BM25L only.
         """
-        cls = _variant_class(variant)
-        weight_type = np.dtype(dtype)
-        if weight_type not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError("dtype: expected float32 or float64")
-        self.variant = variant
-        self.k1 = float(k1)
-        self.b = float(b)
-        self.epsilon = float(epsilon)
-        self.delta = float(DEFAULT_DELTA.get(variant, 0.0) if delta is None else delta)
-        self._local = threading.local()
-
+        self._settings(variant, k1, b, epsilon, delta)
         docs = corpus if isinstance(corpus, Sequence) else list(corpus)
         n = len(docs)
-        if n >= 2**31:
-            raise ValueError("corpus: at most 2**31 - 1 documents (doc ids are int32)")
         # Python-level passes go by chunks of documents: a pass of C calls alone (map over a
         # million tokens) holds the GIL throughout, and would stall an event loop meanwhile.
         chunks = [docs[i : i + _CHUNK_DOCS] for i in range(0, n, _CHUNK_DOCS)]
@@ -145,9 +133,6 @@ class BM25Scorer:
                 map(len, chunk), dtype=np.int64, count=len(chunk)
             )
         total = int(lengths.sum())
-        self.corpus_size = n
-        # rank_bm25 divides Python ints; an empty corpus (where it divides by zero) gets 0.0.
-        self.avgdl = total / n if n else 0.0
 
         # Rows in order of first occurrence: the order in which rank_bm25 fills its df dict.
         numbering: defaultdict[Any, int] = defaultdict(int)
@@ -162,9 +147,69 @@ class BM25Scorer:
             )
             at += count
         del chunks
-        self._rows: dict[Any, int] = dict(numbering)  # plain dict: unknown lookups add nothing
+        rows: dict[Any, int] = dict(numbering)  # plain dict: unknown lookups add nothing
         del numbering
-        vocabulary = len(self._rows)
+        self._index(token_rows, lengths, rows, dtype)
+
+    @classmethod
+    def from_rows(
+        cls,
+        token_rows: npt.NDArray[np.int64],
+        lengths: npt.NDArray[np.int64],
+        terms: Sequence[str],
+        variant: str = "okapi",
+        *,
+        k1: float = 1.5,
+        b: float = 0.75,
+        epsilon: float = 0.25,
+        delta: float | None = None,
+        dtype: npt.DTypeLike = np.float32,
+    ) -> BM25Scorer:
+        """The scorer of a corpus given as numbers: each token's row (documents one after
+        another; ``lengths`` says where each ends), rows numbered by first occurrence in the
+        corpus, ``terms[row]`` the term of a row. Equal to ``BM25Scorer`` of the token lists.
+
+        ``token_rows`` is used up: it becomes the build's sort keys (saving a copy).
+        """
+        scorer = cls.__new__(cls)
+        scorer._settings(variant, k1, b, epsilon, delta)
+        rows = {term: row for row, term in enumerate(terms)}
+        if len(rows) != len(terms):
+            raise ValueError("terms: each term once")
+        scorer._index(token_rows, lengths, rows, dtype)
+        return scorer
+
+    def _settings(
+        self, variant: str, k1: float, b: float, epsilon: float, delta: float | None
+    ) -> None:
+        _variant_class(variant)  # a known variant
+        self.variant = variant
+        self.k1 = float(k1)
+        self.b = float(b)
+        self.epsilon = float(epsilon)
+        self.delta = float(DEFAULT_DELTA.get(variant, 0.0) if delta is None else delta)
+        self._local = threading.local()
+
+    def _index(
+        self,
+        token_rows: npt.NDArray[np.int64],
+        lengths: npt.NDArray[np.int64],
+        rows: dict[Any, int],
+        dtype: npt.DTypeLike,
+    ) -> None:
+        """Postings, idf and bounds from each token's row (rows in order of first occurrence)."""
+        weight_type = np.dtype(dtype)
+        if weight_type not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError("dtype: expected float32 or float64")
+        cls = _variant_class(self.variant)
+        n = len(lengths)
+        if n >= 2**31:
+            raise ValueError("corpus: at most 2**31 - 1 documents (doc ids are int32)")
+        self.corpus_size = n
+        # rank_bm25 divides Python ints; an empty corpus (where it divides by zero) gets 0.0.
+        self.avgdl = int(lengths.sum()) / n if n else 0.0
+        self._rows = rows
+        vocabulary = len(rows)
 
         term_of, doc_of, tf = _term_doc_counts(token_rows, lengths)
         del token_rows
