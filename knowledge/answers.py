@@ -168,7 +168,8 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
             continue
         if period and not _of_period(kb, sentence, query.time):
             continue
-        sentence_terms = set(kb.terms[i])
+        terms = kb.terms[i]  # made on access: once
+        sentence_terms = set(terms)
         if query.focus and not query.focus & sentence_terms:
             continue
         leaned_on = _leaned_on(kb, i)
@@ -190,7 +191,7 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
             # sentence leans on and what its article is about count ("It lasted an hour")
             continue
         prior = _prior(kb, sentence, query.time)
-        together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
+        together = min(len(pairs.intersection(pairwise(terms))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
         bar = keep * best_so_far["any" if lead else "body"]
         if score * (1 + CUE_BONUS * len(query.cues)) < bar:

@@ -258,8 +258,7 @@ class ArticleAnalysis:
     def terms(self, span: int) -> tuple[str, ...]:
         """The terms of span number ``span``, in order (repeats kept)."""
         start = self.term_ends[span - 1] if span else 0
-        vocabulary = self.vocabulary
-        return tuple([vocabulary[t] for t in self.term_ids[start : self.term_ends[span]]])
+        return tuple(map(self.vocabulary.__getitem__, self.term_ids[start : self.term_ends[span]]))
 
 
 AnalysisCache = MutableMapping[str, ArticleAnalysis]
