@@ -166,7 +166,8 @@ class KnowledgeService:
     ) -> tuple[list[Article], list[Problem]]:
         if not config.seeds.is_dir():
             raise ConfigError(f"{self.config_path}: seeds: folder {config.seeds} not found")
-        articles, problems = load_articles(config.seeds, config.max_article_bytes)
+        known = previous.by_source if previous is not None else None
+        articles, problems = load_articles(config.seeds, config.max_article_bytes, known)
         articles = _keep_previous_versions(articles, problems, previous)
         if not articles and problems and previous is not None:
             # a reload that would leave nothing: refused, the current articles keep serving
