@@ -7,6 +7,7 @@ reference, so a question is always answered from one whole index.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import sys
 import time
@@ -15,6 +16,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from knowledge.analysis import Analyzer
 from knowledge.compact import SpanArray, TermTable
@@ -160,38 +164,22 @@ def article_spans(article: Article) -> Spans:
     ]
 
 
-class SeenTexts:
-    """The sentences met so far (their match keys), in many small sets instead of one large one.
-
-    A set of a million strings resizes, and is freed, in single C calls that hold the GIL for
-    50 to 180 ms: the event loop stalls meanwhile. Split over ``BUCKETS`` sets, each resize is
-    small, and ``clear`` lets go of them one at a time."""
-
-    BUCKETS = 512
-
-    def __init__(self) -> None:
-        self._buckets: list[set[str]] = [set() for _ in range(self.BUCKETS)]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._buckets[hash(key) % self.BUCKETS]
-
-    def add(self, key: str) -> None:
-        self._buckets[hash(key) % self.BUCKETS].add(key)
-
-    def clear(self) -> None:
-        for bucket in self._buckets:
-            bucket.clear()
-
-
 def split_article(
-    article: Article, first_id: int, seen: set[str] | SeenTexts, spans: Spans | None = None
+    article: Article, first_id: int, seen: set[str], spans: Spans | None = None
 ) -> list[Sentence]:
     """Sentences of one article, skipping any already seen (repeats across or within articles)."""
     text = article.text
+    spans = article_spans(article) if spans is None else spans
+    paragraphs = {p.number: p.text for p in article.paragraphs}
+    kept = []
+    for number, start, end in spans:
+        key = match_key(paragraphs[number][start:end])
+        kept.append(key not in seen)
+        seen.add(key)
     return [
         Sentence(first_id + i, article.source, k.paragraph, k.number, k.kind, text[k.start : k.end],
                  k.start, k.end)
-        for i, k in enumerate(_kept_sentences(article, seen, spans))
+        for i, k in enumerate(_kept_sentences(article, spans, kept))
     ]
 
 
@@ -206,10 +194,8 @@ class _Kept(NamedTuple):
     at_span: int  # its number among the article's spans
 
 
-def _kept_sentences(
-    article: Article, seen: set[str] | SeenTexts, spans: Spans | None = None
-) -> list[_Kept]:
-    """Each sentence kept (the first of its match key), in order."""
+def _kept_sentences(article: Article, spans: Spans, kept: Sequence[bool]) -> list[_Kept]:
+    """The sentences of the spans ``kept`` says to keep, numbered within their paragraphs."""
     paragraphs = {p.number: p for p in article.paragraphs}
     for paragraph in paragraphs.values():
         if not article.text.startswith(paragraph.text, paragraph.start):
@@ -218,18 +204,15 @@ def _kept_sentences(
                              f"article's text at offset {paragraph.start}")
     out: list[_Kept] = []
     numbers: dict[int, int] = {}
-    for at_span, (number, start, end) in enumerate(
-        article_spans(article) if spans is None else spans
-    ):
-        paragraph = paragraphs[number]
-        text = paragraph.text[start:end]
-        key = match_key(text)
-        if key in seen:
+    for at_span, ((number, start, end), keep) in enumerate(zip(spans, kept, strict=True)):
+        if not keep:
             continue
-        seen.add(key)
+        paragraph = paragraphs[number]
         numbers[number] = numbers.get(number, 0) + 1
         at = paragraph.start + start
-        out.append(_Kept(number, numbers[number], paragraph.kind, at, at + len(text), at_span))
+        # the length of paragraph.text[start:end], without making that string
+        length = len(range(*slice(start, end).indices(len(paragraph.text))))
+        out.append(_Kept(number, numbers[number], paragraph.kind, at, at + length, at_span))
     return out
 
 
@@ -254,6 +237,9 @@ class ArticleAnalysis:
     # are shared across articles and only a tuple of pointers is kept per article
     words: tuple[str, ...]
     leaning: frozenset[int]  # the spans that lean on the sentence before (few)
+    # each span's match key as a 16-byte digest (``key_digest``), one after another: what
+    # repeats are found by, without the keys themselves (a million strings while building)
+    keys: bytes
 
     def terms(self, span: int) -> tuple[str, ...]:
         """The terms of span number ``span``, in order (repeats kept)."""
@@ -275,8 +261,10 @@ def analyse_article(
     ids: list[int] = []
     ends = array("I")
     leaning = []
+    keys: list[bytes] = []
     for at_span, (number, start, end) in enumerate(spans):
         text = paragraphs[number][start:end]
+        keys.append(key_digest(text))
         found = analyzer.terms(text, words)
         implied = implied_words(text)
         if implied:
@@ -292,7 +280,32 @@ def analyse_article(
         ends,
         tuple(sorted(map(sys.intern, words))),
         frozenset(leaning),
+        b"".join(keys),
     )
+
+
+def key_digest(text: str) -> bytes:
+    """A 16-byte digest of the match key of a sentence: two sentences are the same sentence when
+    their digests are (BLAKE2b: a chance collision is about as likely as one of SHA-256, by
+    which the cache already tells articles apart)."""
+    return hashlib.blake2b(match_key(text).encode(), digest_size=16).digest()
+
+
+def first_occurrences(analyses: Sequence[ArticleAnalysis]) -> npt.NDArray[np.bool_]:
+    """For each span of these analyses, one article after another: whether no span before it
+    has the same match key (a sentence is kept where it first occurs).
+
+    By sorting the digests (numpy, in C, off the GIL) rather than filling a set of a million
+    strings or bytes: 16 bytes a span."""
+    digests = np.frombuffer(b"".join(a.keys for a in analyses), dtype=np.uint64).reshape(-1, 2)
+    first = np.zeros(len(digests), dtype=bool)
+    if len(digests):
+        order = np.lexsort((digests[:, 1], digests[:, 0]))  # stable: ties in span order
+        ordered = digests[order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+        first[order[new]] = True
+    return first
 
 
 def build_knowledge_base(
@@ -315,8 +328,7 @@ def build_knowledge_base(
     at_spans = array("i")  # each sentence's span number in its article's analysis
     leaning: list[int] = []
     words: set[str] = set()
-    seen = SeenTexts()
-    for number, article in enumerate(progress(articles) if progress else articles):
+    for article in progress(articles) if progress else articles:
         done = analysis.get(article.sha256) if analysis is not None else None
         if done is None:
             spans = cache.get(article.sha256) if cache is not None else None
@@ -327,14 +339,21 @@ def build_knowledge_base(
             cache[article.sha256] = done.spans
         analyses.append(done)
         words.update(done.words)
-        for kept in _kept_sentences(article, seen, done.spans):
-            at = sentences.add(number, kept.paragraph, kept.number, kept.kind, kept.start, kept.end)
+    first = first_occurrences(analyses)
+    at = 0
+    for number, (article, done) in enumerate(zip(articles, analyses, strict=True)):
+        spans = len(done.spans)
+        for kept in _kept_sentences(article, done.spans, first[at : at + spans].tolist()):
+            sentence = sentences.add(
+                number, kept.paragraph, kept.number, kept.kind, kept.start, kept.end
+            )
             at_spans.append(kept.at_span)
             if kept.at_span in done.leaning:
-                leaning.append(at)
+                leaning.append(sentence)
+        at += spans
+    del first
     sentences.close()
     terms = TermTable(analyses, sentences.article_column, at_spans)
-    seen.clear()  # a bucket at a time: not one long release with the GIL held
     speller = Speller(analyzer.known_words(words))  # the articles' words, not questions'
     names = name_terms(sentences, analyzer, words)
     rows, lengths, vocabulary = term_rows(analyses, sentences.article_column, at_spans)
