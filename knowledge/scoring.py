@@ -57,6 +57,8 @@ _BOUND_SLACK = 1e-6
 
 # Documents per pass of the build's Python-level loops (about 1e5 tokens, a few ms of GIL).
 _CHUNK_DOCS = 10_000
+# Postings per pass of the build's weight formula (bounds its temporaries to a few MB each).
+_CHUNK_POSTINGS = 1 << 20
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_VALUES = np.zeros(0, dtype=np.float64)
@@ -221,8 +223,15 @@ class BM25Scorer:
             model = _idf_model(cls, n, self.avgdl, self.k1, self.b, self.epsilon, self.delta)
             model._calc_idf(dict(zip(self._rows, df.tolist(), strict=True)))
             idf = np.fromiter(model.idf.values(), dtype=np.float64, count=vocabulary)
-            weights = self._contributions(idf[term_of], tf, lengths[doc_of])
-            best = np.maximum.reduceat(weights, offsets[:-1])
+            # By chunks of postings: whole, the float64 temporaries of the formula were several
+            # times the postings' size (the build's peak). Each posting's value is the same.
+            weights = np.empty(len(term_of), dtype=weight_type)
+            best = np.full(vocabulary, -np.inf)
+            for at in range(0, len(term_of), _CHUNK_POSTINGS):
+                part = slice(at, at + _CHUNK_POSTINGS)
+                exact = self._contributions(idf[term_of[part]], tf[part], lengths[doc_of[part]])
+                weights[part] = exact
+                np.maximum.at(best, term_of[part], exact)  # from float64, as stored or not
             # A document without the term gets 0 over the base: the best is never below that.
             best = np.where(df < n, np.maximum(best, 0.0), best)
         else:  # no tokens at all: every score is 0 (rank_bm25 raises or returns NaN here)
@@ -230,8 +239,8 @@ class BM25Scorer:
         self._idf = _frozen(idf)
         self._best = _frozen(best)
         self._offsets = _frozen(offsets)
-        self._docs = _frozen(doc_of.astype(np.int32))
-        self._weights = _frozen(weights.astype(weight_type))
+        self._docs = _frozen(doc_of)
+        self._weights = _frozen(weights)
         self._dict_bytes = sys.getsizeof(self._rows)
 
     def _contributions(
@@ -619,13 +628,14 @@ def _idf_model(
 def _term_doc_counts(
     token_rows: np.ndarray, lengths: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(term row, doc id, term frequency) of each distinct pair, by term and then by doc.
+    """(term row, doc id, term frequency) of each distinct pair, by term and then by doc, as
+    int32 (half the memory of int64, and doc ids are stored as int32 anyway).
 
     Reuses ``token_rows`` as the sort keys (term row * n + doc id) to keep the build's peak down.
     """
     n = len(lengths)
     if not len(token_rows):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
     keys = token_rows
     keys *= n
     at = 0
@@ -635,11 +645,17 @@ def _term_doc_counts(
         keys[at : at + count] += np.repeat(np.arange(first, first + len(part)), part)
         at += count
     keys.sort()
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    tf = np.diff(starts, append=len(keys))
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    del first
+    tf = np.diff(starts, append=len(keys)).astype(np.int32)
     keys = keys[starts]
-    term_of = keys // n
-    return term_of, keys - term_of * n, tf
+    del starts
+    term_of = (keys // n).astype(np.int32)
+    np.remainder(keys, n, out=keys)
+    return term_of, keys.astype(np.int32), tf
 
 
 def _union(parts: list[np.ndarray]) -> np.ndarray:

@@ -35,14 +35,18 @@ def term_rows(
     n = len(span)
     articles = np.frombuffer(article, dtype=np.int32)
     spans = np.frombuffer(span, dtype=np.int32).astype(np.int64)
-    lengths = np.zeros(n, dtype=np.int64)
-    numbering: dict[str, int] = {}
-    parts: list[np.ndarray] = []
     # an article's sentences are consecutive: one group of sentences per article
     cuts = [0, *(np.flatnonzero(articles[1:] != articles[:-1]) + 1).tolist(), n]
-    for first, last in pairwise(cuts):
-        if first == last:
-            continue
+    groups = [(first, last) for first, last in pairwise(cuts) if first < last]
+    lengths = np.zeros(n, dtype=np.int64)
+    for first, last in groups:  # first the lengths: the rows' array is made once, whole
+        ends = np.frombuffer(analyses[int(articles[first])].term_ends, dtype=np.uint32)
+        kept = spans[first:last]
+        lengths[first:last] = ends[kept] - np.concatenate(([0], ends[:-1]))[kept]
+    provisional = np.empty(int(lengths.sum()), dtype=np.int64)
+    numbering: dict[str, int] = {}
+    at = 0
+    for first, last in groups:
         done = analyses[int(articles[first])]
         known = np.fromiter(
             (numbering.setdefault(t, len(numbering)) for t in done.vocabulary),
@@ -52,15 +56,13 @@ def term_rows(
         ids = np.frombuffer(done.term_ids, dtype=_IDS[done.term_ids.typecode])
         ends = np.frombuffer(done.term_ends, dtype=np.uint32).astype(np.int64)
         kept = spans[first:last]
+        sizes = lengths[first:last]
         begins = np.concatenate(([0], ends[:-1]))[kept]
-        sizes = ends[kept] - begins
-        lengths[first:last] = sizes
         total = int(sizes.sum())
         # each kept span's positions in ``ids``: begins[k], begins[k] + 1, ... < ends[k]
         shift = np.repeat(begins - (np.cumsum(sizes) - sizes), sizes)
-        parts.append(known[ids[np.arange(total, dtype=np.int64) + shift]])
-    provisional = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    del parts
+        provisional[at : at + total] = known[ids[np.arange(total, dtype=np.int64) + shift]]
+        at += total
     names = list(numbering)
     first_seen = np.full(len(names), len(provisional), dtype=np.int64)
     for at in range(0, len(provisional), _CHUNK):
