@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.heap import return_free_memory
 from knowledge.analysis import Analyzer
 from knowledge.answers import answer
 from knowledge.config import ConfigError, KnowledgeConfig, load_knowledge_config
@@ -181,7 +182,9 @@ class KnowledgeService:
         self, config: KnowledgeConfig, articles: list[Article], problems: list[Problem]
     ) -> KnowledgeBase:
         with _collections_held_off():
-            return self._index_now(config, articles, problems)
+            kb = self._index_now(config, articles, problems)
+        return_free_memory()  # what the build made and dropped
+        return kb
 
     def _index_now(
         self, config: KnowledgeConfig, articles: list[Article], problems: list[Problem]
@@ -277,6 +280,7 @@ def _release(retired: list[KnowledgeBase], patience: float = 10.0) -> None:
     for items in parts:
         while items:
             del items[-RELEASE_CHUNK:]
+    return_free_memory()
 
 
 def _keep_previous_versions(
