@@ -159,14 +159,16 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         (t, share * kb.lead_rarity(t)) for t, share in weighted if kb.lead_counts.get(t)
     ) if len(kb.lead_terms) > 1 else ()
     period = query.time.when is When.PERIOD
+    # a candidate's kind and source from the sentence table's columns: most candidates need
+    # no Sentence object made (see SentenceTable)
+    kind_of, source_of = kb.sentences.kind, kb.sentences.source
     for i, score in _candidates(kb, query):  # best first
-        sentence = kb.sentences[i]
-        lead = sentence.kind in LEAD_KINDS
+        lead = kind_of(i) in LEAD_KINDS
         if score * most < keep * best_so_far["body"]:
             break  # no later candidate can be quoted: skip working out its cues
         if lead and score * most < keep * best_so_far["any"]:
             continue
-        if period and not _of_period(kb, sentence, query.time):
+        if period and not _of_period(kb, kb.sentences[i], query.time):
             continue
         terms = kb.terms[i]  # made on access: once
         sentence_terms = set(terms)
@@ -181,16 +183,17 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         # what the sentence's article says it is about, in its title and lead lines, and the
         # sentence does not repeat: "what was agreed in Geneva?" finds the Geneva article's "the
         # talks", not another article's passing mention of Geneva
-        through_article = _through_article(kb, by_article, sentence.source, sentence_terms)
+        source = source_of(i)
+        through_article = _through_article(kb, by_article, source, sentence_terms)
         if coverage + ARTICLE_COVERAGE * through_article < retrieval.min_coverage:
             continue
         if query.predicate and not query.predicate & (
-            sentence_terms | leaned_on | kb.lead_terms[sentence.source]
+            sentence_terms | leaned_on | kb.lead_terms[source]
         ):
             # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
             # sentence leans on and what its article is about count ("It lasted an hour")
             continue
-        prior = _prior(kb, sentence, query.time)
+        prior = _prior(kb, i, query.time)
         together = min(len(pairs.intersection(pairwise(terms))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
         bar = keep * best_so_far["any" if lead else "body"]
@@ -267,15 +270,16 @@ def _leaned_on(kb: KnowledgeBase, i: int) -> frozenset[str]:
     return frozenset(kb.terms[before.id]).difference(kb.terms[i]) if before else frozenset()
 
 
-def _prior(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> float:
+def _prior(kb: KnowledgeBase, i: int, time: TimeAsked) -> float:
     """What a sentence's place says before its words do: a headline says less than the body
     sentence that reports the same; a news lead (an article's first body sentence) says what
     happened; a sentence of another time that only names the month asked about recalls it."""
-    prior = HEADLINE_PRIOR if sentence.kind is Kind.HEADLINE else 1.0
+    kind = kb.sentences.kind(i)
+    prior = HEADLINE_PRIOR if kind is Kind.HEADLINE else 1.0
     if time.when is When.PERIOD:
-        if not time.admits(kb.day(sentence.source)):
+        if not time.admits(kb.day(kb.sentences.source(i))):
             prior *= RECALLED_PRIOR
-        elif sentence.id in kb.news_leads or sentence.kind in (Kind.SUMMARY, Kind.SUBTITLE):
+        elif i in kb.news_leads or kind in (Kind.SUMMARY, Kind.SUBTITLE):
             prior *= NEWS_LEAD_PRIOR  # "what was agreed in May": what that month's news led with
     return prior
 
