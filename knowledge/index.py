@@ -230,7 +230,7 @@ class ArticleAnalysis:
     # the article's distinct terms, interned (the strings are shared across articles)
     vocabulary: tuple[str, ...]
     # each span's terms (its words', then implied ones') as indexes into ``vocabulary``, one
-    # span after another; ``term_ends[i]``: where span ``i``'s end
+    # span after another; ``term_ends[i]``: where span ``i``'s terms end
     term_ids: array[int]
     term_ends: array[int]
     # the surface tokens analysed (names, the spelling dictionary): interned, so the strings
@@ -295,8 +295,8 @@ def first_occurrences(analyses: Sequence[ArticleAnalysis]) -> npt.NDArray[np.boo
     """For each span of these analyses, one article after another: whether no span before it
     has the same match key (a sentence is kept where it first occurs).
 
-    By sorting the digests (numpy, in C, off the GIL) rather than filling a set of a million
-    strings or bytes: 16 bytes a span."""
+    By sorting the digests (numpy, in C) rather than filling a set of a million strings or
+    bytes: 16 bytes a span."""
     digests = np.frombuffer(b"".join(a.keys for a in analyses), dtype=np.uint64).reshape(-1, 2)
     first = np.zeros(len(digests), dtype=bool)
     if len(digests):

@@ -2,8 +2,8 @@
 
 A million ``Sentence`` objects, each with its own copy of its text and three int objects, held
 about 300 MB. A sentence is a slice of its article's text (``Article.text[start:end]``), and
-everything else about it fits in a few bytes, so the table keeps six integer columns (about 17
-bytes a sentence) and the articles; ``table[i]`` builds the ``Sentence`` when it is asked for,
+everything else about it fits in a few bytes, so the table keeps six integer columns (21 bytes
+a sentence) and the articles; ``table[i]`` builds the ``Sentence`` when it is asked for,
 equal to the one a build used to keep. Sentences of an article are consecutive: an article's
 sentences are a range of ids.
 """
@@ -70,6 +70,11 @@ class SentenceTable(Sequence[Sentence]):
 
     def __len__(self) -> int:
         return len(self._article)
+
+    @property
+    def article_column(self) -> array[int]:
+        """For each sentence, the index of its article (read-only: shared, not copied)."""
+        return self._article
 
     def __bool__(self) -> bool:
         return bool(self._article)
