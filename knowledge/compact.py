@@ -92,7 +92,11 @@ class TermTable(Sequence[tuple[str, ...]]):
     def __getitem__(self, i: int | slice) -> tuple[str, ...] | list[tuple[str, ...]]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        return self._analyses[self._article[i]].terms(self._span[i])
+        # ArticleAnalysis.terms, inlined: a question reads a few hundred sentences' terms
+        done, span = self._analyses[self._article[i]], self._span[i]
+        ends = done.term_ends
+        return tuple(map(done.vocabulary.__getitem__,
+                         done.term_ids[ends[span - 1] if span else 0 : ends[span]]))
 
     def __iter__(self) -> Iterator[tuple[str, ...]]:
         analyses = self._analyses
