@@ -84,7 +84,7 @@ class KbResult:
     warm_s: float  # reload with every article's spans cached (what an edit costs)
     latency: Latency  # answers.answer end to end
     scorer_bytes: int = 0
-    retained_bytes: int | None = None  # whole KnowledgeBase, traced, minus sentence texts
+    retained_bytes: int | None = None  # whole KnowledgeBase, traced (articles not counted)
     answered: int = 0
     phases: dict[str, float] = field(default_factory=dict)  # a warm rebuild, step by step
     follow_ups: Latency | None = None  # answers.answer(follow-up, context=[question])
@@ -379,8 +379,7 @@ async def _measure_service(
             after = tracemalloc.get_traced_memory()[0]
         finally:
             tracemalloc.stop()
-        text = sum(sys.getsizeof(s.text) for s in again.sentences)
-        result.retained_bytes = after - before - text
+        result.retained_bytes = after - before  # sentence texts are not kept: made on access
         del again
     log(
         f"{size:>9,} knowledge base: {len(kb):,} sentences in {articles} articles; load "

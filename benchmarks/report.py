@@ -317,8 +317,9 @@ def markdown(
         "follow-ups: `answer(kb, follow_up, context=[question])`. RSS: the whole process's "
         "resident memory before the load (Python and imports), serving, and its high-water mark "
         "during a reload (`/proc/self/status` VmHWM, reset before). KB B/sentence beyond text "
-        "(at 100k): tracemalloc's growth over one more warm build of the whole `KnowledgeBase`, "
-        "minus the sentence strings.",
+        "(at 100k): tracemalloc's growth over one more warm build of the whole `KnowledgeBase` "
+        "(its articles not counted; it holds no sentence strings: they are slices of the "
+        "articles' text, made on access).",
         "",
         *_table(KB_HEADER, kb_rows(results)),
         "",

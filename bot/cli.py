@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -390,7 +389,7 @@ def _quotes_json(kb: KnowledgeBase, quotes: Sequence[Quote]) -> list[dict[str, o
 
 
 def _counts(kb: KnowledgeBase) -> dict[str, int]:
-    return dict(Counter(s.source for s in kb.sentences))
+    return dict(kb.sentences.counts())
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -483,7 +482,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         async with session(args) as console:
             assert console.service is not None
             kb = console.service.kb
-            keys = key_words(s.text for s in kb.sentences)
+            keys = key_words(kb.sentences.texts())
             bar = item_bar()
             try:
                 result = await feed_pass(

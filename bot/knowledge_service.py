@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.heap import return_free_memory
 from knowledge.analysis import Analyzer
 from knowledge.answers import answer
 from knowledge.config import ConfigError, KnowledgeConfig, load_knowledge_config
@@ -199,7 +200,8 @@ class KnowledgeService:
     ) -> tuple[list[Article], list[Problem]]:
         if not config.seeds.is_dir():
             raise ConfigError(f"{self.config_path}: seeds: folder {config.seeds} not found")
-        articles, problems = load_articles(config.seeds, config.max_article_bytes)
+        known = previous.by_source if previous is not None else None
+        articles, problems = load_articles(config.seeds, config.max_article_bytes, known)
         articles = _keep_previous_versions(articles, problems, previous)
         if not articles and problems and previous is not None:
             # a reload that would leave nothing: refused, the current articles keep serving
@@ -213,7 +215,9 @@ class KnowledgeService:
         self, config: KnowledgeConfig, articles: list[Article], problems: list[Problem]
     ) -> KnowledgeBase:
         with _collections_held_off():
-            return self._index_now(config, articles, problems)
+            kb = self._index_now(config, articles, problems)
+        return_free_memory()  # what the build made and dropped
+        return kb
 
     def _index_now(
         self, config: KnowledgeConfig, articles: list[Article], problems: list[Problem]
@@ -302,11 +306,14 @@ def _release(retired: list[KnowledgeBase], patience: float = 10.0) -> None:
     deadline = time.monotonic() + patience
     while sys.getrefcount(kb) > 2 and time.monotonic() < deadline:  # ours and the argument's
         time.sleep(0.005)
-    parts = [list(kb.sentences), list(kb.terms), list(kb.articles)]
+    # sentences and terms are a few arrays (the terms' analyses stay cached): only the articles
+    # are many objects
+    parts = [list(kb.articles)]
     del kb
     for items in parts:
         while items:
             del items[-RELEASE_CHUNK:]
+    return_free_memory()
 
 
 def _keep_previous_versions(

@@ -208,16 +208,19 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
     ) if len(kb.lead_terms) > 1 else ()
     period = query.time.when is When.PERIOD
     named = _named(kb, shares)
+    # a candidate's kind and source from the sentence table's columns: most candidates need
+    # no Sentence object made (see SentenceTable)
+    kind_of, source_of = kb.sentences.kind, kb.sentences.source
     for i, score in _candidates(kb, query):  # best first
-        sentence = kb.sentences[i]
-        lead = sentence.kind in LEAD_KINDS
+        lead = kind_of(i) in LEAD_KINDS
         if score * most < keep * best_so_far["body"]:
             break  # no later candidate can be quoted: skip working out its cues
         if lead and score * most < keep * best_so_far["any"]:
             continue
-        if period and not _of_period(kb, sentence, query.time):
+        if period and not _of_period(kb, kb.sentences[i], query.time):
             continue
-        sentence_terms = set(kb.terms[i])
+        terms = kb.terms[i]  # made on access: once
+        sentence_terms = set(terms)
         if query.focus and not query.focus & sentence_terms:
             continue
         leaned_on = _leaned_on(kb, i)
@@ -229,22 +232,23 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         # what the sentence's article says it is about, in its title and lead lines, and the
         # sentence does not repeat: "what was agreed in Geneva?" finds the Geneva article's "the
         # talks", not another article's passing mention of Geneva
-        through_article = _through_article(kb, by_article, sentence.source, sentence_terms)
+        source = source_of(i)
+        through_article = _through_article(kb, by_article, source, sentence_terms)
         if coverage + ARTICLE_COVERAGE * through_article < retrieval.min_coverage:
             continue
         if query.predicate and not query.predicate & (
-            sentence_terms | leaned_on | kb.lead_terms[sentence.source]
+            sentence_terms | leaned_on | kb.lead_terms[source]
         ):
             # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
             # sentence leans on and what its article is about count ("It lasted an hour")
             continue
-        prior = _prior(kb, sentence, query.time)
-        if named and not named & (sentence_terms | leaned_on | kb.lead_terms[sentence.source]):
+        prior = _prior(kb, i, query.time)
+        if named and not named & (sentence_terms | leaned_on | kb.lead_terms[source]):
             prior *= NAME_MISSING  # "did Taiwan come up when Trump met Xi?" is about Taiwan
-        together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
+        together = min(len(pairs.intersection(pairwise(terms))), MAX_PAIRS)
         score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
         # what its article as a whole adds: "the meeting was a 12" is in the Busan article
-        from_article = relevance.get(sentence.source, {})
+        from_article = relevance.get(source, {})
         score *= 1 + ARTICLE_RELEVANCE * sum(
             [part for term, part in from_article.items() if term not in sentence_terms]
         )
@@ -271,7 +275,8 @@ def _choose(
     # Lead sentences (headline, summary line, subtitle) restate the body in few, dense words: they
     # set the bar for each other, not for the body sentences that report the same thing in full.
     best = max(score for score, _ in ranked)
-    best_body = max((s for s, i in ranked if kb.sentences[i].kind not in LEAD_KINDS), default=best)
+    kind = kb.sentences.kind  # not a whole Sentence made for its kind
+    best_body = max((s for s, i in ranked if kind(i) not in LEAD_KINDS), default=best)
     quotes: list[Quote] = []
     quoted: set[int] = set()
     keys = _key_terms(kb, shares) if query.time.when in _OF_NOW else frozenset()
@@ -280,7 +285,7 @@ def _choose(
         needed = min(retrieval.follow_ratio + retrieval.follow_step * max(len(quotes) - 1, 0), 1)
         if len(quotes) >= retrieval.max_quotes:
             break
-        if quotes and score < needed * (best if kb.sentences[i].kind in LEAD_KINDS else best_body):
+        if quotes and score < needed * (best if kind(i) in LEAD_KINDS else best_body):
             continue  # the first is ranked[0]: the best, or the newest answer to a question of now
         if i in quoted:
             continue
@@ -364,19 +369,20 @@ def _leaned_on(kb: KnowledgeBase, i: int) -> frozenset[str]:
     return frozenset(kb.terms[before.id]).difference(kb.terms[i]) if before else frozenset()
 
 
-def _prior(kb: KnowledgeBase, sentence: Sentence, time: TimeAsked) -> float:
+def _prior(kb: KnowledgeBase, i: int, time: TimeAsked) -> float:
     """What a sentence's place says before its words do: a headline says less than the body
     sentence that reports the same; a news lead (an article's first body sentence) says what
     happened; a sentence of another time that only names the month asked about recalls it, and
     one telling its article's backstory is not the news a question of now or later wants."""
-    prior = HEADLINE_PRIOR if sentence.kind is Kind.HEADLINE else 1.0
-    if time.when in _OF_NEWS and tells_backstory(sentence.text, kb.day(sentence.source)):
+    kind, source = kb.sentences.kind(i), kb.sentences.source(i)
+    prior = HEADLINE_PRIOR if kind is Kind.HEADLINE else 1.0
+    if time.when in _OF_NEWS and tells_backstory(kb.sentences.text(i), kb.day(source)):
         prior *= RECALLED_PRIOR
     if time.when is When.PERIOD:
-        if not time.admits(kb.day(sentence.source)):
+        if not time.admits(kb.day(source)):
             prior *= RECALLED_PRIOR
-        elif sentence.id in kb.news_leads or sentence.kind is Kind.SUMMARY or (
-            sentence.kind is Kind.SUBTITLE and opens_with_dateline(sentence.text)
+        elif i in kb.news_leads or kind is Kind.SUMMARY or (
+            kind is Kind.SUBTITLE and opens_with_dateline(kb.sentences.text(i))
         ):
             prior *= NEWS_LEAD_PRIOR  # "what was agreed in May": what that month's news led with
     return prior
@@ -503,7 +509,7 @@ def _with_followers(kb: KnowledgeBase, hits: list[tuple[int, float]]) -> list[tu
         after = i + 1
         if after in found or after >= len(kb.sentences):
             continue
-        if kb.previous(kb.sentences[after]) == kb.sentences[i] and kb.cues.leans(after):
+        if kb.cues.leans(after) and kb.sentences.previous_id(after) == i:
             followers.append((after, score * CONTEXT_COVERAGE))
             found.add(after)
     if not followers:

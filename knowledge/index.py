@@ -7,24 +7,31 @@ reference, so a question is always answered from one whole index.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import sys
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.analysis import Analyzer
+from knowledge.compact import SpanArray, TermTable
 from knowledge.config import KnowledgeConfig, RetrievalConfig
 from knowledge.cues import Cue, implied_words, leans, months_named, offers
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
+from knowledge.sentence_table import SentenceTable
 from knowledge.sentences import sentence_spans
 from knowledge.spelling import Speller, is_english
+from knowledge.term_rows import term_rows
 
 
 class CueTable:
@@ -69,8 +76,8 @@ class CueTable:
 @dataclass(frozen=True)
 class KnowledgeBase:
     articles: tuple[Article, ...]
-    sentences: tuple[Sentence, ...]
-    terms: tuple[tuple[str, ...], ...]  # analysed terms of each sentence
+    sentences: SentenceTable  # Sentence objects made on access
+    terms: TermTable  # analysed terms of each sentence (tuples made on access)
     cues: CueTable
     scorer: BM25Scorer
     analyzer: Analyzer
@@ -151,22 +158,15 @@ class KnowledgeBase:
         """The sentence just before, in the same article's body (what a leaning sentence leans
         on): a paragraph may open on the one before it ("That call, placed at Trump's request,
         lasted about an hour and a half" after "…the leaders' June 5 phone call")."""
-        if sentence.id == 0:
-            return None
-        before = self.sentences[sentence.id - 1]
-        if before.source != sentence.source:
-            return None
-        if before.paragraph == sentence.paragraph:
-            return before
-        body = before.kind is Kind.BODY and sentence.kind is Kind.BODY
-        return before if body and sentence.number == 1 else None
+        before = self.sentences.previous_id(sentence.id)
+        return None if before is None else self.sentences[before]
 
 
 
 # Sentence spans of one article, before repeats are removed: (paragraph number, start, end) with
 # offsets into the paragraph's text. Keyed by the article's sha256 so a reload re-splits only
 # articles whose bytes changed (splitting is the slow step of indexing).
-Spans = list[tuple[int, int, int]]
+Spans = Sequence[tuple[int, int, int]]  # a list, or a SpanArray
 SpanCache = MutableMapping[str, Spans]
 
 
@@ -178,73 +178,87 @@ def article_spans(article: Article) -> Spans:
     ]
 
 
-class SeenTexts:
-    """The sentences met so far (their match keys), in many small sets instead of one large one.
-
-    A set of a million strings resizes, and is freed, in single C calls that hold the GIL for
-    50 to 180 ms: the event loop stalls meanwhile. Split over ``BUCKETS`` sets, each resize is
-    small, and ``clear`` lets go of them one at a time."""
-
-    BUCKETS = 512
-
-    def __init__(self) -> None:
-        self._buckets: list[set[str]] = [set() for _ in range(self.BUCKETS)]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._buckets[hash(key) % self.BUCKETS]
-
-    def add(self, key: str) -> None:
-        self._buckets[hash(key) % self.BUCKETS].add(key)
-
-    def clear(self) -> None:
-        for bucket in self._buckets:
-            bucket.clear()
-
-
 def split_article(
-    article: Article, first_id: int, seen: set[str] | SeenTexts, spans: Spans | None = None
+    article: Article, first_id: int, seen: set[str], spans: Spans | None = None
 ) -> list[Sentence]:
     """Sentences of one article, skipping any already seen (repeats across or within articles)."""
-    return [s for s, _ in _kept_sentences(article, first_id, seen, spans)]
-
-
-def _kept_sentences(
-    article: Article, first_id: int, seen: set[str] | SeenTexts, spans: Spans | None = None
-) -> list[tuple[Sentence, int]]:
-    """Each sentence kept, with the number of its span among the article's spans."""
-    paragraphs = {p.number: p for p in article.paragraphs}
-    out: list[tuple[Sentence, int]] = []
-    numbers: dict[int, int] = {}
-    for at_span, (number, start, end) in enumerate(
-        article_spans(article) if spans is None else spans
-    ):
-        paragraph = paragraphs[number]
-        text = paragraph.text[start:end]
-        key = match_key(text)
-        if key in seen:
-            continue
+    text = article.text
+    spans = article_spans(article) if spans is None else spans
+    paragraphs = {p.number: p.text for p in article.paragraphs}
+    kept = []
+    for number, start, end in spans:
+        key = match_key(paragraphs[number][start:end])
+        kept.append(key not in seen)
         seen.add(key)
+    return [
+        Sentence(first_id + i, article.source, k.paragraph, k.number, k.kind, text[k.start : k.end],
+                 k.start, k.end)
+        for i, k in enumerate(_kept_sentences(article, spans, kept))
+    ]
+
+
+class _Kept(NamedTuple):
+    """A sentence kept by ``_kept_sentences``: where it is, and which span it was cut from."""
+
+    paragraph: int
+    number: int  # 1-based among the kept sentences of its paragraph
+    kind: Kind
+    start: int  # offsets in the article's text
+    end: int
+    at_span: int  # its number among the article's spans
+
+
+def _kept_sentences(article: Article, spans: Spans, kept: Sequence[bool]) -> list[_Kept]:
+    """The sentences of the spans ``kept`` says to keep, numbered within their paragraphs."""
+    paragraphs = {p.number: p for p in article.paragraphs}
+    for paragraph in paragraphs.values():
+        if not article.text.startswith(paragraph.text, paragraph.start):
+            # a sentence is kept as offsets into the article's text: they must cut the same text
+            raise ValueError(f"{article.source}: paragraph {paragraph.number} is not the "
+                             f"article's text at offset {paragraph.start}")
+    out: list[_Kept] = []
+    numbers: dict[int, int] = {}
+    for at_span, ((number, start, end), keep) in enumerate(zip(spans, kept, strict=True)):
+        if not keep:
+            continue
+        paragraph = paragraphs[number]
         numbers[number] = numbers.get(number, 0) + 1
         at = paragraph.start + start
-        sentence = Sentence(
-            first_id + len(out), article.source, number, numbers[number], paragraph.kind,
-            text, at, at + len(text),
-        )
-        out.append((sentence, at_span))
+        # the length of paragraph.text[start:end], without making that string
+        length = len(range(*slice(start, end).indices(len(paragraph.text))))
+        out.append(_Kept(number, numbers[number], paragraph.kind, at, at + length, at_span))
     return out
 
 
 @dataclass(frozen=True, slots=True)
 class ArticleAnalysis:
     """What indexing one article's bytes gives, kept by the service per content hash (and
-    analyser settings) so that a reload never analyses an unchanged article again."""
+    analyser settings) so that a reload never analyses an unchanged article again.
 
-    spans: Spans
-    terms: tuple[tuple[str, ...], ...]  # of each span: the words' terms, then implied ones'
+    Kept for every article as long as the bot runs, and read by the knowledge base for its
+    sentences' terms (``TermTable``): so in flat arrays, not a tuple per span (a tuple of
+    terms and a tuple of offsets per sentence were about 270 bytes; this is about 80).
+    """
+
+    spans: SpanArray
+    # the article's distinct terms, interned (the strings are shared across articles)
+    vocabulary: tuple[str, ...]
+    # each span's terms (its words', then implied ones') as indexes into ``vocabulary``, one
+    # span after another; ``term_ends[i]``: where span ``i``'s terms end
+    term_ids: array[int]
+    term_ends: array[int]
     # the surface tokens analysed (names, the spelling dictionary): interned, so the strings
     # are shared across articles and only a tuple of pointers is kept per article
     words: tuple[str, ...]
     leaning: frozenset[int]  # the spans that lean on the sentence before (few)
+    # each span's match key as a 16-byte digest (``key_digest``), one after another: what
+    # repeats are found by, without the keys themselves (a million strings while building)
+    keys: bytes
+
+    def terms(self, span: int) -> tuple[str, ...]:
+        """The terms of span number ``span``, in order (repeats kept)."""
+        start = self.term_ends[span - 1] if span else 0
+        return tuple(map(self.vocabulary.__getitem__, self.term_ids[start : self.term_ends[span]]))
 
 
 AnalysisCache = MutableMapping[str, ArticleAnalysis]
@@ -257,20 +271,55 @@ def analyse_article(
         spans = article_spans(article)
     paragraphs = {p.number: p.text for p in article.paragraphs}
     words: set[str] = set()
-    terms = []
+    vocabulary: dict[str, int] = {}
+    ids: list[int] = []
+    ends = array("I")
     leaning = []
+    keys: list[bytes] = []
     for at_span, (number, start, end) in enumerate(spans):
         text = paragraphs[number][start:end]
+        keys.append(key_digest(text))
         found = analyzer.terms(text, words)
         implied = implied_words(text)
         if implied:
             found += analyzer.terms(implied, words)
-        terms.append(tuple(found))
+        ids += [vocabulary.setdefault(term, len(vocabulary)) for term in found]
+        ends.append(len(ids))
         if leans(text):
             leaning.append(at_span)
     return ArticleAnalysis(
-        spans, tuple(terms), tuple(sorted(map(sys.intern, words))), frozenset(leaning)
+        SpanArray(spans),
+        tuple(map(sys.intern, vocabulary)),
+        array("H" if len(vocabulary) <= 1 << 16 else "I", ids),
+        ends,
+        tuple(sorted(map(sys.intern, words))),
+        frozenset(leaning),
+        b"".join(keys),
     )
+
+
+def key_digest(text: str) -> bytes:
+    """A 16-byte digest of the match key of a sentence: two sentences are the same sentence when
+    their digests are (BLAKE2b: a chance collision is about as likely as one of SHA-256, by
+    which the cache already tells articles apart)."""
+    return hashlib.blake2b(match_key(text).encode(), digest_size=16).digest()
+
+
+def first_occurrences(analyses: Sequence[ArticleAnalysis]) -> npt.NDArray[np.bool_]:
+    """For each span of these analyses, one article after another: whether no span before it
+    has the same match key (a sentence is kept where it first occurs).
+
+    By sorting the digests (numpy, in C) rather than filling a set of a million strings or
+    bytes: 16 bytes a span."""
+    digests = np.frombuffer(b"".join(a.keys for a in analyses), dtype=np.uint64).reshape(-1, 2)
+    first = np.zeros(len(digests), dtype=bool)
+    if len(digests):
+        order = np.lexsort((digests[:, 1], digests[:, 0]))  # stable: ties in span order
+        ordered = digests[order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+        first[order[new]] = True
+    return first
 
 
 def build_knowledge_base(
@@ -288,11 +337,11 @@ def build_knowledge_base(
     (valid for one analyser: the caller keeps one per alias table). Both are read and filled in.
     """
     started = time.perf_counter()
-    sentences: list[Sentence] = []
-    terms_of: list[tuple[str, ...]] = []
+    sentences = SentenceTable(articles)
+    analyses: list[ArticleAnalysis] = []
+    at_spans = array("i")  # each sentence's span number in its article's analysis
     leaning: list[int] = []
     words: set[str] = set()
-    seen = SeenTexts()
     for article in progress(articles) if progress else articles:
         done = analysis.get(article.sha256) if analysis is not None else None
         if done is None:
@@ -302,19 +351,30 @@ def build_knowledge_base(
                 analysis[article.sha256] = done
         if cache is not None:
             cache[article.sha256] = done.spans
+        analyses.append(done)
         words.update(done.words)
-        for sentence, at_span in _kept_sentences(article, len(sentences), seen, done.spans):
-            sentences.append(sentence)
-            terms_of.append(done.terms[at_span])
-            if at_span in done.leaning:
-                leaning.append(sentence.id)
-    terms = tuple(terms_of)
-    seen.clear()  # a bucket at a time: not one long release with the GIL held
-    del terms_of
+    first = first_occurrences(analyses)
+    at = 0
+    for number, (article, done) in enumerate(zip(articles, analyses, strict=True)):
+        spans = len(done.spans)
+        for kept in _kept_sentences(article, done.spans, first[at : at + spans].tolist()):
+            sentence = sentences.add(
+                number, kept.paragraph, kept.number, kept.kind, kept.start, kept.end
+            )
+            at_spans.append(kept.at_span)
+            if kept.at_span in done.leaning:
+                leaning.append(sentence)
+        at += spans
+    del first
+    sentences.close()
+    terms = TermTable(analyses, sentences.article_column, at_spans)
     speller = Speller(analyzer.known_words(words))  # the articles' words, not questions'
     names = name_terms(sentences, analyzer, words)
-    scorer = BM25Scorer(
-        terms,  # the tuples themselves: a million temporary lists would be freed in one go
+    rows, lengths, vocabulary = term_rows(analyses, sentences.article_column, at_spans)
+    scorer = BM25Scorer.from_rows(
+        rows,
+        lengths,
+        vocabulary,
         variant=retrieval.variant,
         k1=retrieval.k1,
         b=retrieval.b,
@@ -324,7 +384,7 @@ def build_knowledge_base(
     lead = _lead_terms(articles, sentences, terms, analyzer)
     return KnowledgeBase(
         articles=tuple(articles),
-        sentences=tuple(sentences),
+        sentences=sentences,
         terms=terms,
         cues=CueTable(sentences, frozenset(leaning)),
         scorer=scorer,
@@ -340,33 +400,28 @@ def build_knowledge_base(
         lead_counts=Counter(term for found in lead.values() for term in found),
         news_leads=_news_leads(sentences),
         dates=tuple(sorted({a.date.day for a in articles if a.date is not None})),
-        sentence_article=_sentence_articles(articles, sentences),
+        # the table's article numbers are positions in ``articles``
+        sentence_article=np.array(sentences.article_column, dtype=np.int32),
     )
 
 
-def _sentence_articles(articles: Sequence[Article], sentences: Sequence[Sentence]) -> np.ndarray:
-    at = {a.source: n for n, a in enumerate(articles)}
-    return np.fromiter((at[s.source] for s in sentences), dtype=np.int32, count=len(sentences))
-
-
-def _news_leads(sentences: Sequence[Sentence]) -> frozenset[int]:
+def _news_leads(sentences: SentenceTable) -> frozenset[int]:
+    """Each article's first body sentence."""
     first: dict[str, int] = {}
-    for s in sentences:
-        if s.kind is Kind.BODY:
-            first.setdefault(s.source, s.id)
+    for i in sentences.ids_of_kinds((Kind.BODY,)):
+        first.setdefault(sentences.source(i), i)
     return frozenset(first.values())
 
 
 def _lead_terms(
     articles: Sequence[Article],
-    sentences: Sequence[Sentence],
+    sentences: SentenceTable,
     terms: Sequence[Sequence[str]],
     analyzer: Analyzer,
 ) -> dict[str, frozenset[str]]:
     lead: dict[str, set[str]] = {a.source: set(analyzer.terms(a.title)) for a in articles}
-    for sentence, sentence_terms in zip(sentences, terms, strict=True):
-        if sentence.kind in LEAD_KINDS:
-            lead[sentence.source].update(sentence_terms)
+    for i in sentences.ids_of_kinds(LEAD_KINDS):
+        lead[sentences.source(i)].update(terms[i])
     return {source: frozenset(found) for source, found in lead.items()}
 
 
@@ -376,7 +431,9 @@ _FIRST_CAPITAL = re.compile(r"[\"“‘']?([A-Z][\w'’-]*)")
 
 
 def name_terms(
-    sentences: Sequence[Sentence], analyzer: Analyzer, words: Iterable[str] | None = None
+    sentences: SentenceTable | Sequence[Sentence],
+    analyzer: Analyzer,
+    words: Iterable[str] | None = None,
 ) -> frozenset[str]:
     """Terms of proper names: words the articles write capitalised inside sentences and never in
     lower case ("Stimson", "Beijing"), or open a sentence with and are not English ("Yun"), plus
@@ -384,11 +441,15 @@ def name_terms(
     surface tokens of the sentences (by default, every token ``analyzer`` has analysed)."""
     capitalised: set[str] = set()
     first: set[str] = set()
-    for sentence in sentences:
-        if sentence.kind is Kind.HEADLINE:
+    if isinstance(sentences, SentenceTable):
+        pairs: Iterable[tuple[Kind, str]] = sentences.kinds_and_texts()
+    else:
+        pairs = ((s.kind, s.text) for s in sentences)
+    for kind, text in pairs:
+        if kind is Kind.HEADLINE:
             continue
-        capitalised.update(_INNER_CAPITAL.findall(sentence.text))
-        opening = _FIRST_CAPITAL.match(sentence.text)
+        capitalised.update(_INNER_CAPITAL.findall(text))
+        opening = _FIRST_CAPITAL.match(text)
         if opening:
             first.add(opening[1])
     capitalised.update(word for word in first if not is_english(word))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,15 @@ class _Block:
     headline: bool
 
 
-def load_articles(folder: Path, max_bytes: int = 20_000_000) -> tuple[list[Article], list[Problem]]:
-    """Every readable article under ``folder``, in name order, and a problem line for each other."""
+def load_articles(
+    folder: Path, max_bytes: int = 20_000_000, known: Mapping[str, Article] | None = None
+) -> tuple[list[Article], list[Problem]]:
+    """Every readable article under ``folder``, in name order, and a problem line for each other.
+
+    ``known``: articles loaded before, by source. One that parses the same again is returned
+    instead of the new parse, which is dropped at once: a reload holds one copy of an
+    unchanged article (the one the serving knowledge base holds), not two.
+    """
     articles: list[Article] = []
     problems: list[Problem] = []
     if not folder.is_dir():
@@ -53,7 +60,9 @@ def load_articles(folder: Path, max_bytes: int = 20_000_000) -> tuple[list[Artic
             if size > max_bytes:
                 raise ArticleError(f"too large ({size:,} bytes; the limit is {max_bytes:,})")
             raw = path.read_bytes()
-            articles.append(parse_article(source, raw, read_sidecar(path)))
+            article = parse_article(source, raw, read_sidecar(path))
+            before = known.get(source) if known is not None else None
+            articles.append(before if before == article else article)
         except ArticleError as exc:
             problems.append(Problem(source, str(exc)))
         except OSError as exc:

@@ -99,7 +99,7 @@ def about_the_articles(kb: KnowledgeBase, question: str, time: TimeAsked) -> tup
 def _lead_lines(kb: KnowledgeBase, terms: Sequence[str], kinds: frozenset[Kind]) -> list[Sentence]:
     """Sentences of these kinds that hold every one of ``terms`` (all of them, for no terms)."""
     if not terms:
-        return [s for s in kb.sentences if s.kind in kinds]
+        return list(kb.sentences.with_kinds(kinds))
     wanted = set(terms)
     hits = kb.scorer.top_k(list(wanted), CANDIDATES)
     found = [kb.sentences[i] for i, _ in hits if wanted <= set(kb.terms[i])]

@@ -30,12 +30,64 @@ class Metadata:
     published: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class Paragraph:
-    number: int  # 1-based among the paragraphs kept after removing repeats
-    kind: Kind
-    text: str  # verbatim, markup such as ``**`` removed
-    start: int  # character offset of ``text`` in the article's text
+    """A paragraph of an article: ``Paragraph(number, kind, text, start)``, immutable.
+
+    ``number``: 1-based among the paragraphs kept after removing repeats; ``text``: verbatim,
+    markup such as ``**`` removed; ``start``: character offset of ``text`` in the article's text.
+
+    The text is always a slice of the article's text: an ``Article`` keeps its paragraphs as
+    views of its own text (``view``) rather than a second copy of every article (about 100 MB
+    at a million sentences); ``text`` slices it when asked for.
+    """
+
+    __slots__ = ("_begin", "_end", "_kind", "_number", "_source", "_start")
+
+    def __init__(self, number: int, kind: Kind, text: str, start: int) -> None:
+        self._number, self._kind, self._start = number, kind, start
+        self._source, self._begin, self._end = text, 0, len(text)
+
+    @classmethod
+    def view(cls, number: int, kind: Kind, article_text: str, start: int, end: int) -> Paragraph:
+        """The paragraph that is ``article_text[start:end]``, holding no text of its own."""
+        paragraph = cls.__new__(cls)
+        paragraph._number, paragraph._kind, paragraph._start = number, kind, start
+        paragraph._source, paragraph._begin, paragraph._end = article_text, start, end
+        return paragraph
+
+    @property
+    def number(self) -> int:
+        return self._number
+
+    @property
+    def kind(self) -> Kind:
+        return self._kind
+
+    @property
+    def text(self) -> str:
+        return self._source[self._begin : self._end]
+
+    @property
+    def start(self) -> int:
+        return self._start
+
+    def _key(self) -> tuple[int, Kind, str, int]:
+        return self._number, self._kind, self.text, self._start
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Paragraph):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Paragraph(number={self._number!r}, kind={self._kind!r}, text={self.text!r}, "
+                f"start={self._start!r})")
+
+    def __reduce__(self) -> tuple[type[Paragraph], tuple[int, Kind, str, int]]:
+        return Paragraph, self._key()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +100,16 @@ class Article:
     sha256: str
     # From the metadata, or inferred from the text (``date.inferred``); None when nothing says.
     date: ArticleDate | None = None
+
+    def __post_init__(self) -> None:
+        # paragraphs that are slices of the text (all, from ingest or storage) become views
+        text = self.text
+        paragraphs = tuple(
+            Paragraph.view(p.number, p.kind, text, p.start, p.start + len(p.text))
+            if p.start >= 0 and text.startswith(p.text, p.start) else p
+            for p in self.paragraphs
+        )
+        object.__setattr__(self, "paragraphs", paragraphs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,8 @@ _BOUND_SLACK = 1e-6
 
 # Documents per pass of the build's Python-level loops (about 1e5 tokens, a few ms of GIL).
 _CHUNK_DOCS = 10_000
+# Postings per pass of the build's weight formula (bounds its temporaries to a few MB each).
+_CHUNK_POSTINGS = 1 << 20
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_VALUES = np.zeros(0, dtype=np.float64)
@@ -121,21 +123,9 @@ class BM25Scorer:
         and BM25L scores identical to rank_bm25's. ``delta`` defaults to rank_bm25's default of
         the variant; ``epsilon`` is used by Okapi only, ``delta`` by Plus and BM25L only.
         """
-        cls = _variant_class(variant)
-        weight_type = np.dtype(dtype)
-        if weight_type not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError("dtype: expected float32 or float64")
-        self.variant = variant
-        self.k1 = float(k1)
-        self.b = float(b)
-        self.epsilon = float(epsilon)
-        self.delta = float(DEFAULT_DELTA.get(variant, 0.0) if delta is None else delta)
-        self._local = threading.local()
-
+        self._settings(variant, k1, b, epsilon, delta)
         docs = corpus if isinstance(corpus, Sequence) else list(corpus)
         n = len(docs)
-        if n >= 2**31:
-            raise ValueError("corpus: at most 2**31 - 1 documents (doc ids are int32)")
         # Python-level passes go by chunks of documents: a pass of C calls alone (map over a
         # million tokens) holds the GIL throughout, and would stall an event loop meanwhile.
         chunks = [docs[i : i + _CHUNK_DOCS] for i in range(0, n, _CHUNK_DOCS)]
@@ -145,9 +135,6 @@ class BM25Scorer:
                 map(len, chunk), dtype=np.int64, count=len(chunk)
             )
         total = int(lengths.sum())
-        self.corpus_size = n
-        # rank_bm25 divides Python ints; an empty corpus (where it divides by zero) gets 0.0.
-        self.avgdl = total / n if n else 0.0
 
         # Rows in order of first occurrence: the order in which rank_bm25 fills its df dict.
         numbering: defaultdict[Any, int] = defaultdict(int)
@@ -162,9 +149,69 @@ class BM25Scorer:
             )
             at += count
         del chunks
-        self._rows: dict[Any, int] = dict(numbering)  # plain dict: unknown lookups add nothing
+        rows: dict[Any, int] = dict(numbering)  # plain dict: unknown lookups add nothing
         del numbering
-        vocabulary = len(self._rows)
+        self._index(token_rows, lengths, rows, dtype)
+
+    @classmethod
+    def from_rows(
+        cls,
+        token_rows: npt.NDArray[np.int64],
+        lengths: npt.NDArray[np.int64],
+        terms: Sequence[str],
+        variant: str = "okapi",
+        *,
+        k1: float = 1.5,
+        b: float = 0.75,
+        epsilon: float = 0.25,
+        delta: float | None = None,
+        dtype: npt.DTypeLike = np.float32,
+    ) -> BM25Scorer:
+        """The scorer of a corpus given as numbers: each token's row (documents one after
+        another; ``lengths`` says where each ends), rows numbered by first occurrence in the
+        corpus, ``terms[row]`` the term of a row. Equal to ``BM25Scorer`` of the token lists.
+
+        ``token_rows`` is used up: it becomes the build's sort keys (saving a copy).
+        """
+        scorer = cls.__new__(cls)
+        scorer._settings(variant, k1, b, epsilon, delta)
+        rows = {term: row for row, term in enumerate(terms)}
+        if len(rows) != len(terms):
+            raise ValueError("terms: each term once")
+        scorer._index(token_rows, lengths, rows, dtype)
+        return scorer
+
+    def _settings(
+        self, variant: str, k1: float, b: float, epsilon: float, delta: float | None
+    ) -> None:
+        _variant_class(variant)  # a known variant
+        self.variant = variant
+        self.k1 = float(k1)
+        self.b = float(b)
+        self.epsilon = float(epsilon)
+        self.delta = float(DEFAULT_DELTA.get(variant, 0.0) if delta is None else delta)
+        self._local = threading.local()
+
+    def _index(
+        self,
+        token_rows: npt.NDArray[np.int64],
+        lengths: npt.NDArray[np.int64],
+        rows: dict[Any, int],
+        dtype: npt.DTypeLike,
+    ) -> None:
+        """Postings, idf and bounds from each token's row (rows in order of first occurrence)."""
+        weight_type = np.dtype(dtype)
+        if weight_type not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError("dtype: expected float32 or float64")
+        cls = _variant_class(self.variant)
+        n = len(lengths)
+        if n >= 2**31:
+            raise ValueError("corpus: at most 2**31 - 1 documents (doc ids are int32)")
+        self.corpus_size = n
+        # rank_bm25 divides Python ints; an empty corpus (where it divides by zero) gets 0.0.
+        self.avgdl = int(lengths.sum()) / n if n else 0.0
+        self._rows = rows
+        vocabulary = len(rows)
 
         term_of, doc_of, tf = _term_doc_counts(token_rows, lengths)
         del token_rows
@@ -176,8 +223,15 @@ class BM25Scorer:
             model = _idf_model(cls, n, self.avgdl, self.k1, self.b, self.epsilon, self.delta)
             model._calc_idf(dict(zip(self._rows, df.tolist(), strict=True)))
             idf = np.fromiter(model.idf.values(), dtype=np.float64, count=vocabulary)
-            weights = self._contributions(idf[term_of], tf, lengths[doc_of])
-            best = np.maximum.reduceat(weights, offsets[:-1])
+            # By chunks of postings: whole, the float64 temporaries of the formula were several
+            # times the postings' size (the build's peak). Each posting's value is the same.
+            weights = np.empty(len(term_of), dtype=weight_type)
+            best = np.full(vocabulary, -np.inf)
+            for at in range(0, len(term_of), _CHUNK_POSTINGS):
+                part = slice(at, at + _CHUNK_POSTINGS)
+                exact = self._contributions(idf[term_of[part]], tf[part], lengths[doc_of[part]])
+                weights[part] = exact
+                np.maximum.at(best, term_of[part], exact)  # from float64, as stored or not
             # A document without the term gets 0 over the base: the best is never below that.
             best = np.where(df < n, np.maximum(best, 0.0), best)
         else:  # no tokens at all: every score is 0 (rank_bm25 raises or returns NaN here)
@@ -185,8 +239,8 @@ class BM25Scorer:
         self._idf = _frozen(idf)
         self._best = _frozen(best)
         self._offsets = _frozen(offsets)
-        self._docs = _frozen(doc_of.astype(np.int32))
-        self._weights = _frozen(weights.astype(weight_type))
+        self._docs = _frozen(doc_of)
+        self._weights = _frozen(weights)
         self._dict_bytes = sys.getsizeof(self._rows)
 
     def _contributions(
@@ -574,13 +628,14 @@ def _idf_model(
 def _term_doc_counts(
     token_rows: np.ndarray, lengths: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(term row, doc id, term frequency) of each distinct pair, by term and then by doc.
+    """(term row, doc id, term frequency) of each distinct pair, by term and then by doc, as
+    int32 (half the memory of int64, and doc ids are stored as int32 anyway).
 
     Reuses ``token_rows`` as the sort keys (term row * n + doc id) to keep the build's peak down.
     """
     n = len(lengths)
     if not len(token_rows):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
     keys = token_rows
     keys *= n
     at = 0
@@ -590,11 +645,17 @@ def _term_doc_counts(
         keys[at : at + count] += np.repeat(np.arange(first, first + len(part)), part)
         at += count
     keys.sort()
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    tf = np.diff(starts, append=len(keys))
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    del first
+    tf = np.diff(starts, append=len(keys)).astype(np.int32)
     keys = keys[starts]
-    term_of = keys // n
-    return term_of, keys - term_of * n, tf
+    del starts
+    term_of = (keys // n).astype(np.int32)
+    np.remainder(keys, n, out=keys)
+    return term_of, keys.astype(np.int32), tf
 
 
 def _union(parts: list[np.ndarray]) -> np.ndarray:

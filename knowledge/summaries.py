@@ -73,8 +73,8 @@ def event_lines(kb: KnowledgeBase, sources: Sequence[str]) -> list[Quote]:
     """One quote for each article, in the order given: the line that says what happened — its
     summary line, else its subtitle, else its first body sentence (a news lead)."""
     first: dict[str, dict[Kind, Sentence]] = {source: {} for source in sources}
-    for s in kb.sentences:
-        if s.source in first and s.number == 1:
+    for s in kb.sentences.of_sources(first):
+        if s.number == 1:
             first[s.source].setdefault(s.kind, s)
     lines = []
     for source in sources:
@@ -107,8 +107,8 @@ def _extract(kb: KnowledgeBase, sources: set[str], wanted: int) -> tuple[Quote, 
     """The ``wanted`` sentences that best cover these articles, in article order."""
     pool = [
         s
-        for s in kb.sentences
-        if s.source in sources and s.kind is not Kind.HEADLINE and not kb.cues.leans(s.id)
+        for s in kb.sentences.of_sources(sources)
+        if s.kind is not Kind.HEADLINE and not kb.cues.leans(s.id)
     ]
     vectors = {s.id: _vector(kb, s) for s in pool}
     centrality = _centrality(pool, vectors)

@@ -54,7 +54,7 @@ def test_seed_sentences_are_exact_slices_of_the_file(kb):
 def test_repeats_are_cited_at_first_position(kb):
     stalemate = next(s for s in kb.sentences if "stalemate" in s.text)
     assert (stalemate.paragraph, stalemate.number) == (7, 3)
-    assert kb.sentences[-1] is stalemate
+    assert kb.sentences[-1] == stalemate  # made on access: equal, not the same object
 
 
 @pytest.mark.parametrize(

@@ -123,7 +123,7 @@ class Feeds(commands.Cog):
     async def run_pass(self) -> FeedPass:
         settings, kb = self.bot.settings, self.bot.knowledge.kb
         seeds = load_knowledge_config(self.bot.knowledge.config_path).seeds
-        keys = await asyncio.to_thread(key_words, (s.text for s in kb.sentences))
+        keys = await asyncio.to_thread(key_words, kb.sentences.texts())
         result = await feed_pass(settings.feeds, settings.fetch_policy(), kb.articles, keys, seeds)
         self.last = result
         log.info("feeds: %s", result.summary().splitlines()[0])

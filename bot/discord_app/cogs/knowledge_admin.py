@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,7 +111,7 @@ class KnowledgeAdmin(
     @app_commands.command(name="list", description="Sources with sentence counts and dates")
     async def list_sources(self, interaction: discord.Interaction) -> None:
         kb = self.bot.knowledge.kb
-        counts = Counter(s.source for s in kb.sentences)
+        counts = kb.sentences.counts()
         ingested: dict[str, str] = {}
         if self.bot.storage is not None:
             ingested = {

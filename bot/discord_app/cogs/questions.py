@@ -8,7 +8,7 @@ import dataclasses
 import logging
 import re
 import time
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -364,7 +364,7 @@ class Questions(commands.Cog):
     @app_commands.command(name="sources", description="What the knowledge base holds")
     async def sources(self, interaction: discord.Interaction) -> None:
         kb = self.bot.knowledge.kb
-        counts = dict(Counter(s.source for s in kb.sentences))
+        counts = dict(kb.sentences.counts())
         await interaction.response.send_message(
             render_sources(kb.newest_first(), counts), allowed_mentions=NO_MENTIONS
         )
