@@ -320,12 +320,10 @@ def _choose(
 def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
     """The question's key terms: those found in at most ``KEY_TERM_ARTICLES`` of the articles
     ("soybean", "port"), not the words of every story ("China", "tariff")."""
-    of = kb.sentence_article
     most = KEY_TERM_ARTICLES * len(kb.articles)
     return frozenset(
         term for term in shares
-        if len(docs := kb.scorer.docs_with(term))
-        and np.count_nonzero(np.bincount(of[docs], minlength=len(kb.articles))) <= most
+        if 0 < np.count_nonzero(kb.article_counts(term)) <= most
     )
 
 

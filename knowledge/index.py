@@ -7,6 +7,7 @@ reference, so a question is always answered from one whole index.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import sys
@@ -73,6 +74,9 @@ class CueTable:
         return sentence_id in self._leaning
 
 
+ARTICLE_COUNTS_KEPT = 512  # terms whose per-article counts a knowledge base keeps
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     articles: tuple[Article, ...]
@@ -94,9 +98,6 @@ class KnowledgeBase:
     lead_counts: Counter[str] = field(default_factory=Counter)  # leads naming each term
     news_leads: frozenset[int] = frozenset()  # each article's first body sentence
     dates: tuple[dt.date, ...] = ()  # the distinct dates of the articles, oldest first
-    # each sentence's article, as an index into ``articles``: articles scored from the sentence
-    # index (``relevance``)
-    sentence_article: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
     @cached_property
     def article_number(self) -> dict[str, int]:
@@ -104,9 +105,35 @@ class KnowledgeBase:
         return {a.source: n for n, a in enumerate(self.articles)}
 
     @cached_property
+    def article_starts(self) -> np.ndarray:
+        """Each article's first sentence id, then the total (an article's ids are a range)."""
+        return np.array(self.sentences.article_starts, dtype=np.int64)
+
+    @cached_property
     def article_lengths(self) -> np.ndarray:
         """Sentences per article, by index into ``articles`` (an article's length over sentences)."""
-        return np.bincount(self.sentence_article, minlength=len(self.articles)).astype(np.float64)
+        return np.diff(self.article_starts).astype(np.float64)
+
+    def article_counts(self, term: str) -> np.ndarray:
+        """Sentences holding ``term`` in each article (read-only): the term's postings (ascending
+        ids) cut at the articles' boundaries. Kept for the terms asked about most recently: a
+        question reads a term's counts several times, and questions share their common terms."""
+        return self._article_counts(term)
+
+    @cached_property
+    def _article_counts(self) -> Callable[[str], np.ndarray]:
+        # ~16 KB a term at 4,000 articles: 512 terms hold 8 MB at most. The function holds the
+        # scorer and the boundaries, not the knowledge base: no cycle keeps a retired one alive.
+        docs_with, starts = self.scorer.docs_with, self.article_starts
+
+        @functools.lru_cache(maxsize=ARTICLE_COUNTS_KEPT)
+        def counts(term: str) -> np.ndarray:
+            found = np.diff(np.searchsorted(docs_with(term), starts))
+            found = found.astype(np.int32)
+            found.flags.writeable = False
+            return found
+
+        return counts
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -400,8 +427,6 @@ def build_knowledge_base(
         lead_counts=Counter(term for found in lead.values() for term in found),
         news_leads=_news_leads(sentences),
         dates=tuple(sorted({a.date.day for a in articles if a.date is not None})),
-        # the table's article numbers are positions in ``articles``
-        sentence_article=np.array(sentences.article_column, dtype=np.int32),
     )
 
 

@@ -55,20 +55,18 @@ def article_relevance(kb: KnowledgeBase, terms: Iterable[str]) -> Mapping[str, d
     """Each article's relevance to the question terms (see ``ArticleRelevance``); empty when no
     article holds any of them. Costs the terms' postings and a few passes over the articles, not
     the sentences."""
-    of = kb.sentence_article
     count = len(kb.articles)
     lengths = kb.article_lengths
-    if not len(of) or count == 0:
+    if not len(kb.sentences) or count == 0:
         return {}
     present = lengths > 0
     articles = int(present.sum())
     norm = K1 * (1 - B + B * lengths / float(lengths[present].mean()))
     parts: dict[str, np.ndarray] = {}
     for term in set(terms):
-        docs = kb.scorer.docs_with(term)
-        if not len(docs):
+        tf = kb.article_counts(term).astype(np.float64)
+        if not tf.any():
             continue
-        tf = np.bincount(of[docs], minlength=count).astype(np.float64)
         df = int(np.count_nonzero(tf))
         idf = math.log(1 + (articles - df + 0.5) / (df + 0.5))
         parts[term] = idf * tf * (K1 + 1) / (tf + norm)

@@ -151,6 +151,12 @@ class SentenceTable(Sequence[Sentence]):
     def source(self, i: int) -> str:
         return self._articles[self._article[i]].source
 
+    @property
+    def article_starts(self) -> array[int]:
+        """Each article's first sentence id, and the total last: article ``n``'s sentences are
+        ids ``starts[n]`` to ``starts[n + 1]`` (read-only: shared, not copied)."""
+        return self._first
+
     def ids_of(self, source: str) -> range:
         """Ids of one article's sentences (empty for an unknown source)."""
         at = self._index.get(source)
