@@ -115,9 +115,11 @@ class KnowledgeBase:
         return np.diff(self.article_starts).astype(np.float64)
 
     def article_counts(self, term: str) -> np.ndarray:
-        """Sentences holding ``term`` in each article (read-only): the term's postings (ascending
-        ids) cut at the articles' boundaries. Kept for the terms asked about most recently: a
-        question reads a term's counts several times, and questions share their common terms."""
+        """Sentences holding ``term`` in each article (read-only), from the term's postings
+        (ascending ids) and the articles' boundaries (an article's sentences are a range of ids):
+        whichever of the two is shorter is searched in the other. Kept for the terms asked about
+        most recently: a question reads a term's counts several times, and questions share
+        their common terms."""
         return self._article_counts(term)
 
     @cached_property
@@ -128,7 +130,12 @@ class KnowledgeBase:
 
         @functools.lru_cache(maxsize=ARTICLE_COUNTS_KEPT)
         def counts(term: str) -> np.ndarray:
-            found = np.diff(np.searchsorted(docs_with(term), starts))
+            docs = docs_with(term)
+            if len(docs) < len(starts):  # few postings: find each one's article
+                at = np.searchsorted(starts, docs, side="right") - 1
+                found = np.bincount(at, minlength=len(starts) - 1)
+            else:  # many: cut them at each article's start
+                found = np.diff(np.searchsorted(docs, starts))
             found = found.astype(np.int32)
             found.flags.writeable = False
             return found

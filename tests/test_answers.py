@@ -329,3 +329,15 @@ def test_a_country_no_article_mentions_is_unknown_in_any_case(timeline_kb):
         result = answer(timeline_kb, question)
         assert not result.answered and "don't mention" in result.reason, question
     assert answer(timeline_kb, "what did china agree in geneva?").answered
+
+
+def test_article_counts_equal_counting_each_articles_sentences(timeline_kb):
+    """Per-article counts of a term, both ways of computing them (rare and common terms)."""
+    kb = timeline_kb
+    for term in ("china", "tariff", "busan", "soybean", "rosenbad", "nosuchterm"):
+        expected = [
+            sum(term in kb.terms[i] for i in kb.sentences.ids_of(article.source))
+            for article in kb.articles
+        ]
+        assert kb.article_counts(term).tolist() == expected, term
+    assert sum(kb.article_counts("china")) > len(kb.articles)  # a common term, many articles
