@@ -166,11 +166,14 @@ def _coverage(shares: Iterable[tuple[str, float]], sentence_terms: Container[str
 def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
     """Rank, reorder by time, choose: the quotes for a question, best first."""
     shares = _weights(kb, query.terms or query.context_terms, query.specific)
-    ranked = _by_time(kb, _rank(kb, query, shares), query.time, _key_terms(kb, shares))
-    return _choose(kb, query, ranked, shares) if ranked else []
+    keys = _key_terms(kb, shares)  # read by ranking, reordering by time and choosing
+    ranked = _by_time(kb, _rank(kb, query, shares, keys), query.time, keys)
+    return _choose(kb, query, ranked, shares, keys) if ranked else []
 
 
-def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[tuple[float, int]]:
+def _rank(
+    kb: KnowledgeBase, query: Question, shares: dict[str, float], keys: frozenset[str]
+) -> list[tuple[float, int]]:
     """Candidates that may answer, each scored by its features, best first.
 
     Filters (a candidate is no answer): outside the period asked about; without the focus; too
@@ -207,7 +210,7 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
         (t, share * kb.lead_rarity(t)) for t, share in weighted if kb.lead_counts.get(t)
     ) if len(kb.lead_terms) > 1 else ()
     period = query.time.when is When.PERIOD
-    named = _named(kb, shares)
+    named = _named(kb, keys)
     # a candidate's kind and source from the sentence table's columns: most candidates need
     # no Sentence object made (see SentenceTable)
     kind_of, source_of = kb.sentences.kind, kb.sentences.source
@@ -267,7 +270,11 @@ def _rank(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> list[
 
 
 def _choose(
-    kb: KnowledgeBase, query: Question, ranked: list[tuple[float, int]], shares: dict[str, float]
+    kb: KnowledgeBase,
+    query: Question,
+    ranked: list[tuple[float, int]],
+    shares: dict[str, float],
+    keys: frozenset[str],
 ) -> list[Quote]:
     """The quotes: the first of ``ranked``, then each further one closer to the best; a sentence
     that leans on another brings it along, one that continues it runs on."""
@@ -279,7 +286,6 @@ def _choose(
     best_body = max((s for s, i in ranked if kind(i) not in LEAD_KINDS), default=best)
     quotes: list[Quote] = []
     quoted: set[int] = set()
-    keys = _key_terms(kb, shares) if query.time.when in _OF_NOW else frozenset()
     for score, i in ranked:
         # Each further quote must come closer to the best: a third one only if nearly as good.
         needed = min(retrieval.follow_ratio + retrieval.follow_step * max(len(quotes) - 1, 0), 1)
@@ -327,12 +333,12 @@ def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
     )
 
 
-def _named(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
+def _named(kb: KnowledgeBase, keys: frozenset[str]) -> frozenset[str]:
     """The names among the question's key terms ("taiwan", "madrid"; see ``NAME_MISSING``):
     none with one article, where no name tells one story from another."""
     if len(kb.articles) < 2:
         return frozenset()
-    return _key_terms(kb, shares) & kb.names
+    return keys & kb.names
 
 
 def _earlier_state(
