@@ -100,11 +100,6 @@ class KnowledgeBase:
     dates: tuple[dt.date, ...] = ()  # the distinct dates of the articles, oldest first
 
     @cached_property
-    def article_number(self) -> dict[str, int]:
-        """Each article's index into ``articles``, by source."""
-        return {a.source: n for n, a in enumerate(self.articles)}
-
-    @cached_property
     def article_starts(self) -> np.ndarray:
         """Each article's first sentence id, then the total (an article's ids are a range)."""
         return np.array(self.sentences.article_starts, dtype=np.int64)

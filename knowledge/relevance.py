@@ -37,7 +37,7 @@ class ArticleRelevance(Mapping[str, dict[str, float]]):
     def __getitem__(self, source: str) -> dict[str, float]:
         found = self._found.get(source)
         if found is None:
-            at = self._kb.article_number.get(source)
+            at = self._kb.sentences.article_number(source)
             if at is None:
                 raise KeyError(source)
             found = {t: float(v[at]) / self._best for t, v in self._parts.items() if v[at] > 0}

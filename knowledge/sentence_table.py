@@ -157,6 +157,10 @@ class SentenceTable(Sequence[Sentence]):
         ids ``starts[n]`` to ``starts[n + 1]`` (read-only: shared, not copied)."""
         return self._first
 
+    def article_number(self, source: str) -> int | None:
+        """An article's position in the table's articles (None for an unknown source)."""
+        return self._index.get(source)
+
     def ids_of(self, source: str) -> range:
         """Ids of one article's sentences (empty for an unknown source)."""
         at = self._index.get(source)
