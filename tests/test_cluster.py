@@ -20,11 +20,12 @@ import asyncpg
 import pytest
 
 from bot.knowledge_service import KnowledgeService
-from bot.storage import Storage
+from bot.storage import Database, Storage
 from tests.cluster_harness import BotProcess, live_shards, write_bot_config
 from tests.conftest import ROOT, TIMELINE
 from tests.discord_bot_harness import make_project
 from tests.discord_emulator import DiscordEmulator, EmulatorConfig
+from tests.postgres_server import new_database
 
 BUSAN = TIMELINE / "080_busan_summit.md"
 BUSAN_QUESTION = "what did Trump and Xi agree in Busan?"
@@ -105,11 +106,11 @@ async def test_a_process_started_later_serves_the_current_generation(
             assert sorted(other.kb.by_source) == sorted(one.kb.by_source)
 
 
-def bot_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def bot_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=ROOT,
-        env={**os.environ, "DISCORD_TOKEN": "", **(env or {})},
+        env={**os.environ, "DISCORD_TOKEN": ""},
         capture_output=True,
         text=True,
         timeout=120,
@@ -127,7 +128,7 @@ def test_index_and_ask_from_postgresql_then_move_a_sqlite_install(
     for question in ("is China negotiating?", "what is the capital of France?"):
         assert bot_cli(*common, "--database", str(sqlite), "ask", question).returncode == 0
 
-    url = asyncio.run(_new_database(postgres_server))
+    url = asyncio.run(new_database(postgres_server))
     indexed = bot_cli(*common, "index", "--database", url)  # options after the command too
     assert indexed.returncode == 0, indexed.stderr
     assert indexed.stdout.startswith("Generation 1.")
@@ -156,15 +157,7 @@ def test_index_and_ask_from_postgresql_then_move_a_sqlite_install(
     assert missing.returncode == 2 and "no database to copy" in missing.stderr
 
 
-async def _new_database(server: str) -> str:
-    from tests.postgres_server import new_database
-
-    return await new_database(server)
-
-
 async def _salts(sqlite: Path, url: str) -> tuple[str, str]:
-    from bot.storage import Database
-
     async with await Database.open(sqlite) as a, await Database.open(url) as b:
         return a.salt, b.salt
 
