@@ -258,6 +258,9 @@ async def test_two_processes_one_shard_each_share_one_database(
             for bot in bots:
                 if bot.proc is not None:
                     await bot.stop()
+    # ordinary questions, a reload, a restart: nothing in either process's log is an error
+    output = "".join(line for bot in bots for line in bot.lines)
+    assert "ERROR " not in output and "Traceback" not in output, output[-3000:]  # plain or coloured
     storage = await Storage.open(postgres_url)
     try:
         rows = await storage.questions.recent(limit=50)
