@@ -26,41 +26,30 @@ from knowledge.index import KnowledgeBase
 from knowledge.intents import about_the_articles
 from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
 from knowledge.question import NOTHING_TO_SEARCH, Question, read_question
+from knowledge.ranking import (
+    ARTICLE_BONUS,
+    ARTICLE_RELEVANCE,
+    CUE_BONUS,
+    CUES,
+    FEATURES,
+    MAX_PAIRS,
+    PAIR_BONUS,
+    graded,
+    most,
+    multiplier,
+)
 from knowledge.relevance import article_relevance
 from knowledge.timeframe import TimeAsked, When
 
-CUE_BONUS = 0.35  # score multiplier per question cue a sentence satisfies
-# Score multiplier per pair of neighbouring question terms found side by side in a sentence
-# ("Foreign Ministry", "trade war"): BM25 sees words apart, a name is words together.
-PAIR_BONUS = 0.2
-MAX_PAIRS = 2
-# Score multiplier per share of the question's weight that a sentence's article names in its
-# title and lead lines (and the sentence does not), and how much of that share counts towards
-# the coverage a sentence needs to be quoted at all.
-ARTICLE_BONUS = 0.5
+# Of the share of the question's weight that a sentence's article names in its title and lead
+# lines (and the sentence does not), how much counts towards the coverage a sentence needs to be
+# quoted at all.
 ARTICLE_COVERAGE = 0.5
 # How much of the question's weight found only in the sentence a leaning one leans on counts
 # towards its coverage ("It lasted about an hour" after "Trump met Xi in Busan").
 CONTEXT_COVERAGE = 0.5
-# An article's first body sentence (or its summary line) is where news writing puts what
-# happened: for a question about a period, the lead of that period's article. A subtitle is not:
-# it takes up a side of the story ("the 55% figure reflects existing duties"), unless it opens
-# with a dateline, when it is the news lead the layout put under the headline.
-NEWS_LEAD_PRIOR = 1.3
-# A sentence of a later article recalling the month a question asks about ("On April 9, …")
-# answers it less directly than the articles of that month.
-RECALLED_PRIOR = 0.7
-# A headline is short, so it scores high on few words, yet says less than the body sentence
-# that reports the same thing: it needs a clear lead to be quoted first.
-HEADLINE_PRIOR = 0.85
-# A sentence recalling a time well before its article's ("On October 9 Beijing announced…") tells
-# the backstory: a question of now, or of how things turned out, wants what its article reports
-# (its score is multiplied by RECALLED_PRIOR too).
+# Questions wanting the news of an article, not its backstory (``RankingWeights.backstory``).
 _OF_NEWS = frozenset({When.NOW, When.PRESENT, When.LATER})
-# Score multiplier for what a sentence's article adds to it: the question terms the sentence lacks
-# and its article holds, as far as they make that article match (``relevance``; relative to the
-# best matching article, so at most 1 + this).
-ARTICLE_RELEVANCE = 0.5
 # The weight of a question word no article uses, as a share of the weight of the rarest word they
 # do use: chat and common words ("sides", "rn") half of it; a word rare in English too, a name
 # written in lower case ("canada", "walmart"), all of it: it is what is asked about. (1.6 raised
@@ -96,11 +85,6 @@ _OF_NOW = frozenset({When.NOW, When.PRESENT})
 # what the newest answer says ("rare earth") answers a neighbouring question.
 EARLIER_DAYS = 14
 KEY_TERM_ARTICLES = 0.5
-# Score multiplier for a sentence that says none of the names among the question's key terms
-# (names found in at most KEY_TERM_ARTICLES of the articles), nor does the sentence it leans on or
-# its article's lead: of many articles, the one naming what is asked about ("Taiwan") answers it,
-# not another's sentence on the same meeting that shares more of the story's common words.
-NAME_MISSING = 0.7
 # ONE_ARTICLE: a question not of now is answered from the article its best answer comes from.
 # Another article's sentence scoring nearly as well mostly says the same words about something
 # else ("the talks, held at …" of another round; a later article recalling the event in passing):
@@ -171,54 +155,74 @@ def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
     return _choose(kb, query, ranked, shares, keys) if ranked else []
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Candidate:
+    """A sentence that passed every filter, with its features (see ``knowledge.ranking``): what
+    ``knowledge.fitting`` fits the ranking's weights on."""
+
+    sentence: int
+    bm25: float  # its BM25 score, the no-match floor taken away
+    features: tuple[float, ...]  # in the order of ``ranking.FEATURES``
+    score: float  # bm25 × the features' multiplier under the weights ranked with
+
+
 def _rank(
-    kb: KnowledgeBase, query: Question, shares: dict[str, float], keys: frozenset[str]
+    kb: KnowledgeBase,
+    query: Question,
+    shares: dict[str, float],
+    keys: frozenset[str],
+    collect: list[Candidate] | None = None,
 ) -> list[tuple[float, int]]:
     """Candidates that may answer, each scored by its features, best first.
 
     Filters (a candidate is no answer): outside the period asked about; without the focus; too
     little of the question's weight (its own words, what it leans on, what its article is about);
-    names only; no date/number/duration where one is asked for. Features (multipliers on its
-    BM25 score): its place (headline, news lead, a later article recalling a month), none of the
-    question's rare names (``NAME_MISSING``), question words side by side, what its article's
-    lead adds, each question cue it satisfies.
+    names only; no date/number/duration where one is asked for. Features (``_features``) turn its
+    BM25 score into its rank's score. A candidate that cannot come close enough to the best to be
+    quoted is dropped before its cues are worked out, unless ``collect`` is given: then every
+    candidate passing the filters is ranked and appended to it, features and all.
     """
     retrieval = kb.retrieval
+    weights = retrieval.ranking.vector()
     ranked: list[tuple[float, int]] = []
     pairs = {(a, b) for a, b in pairwise(query.terms) if a != b}
-    # the largest boost cues and pairs can give a sentence
-    most = (
-        (NEWS_LEAD_PRIOR if query.time.when is When.PERIOD else 1.0)
-        * (1 + CUE_BONUS * len(query.cues))
-        * (1 + PAIR_BONUS * min(len(pairs), MAX_PAIRS))
-        # the most any article's lead can add: each term's share, as far as it tells apart
-        * (1 + ARTICLE_BONUS * sum(share * kb.lead_rarity(t) for t, share in shares.items()
-                                   if kb.lead_counts.get(t)))
-        * (1 + ARTICLE_RELEVANCE)
-    )
+    # each term's share as far as an article's lead naming it tells articles apart
+    by_article = tuple(
+        (t, share * kb.lead_rarity(t)) for t, share in shares.items() if kb.lead_counts.get(t)
+    ) if len(kb.lead_terms) > 1 else ()
+    named = _named(kb, keys)
+    # the largest value each feature can take for this question, for the bound below
+    period = query.time.when is When.PERIOD
+    largest = {
+        FEATURES.index("headline"): 1.0,
+        FEATURES.index("news_lead"): float(period),
+        FEATURES.index("other_period"): float(period),
+        FEATURES.index("backstory"): float(query.time.when in _OF_NEWS),
+        FEATURES.index("name_missing"): float(bool(named)),
+        FEATURES.index("together"): graded(PAIR_BONUS, min(len(pairs), MAX_PAIRS)),
+        FEATURES.index("through_article"): graded(ARTICLE_BONUS, sum(w for _, w in by_article)),
+        FEATURES.index("article_relevance"): graded(ARTICLE_RELEVANCE, 1.0),
+    }
+    # the largest boost features can give a sentence, with and without its cues
+    most_but_cues = most(weights, largest)
+    most_cues = most(weights, {CUES: graded(CUE_BONUS, len(query.cues))})
     # one article: what it adds tells no article apart (BM25 over sentences has it already)
     relevance = article_relevance(kb, shares) if len(kb.articles) > 1 else {}
     best_so_far = {"any": 0.0, "body": 0.0}  # the bars for a lead sentence and a body sentence
     # a candidate below this share of the best is never quoted: unless a question of time may
     # put a newer (or later) one first
-    keep = retrieval.follow_ratio
+    keep = 0.0 if collect is not None else retrieval.follow_ratio
     if len(kb.dates) > 1:  # one date or none: time cannot reorder anything
         keep = min(keep, _TIME_RATIOS.get(query.time.when, 1.0))
     weighted = tuple(shares.items())
-    # each term's share as far as an article's lead naming it tells articles apart
-    by_article = tuple(
-        (t, share * kb.lead_rarity(t)) for t, share in weighted if kb.lead_counts.get(t)
-    ) if len(kb.lead_terms) > 1 else ()
-    period = query.time.when is When.PERIOD
-    named = _named(kb, keys)
     # a candidate's kind and source from the sentence table's columns: most candidates need
     # no Sentence object made (see SentenceTable)
     kind_of, source_of = kb.sentences.kind, kb.sentences.source
     for i, score in _candidates(kb, query):  # best first
         lead = kind_of(i) in LEAD_KINDS
-        if score * most < keep * best_so_far["body"]:
+        if score * most_but_cues * most_cues < keep * best_so_far["body"]:
             break  # no later candidate can be quoted: skip working out its cues
-        if lead and score * most < keep * best_so_far["any"]:
+        if lead and score * most_but_cues * most_cues < keep * best_so_far["any"]:
             continue
         if period and not _of_period(kb, kb.sentences[i], query.time):
             continue
@@ -239,34 +243,80 @@ def _rank(
         through_article = _through_article(kb, by_article, source, sentence_terms)
         if coverage + ARTICLE_COVERAGE * through_article < retrieval.min_coverage:
             continue
-        if query.predicate and not query.predicate & (
-            sentence_terms | leaned_on | kb.lead_terms[source]
-        ):
+        about = sentence_terms | leaned_on | kb.lead_terms[source]
+        if query.predicate and not query.predicate & about:
             # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
             # sentence leans on and what its article is about count ("It lasted an hour")
             continue
-        prior = _prior(kb, i, query.time)
-        if named and not named & (sentence_terms | leaned_on | kb.lead_terms[source]):
-            prior *= NAME_MISSING  # "did Taiwan come up when Trump met Xi?" is about Taiwan
-        together = min(len(pairs.intersection(pairwise(terms))), MAX_PAIRS)
-        score *= prior * (1 + PAIR_BONUS * together) * (1 + ARTICLE_BONUS * through_article)
-        # what its article as a whole adds: "the meeting was a 12" is in the Busan article
-        from_article = relevance.get(source, {})
-        score *= 1 + ARTICLE_RELEVANCE * sum(
-            [part for term, part in from_article.items() if term not in sentence_terms]
+        features = _features(
+            kb, i, query.time, terms, pairs, through_article,
+            bool(named) and not named & about, relevance.get(source, {}),
         )
-        bar = keep * best_so_far["any" if lead else "body"]
-        if score * (1 + CUE_BONUS * len(query.cues)) < bar:
+        bm25 = score
+        score *= multiplier(weights, features)
+        if score * most_cues < keep * best_so_far["any" if lead else "body"]:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
         offered = kb.cues.offers(i, query.cues)
         if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
             continue  # "when" needs a date, "how many" a number: a sentence without one is no answer
-        ranked.append((score * (1 + CUE_BONUS * len(query.cues & offered)), i))
-        best_so_far["any"] = max(best_so_far["any"], ranked[-1][0])
+        cues = graded(CUE_BONUS, len(query.cues & offered))
+        score *= math.exp(weights[CUES] * cues) if cues else 1.0
+        ranked.append((score, i))
+        if collect is not None:
+            collect.append(Candidate(i, bm25, (*features[:CUES], cues), score))
+        best_so_far["any"] = max(best_so_far["any"], score)
         if not lead:
-            best_so_far["body"] = max(best_so_far["body"], ranked[-1][0])
+            best_so_far["body"] = max(best_so_far["body"], score)
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return ranked
+
+
+def _features(
+    kb: KnowledgeBase,
+    i: int,
+    time: TimeAsked,
+    terms: Sequence[str],
+    pairs: set[tuple[str, str]],
+    through_article: float,
+    name_missing: bool,
+    from_article: dict[str, float],
+) -> tuple[float, ...]:
+    """Sentence ``i``'s features but its cues, in the order of ``ranking.FEATURES``.
+
+    Its place says something before its words do: a headline says less than the body sentence
+    reporting the same; a news lead (an article's first body sentence) says what happened in its
+    period; a sentence of another time that only names the month asked about recalls it; one
+    telling its article's backstory is not the news a question of now or later wants; one naming
+    none of the question's rare names ("did Taiwan come up when Trump met Xi?") answers a
+    neighbouring question (``NAME_MISSING``). Question words side by side make a name ("trade
+    war"); what its article's lead names and the sentence does not, and what its article as a
+    whole adds ("the meeting was a 12" is in the Busan article), find it through its article.
+    """
+    kind, source = kb.sentences.kind(i), kb.sentences.source(i)
+    news_lead = other_period = backstory = 0.0
+    if time.when in _OF_NEWS and tells_backstory(kb.sentences.text(i), kb.day(source)):
+        backstory = 1.0
+    if time.when is When.PERIOD:
+        if not time.admits(kb.day(source)):
+            other_period = 1.0
+        elif i in kb.news_leads or kind is Kind.SUMMARY or (
+            kind is Kind.SUBTITLE and opens_with_dateline(kb.sentences.text(i))
+        ):
+            news_lead = 1.0  # "what was agreed in May": what that month's news led with
+    together = min(len(pairs.intersection(pairwise(terms))), MAX_PAIRS)
+    sentence_terms = set(terms)
+    added = sum([part for term, part in from_article.items() if term not in sentence_terms])
+    return (
+        float(kind is Kind.HEADLINE),
+        news_lead,
+        other_period,
+        backstory,
+        float(name_missing),
+        graded(PAIR_BONUS, together),
+        graded(ARTICLE_BONUS, through_article),
+        graded(ARTICLE_RELEVANCE, added),
+        0.0,  # cues: worked out last (``_rank``)
+    )
 
 
 def _choose(
@@ -371,25 +421,6 @@ def _leaned_on(kb: KnowledgeBase, i: int) -> frozenset[str]:
         return frozenset()
     before = kb.previous(kb.sentences[i])
     return frozenset(kb.terms[before.id]).difference(kb.terms[i]) if before else frozenset()
-
-
-def _prior(kb: KnowledgeBase, i: int, time: TimeAsked) -> float:
-    """What a sentence's place says before its words do: a headline says less than the body
-    sentence that reports the same; a news lead (an article's first body sentence) says what
-    happened; a sentence of another time that only names the month asked about recalls it, and
-    one telling its article's backstory is not the news a question of now or later wants."""
-    kind, source = kb.sentences.kind(i), kb.sentences.source(i)
-    prior = HEADLINE_PRIOR if kind is Kind.HEADLINE else 1.0
-    if time.when in _OF_NEWS and tells_backstory(kb.sentences.text(i), kb.day(source)):
-        prior *= RECALLED_PRIOR
-    if time.when is When.PERIOD:
-        if not time.admits(kb.day(source)):
-            prior *= RECALLED_PRIOR
-        elif i in kb.news_leads or kind is Kind.SUMMARY or (
-            kind is Kind.SUBTITLE and opens_with_dateline(kb.sentences.text(i))
-        ):
-            prior *= NEWS_LEAD_PRIOR  # "what was agreed in May": what that month's news led with
-    return prior
 
 
 def _through_article(

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from knowledge.ranking import RankingWeights
+
 T = TypeVar("T")
 
 
@@ -39,6 +41,8 @@ class RetrievalConfig:
     min_coverage: float = 0.35
     # Weight of the earlier question of a thread when answering a follow-up.
     context_weight: float = 0.5
+    # The ranking's feature weights (``knowledge.ranking``).
+    ranking: RankingWeights = dataclasses.field(default_factory=RankingWeights)
 
     def __post_init__(self) -> None:
         if self.variant not in {"okapi", "plus", "l"}:
