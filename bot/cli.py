@@ -143,6 +143,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluation.set_defaults(handler=cmd_eval)
 
+    fit = command(
+        "fit",
+        help="fit the ranking's feature weights on question sets, cross-validated by set",
+    )
+    fit.add_argument("files", type=Path, nargs="+", help="labelled question sets to fit on")
+    fit.add_argument(
+        "--judge", type=Path, action="append", default=[],
+        help="a set only scored, never fitted on (repeatable); its misses are never shown",
+    )
+    fit.set_defaults(handler=cmd_fit)
+
     add = command(
         "add", help="add an article from a link or a file (.html, .htm, .txt, .md), then reload"
     )
@@ -423,6 +434,50 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.scores_only and (args.verbose or not report.meets_targets()):
         for miss in report.misses:
             print(f"  {miss}")
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    """Cross-validation by set (each set scored under weights fitted on the others), then weights
+    fitted on all of them, printed as the YAML block that sets them."""
+    from knowledge import fitting
+    from knowledge.ranking import FEATURES, RankingWeights
+
+    config = load_knowledge_config(args.config)
+    built: dict[Path | None, KnowledgeBase] = {}
+
+    def loaded(folder: Path | None) -> KnowledgeBase:
+        if folder not in built:
+            built[folder] = load(args, folder)
+        return built[folder]
+
+    sets = [fitting.labelled_set(path, loaded) for path in args.files]
+    judges = [fitting.labelled_set(path, loaded) for path in args.judge]
+    start = config.retrieval.ranking.vector()
+
+    def row(name: str, got: dict[str, float]) -> str:
+        return f"{name:<50}" + "".join(f"{got[k]:>10.3f}" for k in fitting.OBJECTIVE)
+
+    header = f"{'set':<50}" + "".join(f"{k:>10}" for k in fitting.OBJECTIVE)
+    if len(sets) > 1:
+        print("cross-validation by set: each set scored under the configured weights, then "
+              "under weights fitted on the other sets")
+        print(header)
+        for fold in fitting.cross_validate(sets, start):
+            print(row(fold.name + " (configured)", fold.hand))
+            print(row(fold.name + " (fitted on others)", fold.fitted))
+    weights = fitting.fit(sets, start)
+    print("\nfitted on all of them:")
+    print(header)
+    for labelled in [*sets, *judges]:
+        judged = " (judge)" if labelled in judges else ""
+        print(row(labelled.name + judged + " (configured)", fitting.scores(labelled, start)))
+        print(row(labelled.name + judged + " (fitted)", fitting.scores(labelled, weights)))
+    fitted = RankingWeights.from_vector(weights)
+    print("\n# retrieval.ranking in config/knowledge.yaml, to use the fitted weights:")
+    print("retrieval:\n  ranking:")
+    for name in FEATURES:
+        print(f"    {name}: {getattr(fitted, name)}")
     return 0
 
 

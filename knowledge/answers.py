@@ -11,6 +11,7 @@ merely shares "China".
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import re
 from collections.abc import Container, Iterable, Sequence
@@ -151,8 +152,56 @@ def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
     """Rank, reorder by time, choose: the quotes for a question, best first."""
     shares = _weights(kb, query.terms or query.context_terms, query.specific)
     keys = _key_terms(kb, shares)  # read by ranking, reordering by time and choosing
-    ranked = _by_time(kb, _rank(kb, query, shares, keys), query.time, keys)
+    return _compose(kb, query, _rank(kb, query, shares, keys), shares, keys)
+
+
+def _compose(
+    kb: KnowledgeBase,
+    query: Question,
+    ranked: list[tuple[float, int]],
+    shares: dict[str, float],
+    keys: frozenset[str],
+) -> list[Quote]:
+    ranked = _by_time(kb, ranked, query.time, keys)
     return _choose(kb, query, ranked, shares, keys) if ranked else []
+
+
+@dataclasses.dataclass(frozen=True)
+class Ranking:
+    """A question read, and every candidate that passed the filters with its features: enough to
+    rank it again under other weights (``quotes_under``) without searching again."""
+
+    query: Question
+    shares: dict[str, float]
+    keys: frozenset[str]
+    candidates: tuple[Candidate, ...]
+
+
+def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ranking | None:
+    """The candidates ``answer`` ranks for ``question``; None when it answers without ranking
+    (a question about the articles themselves, a refusal, nothing to look up). Filters do not
+    depend on the weights, so neither does what is answered and what abstains."""
+    question = question.strip()
+    if not question or len(question) > MAX_QUESTION_CHARS or not kb.sentences:
+        return None
+    read = read_question(kb, question, context)
+    if read.refusal or about_the_articles(kb, read.asked, read.time):
+        return None
+    shares = _weights(kb, read.terms or read.context_terms, read.specific)
+    keys = _key_terms(kb, shares)
+    found: list[Candidate] = []
+    _rank(kb, read, shares, keys, collect=found)
+    return Ranking(read, shares, keys, tuple(found))
+
+
+def quotes_under(kb: KnowledgeBase, ranking: Ranking, weights: Sequence[float]) -> list[Quote]:
+    """The quotes ``answer`` would give under other feature weights (``ranking.FEATURES``
+    order): what ``knowledge.fitting`` scores weights by."""
+    ranked = [
+        (c.bm25 * multiplier(weights, c.features), c.sentence) for c in ranking.candidates
+    ]
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    return _compose(kb, ranking.query, ranked, ranking.shares, ranking.keys)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -202,6 +251,7 @@ def _rank(
         FEATURES.index("together"): graded(PAIR_BONUS, min(len(pairs), MAX_PAIRS)),
         FEATURES.index("through_article"): graded(ARTICLE_BONUS, sum(w for _, w in by_article)),
         FEATURES.index("article_relevance"): graded(ARTICLE_RELEVANCE, 1.0),
+        FEATURES.index("older"): _age(kb, kb.dates[0]) if query.time.when in _OF_NOW else 0.0,
     }
     # the largest boost features can give a sentence, with and without its cues
     most_but_cues = most(weights, largest)
@@ -263,7 +313,7 @@ def _rank(
         score *= math.exp(weights[CUES] * cues) if cues else 1.0
         ranked.append((score, i))
         if collect is not None:
-            collect.append(Candidate(i, bm25, (*features[:CUES], cues), score))
+            collect.append(Candidate(i, bm25, (*features[:CUES], cues, *features[CUES + 1:]), score))
         best_so_far["any"] = max(best_so_far["any"], score)
         if not lead:
             best_so_far["body"] = max(best_so_far["body"], score)
@@ -316,7 +366,15 @@ def _features(
         graded(ARTICLE_BONUS, through_article),
         graded(ARTICLE_RELEVANCE, added),
         0.0,  # cues: worked out last (``_rank``)
+        _age(kb, kb.day(source)) if time.when in _OF_NOW else 0.0,
     )
+
+
+def _age(kb: KnowledgeBase, day: dt.date | None) -> float:
+    """How much older than the newest article a day is, in years (0 when unknown)."""
+    if day is None or not kb.dates:
+        return 0.0
+    return (kb.dates[-1] - day).days / 365
 
 
 def _choose(

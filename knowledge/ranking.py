@@ -65,6 +65,12 @@ class RankingWeights:
     # Graded, ln(1 + CUE_BONUS × cues): each question cue the sentence satisfies (a date for
     # "when", a number for "how many", a person for "who").
     cues: float = 1.0
+    # A question of now: how much older than the newest article the sentence's article is, in
+    # years. The newest article's answer is put first by ``answers._by_time`` when it comes close
+    # to the best; this weighs age in among near-ties below it. Fitted: every fold of the
+    # cross-validation by set chose -0.3 (``python -m bot fit``); it raised hit@any on the read
+    # multi-article set 0.709 -> 0.727 and on the blind one (scored only) 0.66 -> 0.68.
+    older: float = -0.3
 
     def __post_init__(self) -> None:
         for name in FEATURES:  # beyond ±5 a feature would outweigh any difference in words
@@ -84,7 +90,7 @@ class RankingWeights:
 
 
 FEATURES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RankingWeights))
-CUES = FEATURES.index("cues")  # the last feature: worked out only for a candidate that may rank
+CUES = FEATURES.index("cues")  # worked out only for a candidate that may rank
 
 
 def multiplier(weights: tuple[float, ...], features: Iterable[float]) -> float:
