@@ -456,9 +456,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
     start = config.retrieval.ranking.vector()
 
     def row(name: str, got: dict[str, float]) -> str:
-        return f"{name:<50}" + "".join(f"{got[k]:>10.3f}" for k in fitting.OBJECTIVE)
+        return f"{name:<58}" + "".join(f"{got[k]:>10.3f}" for k in fitting.OBJECTIVE)
 
-    header = f"{'set':<50}" + "".join(f"{k:>10}" for k in fitting.OBJECTIVE)
+    header = f"{'set':<58}" + "".join(f"{k:>10}" for k in fitting.OBJECTIVE)
     if len(sets) > 1:
         print("cross-validation by set: each set scored under the configured weights, then "
               "under weights fitted on the other sets")
