@@ -21,7 +21,7 @@ import numpy as np
 
 from knowledge.analysis import normalise
 from knowledge.backstory import tells_backstory
-from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named
+from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named, places_named
 from knowledge.dates import days_stated, opens_with_dateline, weekdays_named
 from knowledge.index import KnowledgeBase
 from knowledge.intents import about_the_articles
@@ -307,6 +307,8 @@ def _rank(
         if score * most_cues < keep * best_so_far["any" if lead else "body"]:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
         offered = kb.cues.offers(i, query.cues)
+        if Cue.PLACE in offered and not _names_a_new_place(kb, i, query):
+            offered -= {Cue.PLACE}  # "where in Stockholm…?" is not answered by "in Stockholm"
         if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
             continue  # "when" needs a date, "how many" a number: a sentence without one is no answer
         cues = graded(CUE_BONUS, len(query.cues & offered))
@@ -367,6 +369,15 @@ def _features(
         graded(ARTICLE_RELEVANCE, added),
         0.0,  # cues: worked out last (``_rank``)
         _age(kb, kb.day(source)) if time.when in _OF_NOW else 0.0,
+    )
+
+
+def _names_a_new_place(kb: KnowledgeBase, i: int, query: Question) -> bool:
+    """Whether sentence ``i`` names a place the question does not: "where" asks for one."""
+    asked = set(query.terms)
+    return any(
+        not asked.issuperset(kb.analyzer.terms(place))
+        for place in places_named(kb.sentences.text(i))
     )
 
 

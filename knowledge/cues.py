@@ -124,6 +124,20 @@ _OFFERS = {
 }
 
 
+_PLACE_NAME = re.compile(r"\b(?:in|at|from|to|near|based in)\s+(?:the\s+)?([A-Z][\w'-]*)")
+
+
+def places_named(text: str) -> list[str]:
+    """The places a sentence names after a preposition ("at Rosenbad", "in Busan"): what a
+    "where" question is answered by, unless the question named the place itself."""
+    return [w for w in _PLACE_NAME.findall(normalise(text)) if w not in _NOT_PLACES]
+
+
+_NOT_PLACES = frozenset(
+    [*MONTH_NAMES, *"Monday Tuesday Wednesday Thursday Friday Saturday Sunday The A An".split()]
+)
+
+
 def offers(text: str, cue: Cue) -> bool:
     """Whether a sentence offers what ``cue`` asks for (a date, a person, …): one pattern."""
     return _OFFERS[cue](normalise(text))

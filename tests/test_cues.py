@@ -60,3 +60,29 @@ def test_focus_of_a_question_with_a_clause_after_a_comma():
     # This shape once made the focus pattern backtrack for minutes.
     question = "Who is the Chinese foreign ministry spokesman, and what did he say? " * 3
     assert question_focus(question) is None
+
+
+def test_places_named_after_a_preposition():
+    from knowledge.cues import places_named
+
+    text = "When the latest round of negotiations wrapped up at Rosenbad, the seat of the government"
+    assert places_named(text) == ["Rosenbad"]
+    assert places_named("Negotiators met again in London in June.") == ["London"]
+    assert places_named("No place is named here.") == []
+
+
+def test_where_wants_a_place_the_question_does_not_name(timeline_kb):
+    """"where in Stockholm did they meet?" is not answered by a sentence whose only places are
+    the question's own ("in London … in Stockholm" asked about both), and is by "at Rosenbad"."""
+    from knowledge.answers import _names_a_new_place
+    from knowledge.question import read_question
+
+    text = timeline_kb.sentences.text
+    both = next(i for i in range(len(timeline_kb.sentences))
+                if "in London in June" in text(i) and "in Stockholm" in text(i))
+    rosenbad = next(i for i in range(len(timeline_kb.sentences)) if "at Rosenbad" in text(i))
+    stockholm = read_question(timeline_kb, "where in stockholm did they meet")
+    both_asked = read_question(timeline_kb, "where in london and stockholm did they meet")
+    assert _names_a_new_place(timeline_kb, rosenbad, stockholm)
+    assert _names_a_new_place(timeline_kb, both, stockholm)  # London is new to this question
+    assert not _names_a_new_place(timeline_kb, both, both_asked)

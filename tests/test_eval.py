@@ -55,7 +55,8 @@ REACHED = {
     # question only when it opens with a dateline; "tarrifs" (a letter doubled astray) corrected.
     # 0.709/0.607 → 0.727/0.613 (hit@any/precision): a question of now weighs its sentences' age in
     # (RankingWeights.older, fitted: -0.3 in every fold of the cross-validation by set).
-    "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.727, "precision": 0.612,
+    # precision 0.613 → 0.620: "where" wants a place the question does not name itself.
+    "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.727, "precision": 0.619,
                                 "abstention": 0.8, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
@@ -64,13 +65,15 @@ REACHED = {
     # precision 0.643 → 0.697 but hit@any 0.68 → 0.64 (two questions of 50, unread, cause not
     # known; the likeliest is that another article's further quote is no longer shown unless it
     # ties with the first, which was relevant 3 times in 18 on the read set): a trade, recorded.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.555,
+    # "where" wants a place the question does not name (scored only): precision 0.556 → 0.547,
+    # blind 0.687 → 0.697, read 0.613 → 0.620: kept as the right reading of "where", recorded.
+    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.546,
                                        "abstention": 0.766, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
     # Age weighed in for questions of now (scored only): hit@any 0.66 → 0.68, precision 0.692 →
     # 0.687, a trade recorded.
-    "timeline_blind_questions.yaml": {"hit@1": 0.6, "hit@any": 0.68, "precision": 0.686,
+    "timeline_blind_questions.yaml": {"hit@1": 0.6, "hit@any": 0.68, "precision": 0.696,
                                       "abstention": 0.68, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
