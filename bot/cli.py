@@ -143,6 +143,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluation.set_defaults(handler=cmd_eval)
 
+    why = command(
+        "explain",
+        help="how a question is answered: as read, candidates, filters, features, the reply",
+    )
+    why.add_argument("question", nargs="+", help="the question, quoted or as words")
+    why.add_argument("--find", help="follow the sentences holding this text through each stage")
+    why.add_argument("--context", action="append", default=[],
+                     help="an earlier question of the conversation (repeatable, oldest first)")
+    why.add_argument("--top", type=int, default=8, help="lines per stage (default 8)")
+    why.add_argument("--seeds", type=Path, help="a folder of articles instead of the configured one")
+    why.set_defaults(handler=cmd_explain)
+
     fit = command(
         "fit",
         help="fit the ranking's feature weights on question sets, cross-validated by set",
@@ -434,6 +446,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.scores_only and (args.verbose or not report.meets_targets()):
         for miss in report.misses:
             print(f"  {miss}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Straight from the articles on disk, like ``eval``: what the engine makes of them now."""
+    from knowledge.explain import explain
+
+    if args.seeds is not None and not args.seeds.is_dir():
+        raise UsageError(f"--seeds: {args.seeds} is not a folder")
+    kb = load(args, args.seeds)
+    print(explain(kb, question_text(args.question), args.context, args.find, max(args.top, 1)))
     return 0
 
 

@@ -175,6 +175,10 @@ class Ranking:
     shares: dict[str, float]
     keys: frozenset[str]
     candidates: tuple[Candidate, ...]
+    # what the search found (sentence, BM25 score), best first; and why each of those that is
+    # not a candidate is no answer (``_admit``)
+    searched: tuple[tuple[int, float], ...] = ()
+    dropped: dict[int, str] = dataclasses.field(default_factory=dict)
 
 
 def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ranking | None:
@@ -190,8 +194,9 @@ def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) ->
     shares = _weights(kb, read.terms or read.context_terms, read.specific)
     keys = _key_terms(kb, shares)
     found: list[Candidate] = []
-    _rank(kb, read, shares, keys, collect=found)
-    return Ranking(read, shares, keys, tuple(found))
+    dropped: dict[int, str] = {}
+    _rank(kb, read, shares, keys, collect=found, trace=dropped)
+    return Ranking(read, shares, keys, tuple(found), tuple(_candidates(kb, read)), dropped)
 
 
 def quotes_under(kb: KnowledgeBase, ranking: Ranking, weights: Sequence[float]) -> list[Quote]:
@@ -221,6 +226,7 @@ def _rank(
     shares: dict[str, float],
     keys: frozenset[str],
     collect: list[Candidate] | None = None,
+    trace: dict[int, str] | None = None,
 ) -> list[tuple[float, int]]:
     """Candidates that may answer, each scored by its features, best first.
 
@@ -265,39 +271,21 @@ def _rank(
     if len(kb.dates) > 1:  # one date or none: time cannot reorder anything
         keep = min(keep, _TIME_RATIOS.get(query.time.when, 1.0))
     weighted = tuple(shares.items())
-    # a candidate's kind and source from the sentence table's columns: most candidates need
-    # no Sentence object made (see SentenceTable)
-    kind_of, source_of = kb.sentences.kind, kb.sentences.source
+    # a candidate's kind from the sentence table's column: most candidates need no Sentence
+    # object made (see SentenceTable)
+    kind_of = kb.sentences.kind
     for i, score in _candidates(kb, query):  # best first
         lead = kind_of(i) in LEAD_KINDS
         if score * most_but_cues * most_cues < keep * best_so_far["body"]:
             break  # no later candidate can be quoted: skip working out its cues
         if lead and score * most_but_cues * most_cues < keep * best_so_far["any"]:
             continue
-        if period and not _of_period(kb, kb.sentences[i], query.time):
+        admitted = _admit(kb, query, i, weighted, by_article)
+        if isinstance(admitted, str):
+            if trace is not None:
+                trace[i] = admitted
             continue
-        terms = kb.terms[i]  # made on access: once
-        sentence_terms = set(terms)
-        if query.focus and not query.focus & sentence_terms:
-            continue
-        leaned_on = _leaned_on(kb, i)
-        coverage = _coverage(weighted, sentence_terms)
-        if leaned_on:
-            coverage += CONTEXT_COVERAGE * _coverage(weighted, leaned_on)
-        if coverage == 0:
-            continue
-        # what the sentence's article says it is about, in its title and lead lines, and the
-        # sentence does not repeat: "what was agreed in Geneva?" finds the Geneva article's "the
-        # talks", not another article's passing mention of Geneva
-        source = source_of(i)
-        through_article = _through_article(kb, by_article, source, sentence_terms)
-        if coverage + ARTICLE_COVERAGE * through_article < retrieval.min_coverage:
-            continue
-        about = sentence_terms | leaned_on | kb.lead_terms[source]
-        if query.predicate and not query.predicate & about:
-            # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
-            # sentence leans on and what its article is about count ("It lasted an hour")
-            continue
+        terms, source, through_article, about = admitted
         features = _features(
             kb, i, query.time, terms, pairs, through_article,
             bool(named) and not named & about, relevance.get(source, {}),
@@ -310,7 +298,10 @@ def _rank(
         if Cue.PLACE in offered and not _names_a_new_place(kb, i, query):
             offered -= {Cue.PLACE}  # "where in Stockholm…?" is not answered by "in Stockholm"
         if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
-            continue  # "when" needs a date, "how many" a number: a sentence without one is no answer
+            # "when" needs a date, "how many" a number: a sentence without one is no answer
+            if trace is not None:
+                trace[i] = NO_REQUIRED.format(", ".join(sorted(query.cues & REQUIRED)))
+            continue
         cues = graded(CUE_BONUS, len(query.cues & offered))
         score *= math.exp(weights[CUES] * cues) if cues else 1.0
         ranked.append((score, i))
@@ -321,6 +312,54 @@ def _rank(
             best_so_far["body"] = max(best_so_far["body"], score)
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return ranked
+
+
+# Why a candidate is no answer (``_admit``; shown by ``python -m bot explain``).
+OUTSIDE_PERIOD = "outside the period asked about"
+NO_FOCUS = "lacks the question's focus"
+NO_MATCH = "matches no question term (nor does the sentence it leans on)"
+LOW_COVERAGE = "covers {:.2f} of the question's weight (with its article's lead), below {:.2f}"
+NAMES_ONLY = "shares only the question's names"
+NO_REQUIRED = "offers no {} where the question asks for one"
+
+
+def _admit(
+    kb: KnowledgeBase,
+    query: Question,
+    i: int,
+    weighted: tuple[tuple[str, float], ...],
+    by_article: tuple[tuple[str, float], ...],
+) -> tuple[tuple[str, ...], str, float, set[str]] | str:
+    """Whether candidate ``i`` may answer at all, whatever it scores: why not (one of the reasons
+    above), or what its features need — its terms, its article, the share of the question its
+    article's lead names and it does not, and what it is about (its own terms, those of the
+    sentence it leans on, its article's lead)."""
+    if query.time.when is When.PERIOD and not _of_period(kb, kb.sentences[i], query.time):
+        return OUTSIDE_PERIOD
+    terms = kb.terms[i]  # made on access: once
+    sentence_terms = set(terms)
+    if query.focus and not query.focus & sentence_terms:
+        return NO_FOCUS
+    leaned_on = _leaned_on(kb, i)
+    coverage = _coverage(weighted, sentence_terms)
+    if leaned_on:
+        coverage += CONTEXT_COVERAGE * _coverage(weighted, leaned_on)
+    if coverage == 0:
+        return NO_MATCH
+    # what the sentence's article says it is about, in its title and lead lines, and the
+    # sentence does not repeat: "what was agreed in Geneva?" finds the Geneva article's "the
+    # talks", not another article's passing mention of Geneva
+    source = kb.sentences.source(i)
+    through_article = _through_article(kb, by_article, source, sentence_terms)
+    min_coverage = kb.retrieval.min_coverage
+    if coverage + ARTICLE_COVERAGE * through_article < min_coverage:
+        return LOW_COVERAGE.format(coverage + ARTICLE_COVERAGE * through_article, min_coverage)
+    about = sentence_terms | leaned_on | kb.lead_terms[source]
+    if query.predicate and not query.predicate & about:
+        # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
+        # sentence leans on and what its article is about count ("It lasted an hour")
+        return NAMES_ONLY
+    return terms, source, through_article, about
 
 
 def _features(

@@ -133,3 +133,32 @@ def test_fit_command_prints_folds_and_the_block_to_paste():
     weights = yaml.safe_load(block)["retrieval"]["ranking"]
     assert set(weights) == set(FEATURES)
     RankingWeights(**weights)
+
+
+def test_explain_follows_an_expected_answer_through_the_stages(timeline_kb):
+    from knowledge.explain import explain
+
+    text = explain(timeline_kb, "where in stockholm did they meet", find="Rosenbad")
+    assert "key terms: stockholm" in text and "cues: place" in text
+    assert "candidates, best first" in text and "dropped, in BM25 order" in text
+    assert "below 0.35" in text  # a coverage verdict, with the setting it fell short of
+    found = text.split("find 'Rosenbad':\n", 1)[1]
+    assert found.lstrip().startswith("candidate ") and "through_article" in found
+    reply = text.split("reply:\n", 1)[1]
+    first = answer(timeline_kb, "where in stockholm did they meet").quotes[0]
+    assert f"#{first.sentence.id}" in reply.splitlines()[0]
+
+
+def test_explain_says_why_a_question_is_not_ranked(timeline_kb):
+    from knowledge.explain import explain
+
+    text = explain(timeline_kb, "what did Angela Merkel say?")
+    assert "not ranked" in text and "no answer" in text
+
+
+def test_explain_command():
+    result = run("explain", "is China negotiating?", "--find", "NOT having any")
+    assert result.returncode == 0, result.stderr
+    assert "candidates, best first" in result.stdout and "find 'NOT having any':" in result.stdout
+    missing = run("explain", "hello", "--seeds", "/nonexistent")
+    assert missing.returncode == 2 and "--seeds" in missing.stderr
