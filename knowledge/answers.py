@@ -218,6 +218,7 @@ class Candidate:
     bm25: float  # its BM25 score, the no-match floor taken away
     features: tuple[float, ...]  # in the order of ``ranking.FEATURES``
     score: float  # bm25 × the features' multiplier under the weights ranked with
+    coverage: float = 0.0  # the share of the question's weight it covers (see ``_admit``)
 
 
 def _rank(
@@ -285,7 +286,7 @@ def _rank(
             if trace is not None:
                 trace[i] = admitted
             continue
-        terms, source, through_article, about = admitted
+        terms, source, through_article, about, coverage = admitted
         features = _features(
             kb, i, query.time, terms, pairs, through_article,
             bool(named) and not named & about, relevance.get(source, {}),
@@ -306,7 +307,9 @@ def _rank(
         score *= math.exp(weights[CUES] * cues) if cues else 1.0
         ranked.append((score, i))
         if collect is not None:
-            collect.append(Candidate(i, bm25, (*features[:CUES], cues, *features[CUES + 1:]), score))
+            collect.append(Candidate(
+                i, bm25, (*features[:CUES], cues, *features[CUES + 1:]), score, coverage
+            ))
         best_so_far["any"] = max(best_so_far["any"], score)
         if not lead:
             best_so_far["body"] = max(best_so_far["body"], score)
@@ -329,7 +332,7 @@ def _admit(
     i: int,
     weighted: tuple[tuple[str, float], ...],
     by_article: tuple[tuple[str, float], ...],
-) -> tuple[tuple[str, ...], str, float, set[str]] | str:
+) -> tuple[tuple[str, ...], str, float, set[str], float] | str:
     """Whether candidate ``i`` may answer at all, whatever it scores: why not (one of the reasons
     above), or what its features need — its terms, its article, the share of the question its
     article's lead names and it does not, and what it is about (its own terms, those of the
@@ -359,7 +362,7 @@ def _admit(
         # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
         # sentence leans on and what its article is about count ("It lasted an hour")
         return NAMES_ONLY
-    return terms, source, through_article, about
+    return terms, source, through_article, about, coverage + ARTICLE_COVERAGE * through_article
 
 
 def _features(

@@ -71,7 +71,7 @@ def _candidate(kb: KnowledgeBase, c: Candidate, weights: Sequence[float]) -> str
              if value]
     factor = math.exp(sum(w * f for w, f in zip(weights, c.features, strict=True)))
     return (f"{c.score:6.2f} = {c.bm25:.2f} × {factor:.2f} [{', '.join(parts) or 'no features'}] "
-            f"{_where(kb, c.sentence)}")
+            f"covers {c.coverage:.2f} {_where(kb, c.sentence)}")
 
 
 def _where(kb: KnowledgeBase, i: int) -> str:
