@@ -216,7 +216,9 @@ _PREPOSITIONS = (
 )
 # "What is Guo Jiakun's job?" asks about Guo Jiakun: these nouns name an attribute, not a topic.
 ATTRIBUTES = frozenset(
-    "job role title position occupation profession work name age background living".split()
+    "job role title position occupation profession work name age background living "
+    # what a question asks the state of ("the latest status of the export curbs"): the curbs
+    "status state situation standing outcome result progress update latest".split()
 )
 # "What did the Stimson Center lady say?": words that point at someone the names already say.
 PERSON_NOUNS = frozenset("lady ladies dude dudes man men woman women gentleman chap fella bloke".split())

@@ -86,3 +86,16 @@ def test_where_wants_a_place_the_question_does_not_name(timeline_kb):
     assert _names_a_new_place(timeline_kb, rosenbad, stockholm)
     assert _names_a_new_place(timeline_kb, both, stockholm)  # London is new to this question
     assert not _names_a_new_place(timeline_kb, both, both_asked)
+
+
+def test_the_state_of_something_is_asked_about_that_thing(timeline_kb):
+    """"the latest status of X" asks about X: "status" is no topic the articles must name."""
+    from knowledge.answers import answer
+    from knowledge.cues import question_focus
+
+    assert question_focus("What is the most recent status of China's rare earth curbs?") is None
+    assert question_focus("what is the GDP of China?").text == "GDP"  # a topic still is one
+    reply = answer(timeline_kb, "What is the most recent status of China's rare earth export "
+                                "restrictions?")
+    assert reply.quotes, reply.reason  # was: "The articles I have say nothing about status."
+    assert reply.quotes[0].sentence.source == timeline_kb.newest_first()[0].source

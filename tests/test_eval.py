@@ -32,15 +32,17 @@ REACHED = {
     "dev_questions.yaml": {"hit@1": 1.0, "hit@any": 1.0, "precision": 0.944,
                            "abstention": 1.0, "faithfulness": 1.0},
     # Two more sets written by people who never saw the engine (see their headers).
-    "fresh_questions.yaml": {"hit@1": 0.872, "hit@any": 0.945, "precision": 0.885,
+    # hit@any 0.945 → 0.963: "the status of X" asks about X ("status" is an attribute noun).
+    "fresh_questions.yaml": {"hit@1": 0.872, "hit@any": 0.963, "precision": 0.886,
                              "abstention": 0.966, "faithfulness": 1.0},
     # precision 0.848 → 0.835: a corrected typo no longer adds the speech cue (a bug), which
     # moves one side quote; hits unchanged.
     "blind_questions.yaml": {"hit@1": 0.866, "hit@any": 0.916, "precision": 0.834,
                              "abstention": 0.914, "faithfulness": 1.0},
     # Scored, not read: the honest estimate for questions nobody here has seen.
-    "unseen_questions.yaml": {"hit@1": 0.733, "hit@any": 0.8, "precision": 0.917,
-                              "abstention": 0.857, "faithfulness": 1.0},
+    # The status of X asks about X (scored only): hit@any 0.8 → 0.816, abstention 0.857 → 0.885.
+    "unseen_questions.yaml": {"hit@1": 0.733, "hit@any": 0.816, "precision": 0.918,
+                              "abstention": 0.885, "faithfulness": 1.0},
     # Ten dated articles (tests/data/timeline). A casual set, read after its first score ...
     # 0.509/0.618/0.482 → 0.563/0.636/0.506: sentences found through their article, backstory
     # ranked below the news for questions of now and later; an older article's answer to a
@@ -67,13 +69,15 @@ REACHED = {
     # ties with the first, which was relevant 3 times in 18 on the read set): a trade, recorded.
     # "where" wants a place the question does not name (scored only): precision 0.556 → 0.547,
     # blind 0.687 → 0.697, read 0.613 → 0.620: kept as the right reading of "where", recorded.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.546,
+    # The status of X asks about X: hit@any 0.527 → 0.545, precision 0.547 → 0.545.
+    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.545, "precision": 0.544,
                                        "abstention": 0.766, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
     # Age weighed in for questions of now (scored only): hit@any 0.66 → 0.68, precision 0.692 →
     # 0.687, a trade recorded.
-    "timeline_blind_questions.yaml": {"hit@1": 0.6, "hit@any": 0.68, "precision": 0.696,
+    # The status of X asks about X: 0.6/0.68/0.697 → 0.62/0.7/0.701.
+    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.7,
                                       "abstention": 0.68, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
@@ -82,7 +86,7 @@ REACHED = {
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
-REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.45, "hit@any": 0.466, "precision": 0.431,
+REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.466, "hit@any": 0.483, "precision": 0.428,
                                            "abstention": 0.8, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
 UNREAD = ("unseen", "timeline_blind")
