@@ -266,3 +266,23 @@ def test_a_read_only_database_is_one_line_naming_the_file(tmp_path: Path, read_o
     finally:
         folder.chmod(0o755)
         path.chmod(0o644)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`python -m bot explain … | head -2`: the pipe closes before the rest is written."""
+    import fcntl
+
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+           "DISPUTE_BOT_DATABASE": os.environ["DISPUTE_BOT_DATABASE"]}
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: a page, less than the output
+    os.close(read_end)  # the reader is gone before the first line
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "explain", "is China negotiating?", "--top", "200",
+         "--seeds", str(ROOT / "tests" / "data" / "timeline")],
+        cwd=ROOT, env=env, stdout=write_end, stderr=subprocess.PIPE,
+    )
+    os.close(write_end)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 141
+    assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr
