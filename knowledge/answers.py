@@ -133,11 +133,20 @@ def _weight(kb: KnowledgeBase, term: str, specific: frozenset[str] = frozenset()
     return math.log(1 + n / df)
 
 
-def _weights(
-    kb: KnowledgeBase, query_terms: Sequence[str], specific: frozenset[str] = frozenset()
-) -> dict[str, float]:
-    """Each distinct question term's share of the question's informative weight."""
-    weights = {t: _weight(kb, t, specific) for t in set(query_terms)}
+def _weights(kb: KnowledgeBase, query: Question) -> dict[str, float]:
+    """Each distinct question term's share of the question's informative weight. A follow-up
+    ("and r they still tariffed?" after a question about soybeans) is asked about what the
+    earlier question named too: its terms count at the weight the search gives them."""
+    if not query.terms:
+        return _shares({t: _weight(kb, t, query.specific) for t in set(query.context_terms)})
+    weights = {t: _weight(kb, t, query.specific) for t in set(query.terms)}
+    context = kb.retrieval.context_weight
+    for term in set(query.context_terms).difference(weights):
+        weights[term] = context * _weight(kb, term, query.specific)
+    return _shares(weights)
+
+
+def _shares(weights: dict[str, float]) -> dict[str, float]:
     total = sum(weights.values())
     return {t: w / total for t, w in weights.items()} if total else {}
 
@@ -150,7 +159,7 @@ def _coverage(shares: Iterable[tuple[str, float]], sentence_terms: Container[str
 
 def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
     """Rank, reorder by time, choose: the quotes for a question, best first."""
-    shares = _weights(kb, query.terms or query.context_terms, query.specific)
+    shares = _weights(kb, query)
     keys = _key_terms(kb, shares)  # read by ranking, reordering by time and choosing
     return _compose(kb, query, _rank(kb, query, shares, keys), shares, keys)
 
@@ -191,7 +200,7 @@ def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) ->
     read = read_question(kb, question, context)
     if read.refusal or about_the_articles(kb, read.asked, read.time):
         return None
-    shares = _weights(kb, read.terms or read.context_terms, read.specific)
+    shares = _weights(kb, read)
     keys = _key_terms(kb, shares)
     found: list[Candidate] = []
     dropped: dict[int, str] = {}

@@ -52,8 +52,8 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
     corrected = _corrected(kb, question)
     asked = _without_attribution(corrected)
     time = time_asked(normalise(asked), kb.dates, kb.event_date)
-    terms = tuple(kb.analyzer.terms(_without_cue_phrases(time.rest)))
-    earlier = tuple(t for q in context[-1:] for t in kb.analyzer.terms(q))
+    terms = _known_forms(kb, kb.analyzer.terms(_without_cue_phrases(time.rest)))
+    earlier = _known_forms(kb, [t for q in context[-1:] for t in kb.analyzer.terms(q)])
     read = Question(question, asked, terms, earlier, time=time)
     unknown = _unknown_name(kb, asked) or _unknown_country(kb, asked)
     if unknown:
@@ -78,6 +78,17 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
         focus=focus,
         predicate=_predicate(kb, asked, terms),
         specific=_specific(kb, asked),
+    )
+
+
+def _known_forms(kb: KnowledgeBase, terms: Sequence[str]) -> tuple[str, ...]:
+    """The terms, each unknown one that is a known term with its final letter undoubled taken
+    as that term: the Snowball stemmer undoubles a consonant before a suffix ("tariffed" →
+    "tarif") though the word without one keeps it ("tariff")."""
+    doc_freq = kb.scorer.doc_freq
+    return tuple(
+        t + t[-1] if len(t) > 2 and doc_freq(t) == 0 and doc_freq(t + t[-1]) > 0 else t
+        for t in terms
     )
 
 

@@ -341,3 +341,19 @@ def test_article_counts_equal_counting_each_articles_sentences(timeline_kb):
         ]
         assert kb.article_counts(term).tolist() == expected, term
     assert sum(kb.article_counts("china")) > len(kb.articles)  # a common term, many articles
+
+
+def test_an_undoubled_stem_finds_the_articles_term(timeline_kb):
+    """Snowball undoubles a consonant before a suffix ("tariffed" → "tarif"), not without one."""
+    from knowledge.question import read_question
+
+    assert "tariff" in read_question(timeline_kb, "are they still tariffed?").terms
+
+
+def test_a_follow_up_is_asked_about_what_the_earlier_question_named(timeline_kb):
+    """"and r they still tariffed?" after a question about soybeans asks about soybean tariffs:
+    the earlier question's terms count towards what an answer must cover."""
+    earlier = "how many tons of soybeans is china supposed to buy each year"
+    reply = answer(timeline_kb, "and r they still tariffed?", [earlier])
+    assert reply.quotes, reply.reason
+    assert any("soybean" in q.text for q in reply.quotes)
