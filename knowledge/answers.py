@@ -267,7 +267,9 @@ def _rank(
         FEATURES.index("together"): graded(PAIR_BONUS, min(len(pairs), MAX_PAIRS)),
         FEATURES.index("through_article"): graded(ARTICLE_BONUS, sum(w for _, w in by_article)),
         FEATURES.index("article_relevance"): graded(ARTICLE_RELEVANCE, 1.0),
-        FEATURES.index("older"): _age(kb, kb.dates[0]) if query.time.when in _OF_NOW else 0.0,
+        FEATURES.index("older"): (
+            _age(kb, kb.dates[0]) if query.time.when in _OF_NOW and kb.dates else 0.0
+        ),
     }
     # the largest boost features can give a sentence, with and without its cues
     most_but_cues = most(weights, largest)

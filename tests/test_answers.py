@@ -357,3 +357,19 @@ def test_a_follow_up_is_asked_about_what_the_earlier_question_named(timeline_kb)
     reply = answer(timeline_kb, "and r they still tariffed?", [earlier])
     assert reply.quotes, reply.reason
     assert any("soybean" in q.text for q in reply.quotes)
+
+
+def test_a_question_of_now_on_articles_without_any_date(seeds_dir, config_for):
+    """No article states a date (an intake without metadata): a question of now is still
+    answered, from what the articles say."""
+    from knowledge.index import load_knowledge_base
+
+    (seeds_dir / "undated.md").write_text(
+        "# Test fixture, undated\n\nNegotiators from both countries are still talking about "
+        "tariffs on steel. The talks continue without a deadline.\n",
+        encoding="utf-8",
+    )
+    kb = load_knowledge_base(config_for(seeds_dir))
+    assert not kb.dates
+    reply = answer(kb, "are they still talking about tariffs?")
+    assert reply.quotes and "tariffs on steel" in reply.quotes[0].text
