@@ -220,6 +220,8 @@ ATTRIBUTES = frozenset(
     # what a question asks the state of ("the latest status of the export curbs"): the curbs
     "status state situation standing outcome result progress update latest".split()
 )
+# Nouns that count or pick without naming a topic: "how many times", "which people".
+_GENERIC_NOUNS = frozenset("times time ways things people folks ones".split())
 # "What did the Stimson Center lady say?": words that point at someone the names already say.
 PERSON_NOUNS = frozenset("lady ladies dude dudes man men woman women gentleman chap fella bloke".split())
 _FOCUS_PATTERNS = (
@@ -235,6 +237,12 @@ _FOCUS_PATTERNS = (
     re.compile(
         r"^(?:so\s+|and\s+)?which\s+(?P<noun>(?:[\w'.-]+\s+){0,2}?[\w'.-]+)\s+(?:is|are|was|"
         r"were|did|does|do|has|have|had|will|would|can|could)\b",
+        re.IGNORECASE,
+    ),
+    # "how much tariff revenue has …", "how many US jobs did …": what is counted is asked about
+    re.compile(
+        r"^(?:so\s+|and\s+)?how\s+(?:many|much)\s+(?P<noun>(?:[\w'.-]+\s+){0,2}?[\w'.-]+)\s+"
+        r"(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could)\b",
         re.IGNORECASE,
     ),
     # "who owns X": the verb is what is asked about
@@ -265,6 +273,8 @@ def question_focus(question: str) -> Focus | None:
         groups = {k: v for k, v in match.groupdict().items() if v}
         if "noun" in groups:
             # "which country …": the answer names one (China), not the class: asked, not required
+            if groups["noun"].split()[-1].lower() in _GENERIC_NOUNS:
+                return None  # "how many times …", "which people …": nothing named to look for
             return Focus(groups["noun"], required=False)
         if "phrase" in groups:
             phrase = groups["phrase"]

@@ -99,3 +99,17 @@ def test_the_state_of_something_is_asked_about_that_thing(timeline_kb):
                                 "restrictions?")
     assert reply.quotes, reply.reason  # was: "The articles I have say nothing about status."
     assert reply.quotes[0].sentence.source == timeline_kb.newest_first()[0].source
+
+
+def test_what_a_how_many_question_counts_is_what_it_asks_about(timeline_kb):
+    """"How much tariff revenue …": no article speaks of revenue, so none answers it, though many
+    speak of tariffs; "how many tons of soybeans" is answered; "how many times" names nothing."""
+    from knowledge.answers import answer
+    from knowledge.cues import question_focus
+
+    assert question_focus("how many us jobs did the trade war cost").text == "us jobs"
+    assert question_focus("how many times did they meet") is None
+    refused = answer(timeline_kb, "How much tariff revenue has the US Treasury collected?")
+    assert not refused.quotes and "revenue" in refused.reason
+    counted = answer(timeline_kb, "how many tons of soybeans is china supposed to buy")
+    assert counted.quotes and "tons" in counted.quotes[0].text

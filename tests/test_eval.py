@@ -58,8 +58,9 @@ REACHED = {
     # 0.709/0.607 → 0.727/0.613 (hit@any/precision): a question of now weighs its sentences' age in
     # (RankingWeights.older, fitted: -0.3 in every fold of the cross-validation by set).
     # precision 0.613 → 0.620: "where" wants a place the question does not name itself.
+    # abstention 0.8 → 0.84: what "how many/much" counts must be something the articles name.
     "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.727, "precision": 0.627,
-                                "abstention": 0.8, "faithfulness": 1.0},
+                                "abstention": 0.84, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
     # shown again ("Earlier, …"), when they held an earlier state of the same thing.
@@ -70,8 +71,9 @@ REACHED = {
     # "where" wants a place the question does not name (scored only): precision 0.556 → 0.547,
     # blind 0.687 → 0.697, read 0.613 → 0.620: kept as the right reading of "where", recorded.
     # The status of X asks about X: hit@any 0.527 → 0.545, precision 0.547 → 0.545.
+    # What "how many/much" counts must be named by the articles: abstention 0.767 → 0.833.
     "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.545, "precision": 0.544,
-                                       "abstention": 0.766, "faithfulness": 1.0},
+                                       "abstention": 0.833, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
     # Age weighed in for questions of now (scored only): hit@any 0.66 → 0.68, precision 0.692 →
@@ -87,7 +89,7 @@ REACHED = {
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
 REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.466, "hit@any": 0.5, "precision": 0.435,
-                                           "abstention": 0.8, "faithfulness": 1.0}
+                                           "abstention": 0.833, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
 UNREAD = ("unseen", "timeline_blind")
 
