@@ -171,6 +171,7 @@ def _compose(
     shares: dict[str, float],
     keys: frozenset[str],
 ) -> list[Quote]:
+    """The stages after ranking: reorder by the time asked about, then choose the quotes."""
     ranked = _by_time(kb, ranked, query.time, keys)
     return _choose(kb, query, ranked, shares, keys) if ranked else []
 

@@ -170,7 +170,11 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
                    r"since when|till when|until when)\b", re.I),
         Cue.DATE,
     ),
-    (re.compile(r"\b(?:where|which (?:city|country|place))\b", re.I), Cue.PLACE),
+    (
+        re.compile(r"\b(?:where|(?:which|what) (?:exact )?(?:city|country|place|building|venue|"
+                   r"location|site|town|hotel|palace|tower))\b", re.I),
+        Cue.PLACE,
+    ),
     # a reason, or a condition: "under what conditions", "what would it take", "in return"
     (
         re.compile(

@@ -113,3 +113,11 @@ def test_what_a_how_many_question_counts_is_what_it_asks_about(timeline_kb):
     assert not refused.quotes and "revenue" in refused.reason
     counted = answer(timeline_kb, "how many tons of soybeans is china supposed to buy")
     assert counted.quotes and "tons" in counted.quotes[0].text
+
+
+def test_which_building_asks_for_a_place():
+    from knowledge.cues import question_cues
+
+    assert Cue.PLACE in question_cues("Which building in Kuala Lumpur hosted the talks?")
+    assert Cue.PLACE in question_cues("At what exact location did they meet?")
+    assert Cue.PLACE not in question_cues("What did they agree?")
