@@ -64,10 +64,17 @@ class CueTable:
             key = (sentence_id, cue)
             offered = self._offered.get(key)
             if offered is None:
-                offered = self._offered[key] = offers(self._sentences[sentence_id].text, cue)
+                offered = self._offered[key] = offers(self._text(sentence_id), cue)
             if offered:
                 found.append(cue)
         return frozenset(found)
+
+    def _text(self, sentence_id: int) -> str:
+        """A sentence's text; from a ``SentenceTable`` without making the whole ``Sentence``."""
+        sentences = self._sentences
+        if isinstance(sentences, SentenceTable):
+            return sentences.text(sentence_id)
+        return sentences[sentence_id].text
 
     def leans(self, sentence_id: int) -> bool:
         """Whether the sentence needs the one before it ("This could entail…")."""
