@@ -169,3 +169,4 @@ def test_scorer_holding_is_membership_in_postings(repeated: KnowledgeBase) -> No
         expected = np.isin(ids, scorer.docs_with(term))
         assert np.array_equal(scorer.holding(term, ids), expected)
     assert scorer.holding("china", np.zeros(0, dtype=np.int64)).shape == (0,)
+
