@@ -10,6 +10,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:
@@ -92,11 +93,15 @@ class TermTable(Sequence[tuple[str, ...]]):
     def __getitem__(self, i: int | slice) -> tuple[str, ...] | list[tuple[str, ...]]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        # ArticleAnalysis.terms, inlined: a question reads a few hundred sentences' terms
+        # ArticleAnalysis.terms, inlined: a question reads a few hundred sentences' terms, nearly
+        # all different ones (a cache of rows would hit one time in ten), so making a row must be
+        # cheap: one ``itemgetter`` call picks the terms, no per-term Python step
         done, span = self._analyses[self._article[i]], self._span[i]
         ends = done.term_ends
-        return tuple(map(done.vocabulary.__getitem__,
-                         done.term_ids[ends[span - 1] if span else 0 : ends[span]]))
+        start, end = ends[span - 1] if span else 0, ends[span]
+        if end - start > 1:
+            return itemgetter(*done.term_ids[start:end])(done.vocabulary)
+        return (done.vocabulary[done.term_ids[start]],) if end > start else ()
 
     def __iter__(self) -> Iterator[tuple[str, ...]]:
         analyses = self._analyses

@@ -64,16 +64,24 @@ class CueTable:
             key = (sentence_id, cue)
             offered = self._offered.get(key)
             if offered is None:
-                offered = self._offered[key] = offers(self._sentences[sentence_id].text, cue)
+                offered = self._offered[key] = offers(self._text(sentence_id), cue)
             if offered:
                 found.append(cue)
         return frozenset(found)
+
+    def _text(self, sentence_id: int) -> str:
+        """A sentence's text; from a ``SentenceTable`` without making the whole ``Sentence``."""
+        sentences = self._sentences
+        if isinstance(sentences, SentenceTable):
+            return sentences.text(sentence_id)
+        return sentences[sentence_id].text
 
     def leans(self, sentence_id: int) -> bool:
         """Whether the sentence needs the one before it ("This could entail…")."""
         return sentence_id in self._leaning
 
 
+_MASK_BITS = 62  # terms a ``terms_held`` mask (an int64, sign bit left alone) can hold
 ARTICLE_COUNTS_KEPT = 512  # terms whose per-article counts a knowledge base keeps
 
 
@@ -136,6 +144,37 @@ class KnowledgeBase:
             return found
 
         return counts
+
+    def terms_held(self, ids: Sequence[int], terms: Iterable[str]) -> list[frozenset[str]]:
+        """For each sentence of ``ids``, which of ``terms`` it holds: ``set(self.terms[i]) &
+        set(terms)``, for many sentences at once.
+
+        A question's ranking only ever asks its candidates about the question's own few terms
+        (coverage, focus, names, what the article adds): the scorer's postings answer that with
+        one binary search per term for all candidates, where making each candidate's tuple of
+        terms meant reading its article's analysis, a few cache misses per candidate. Sentences
+        holding the same terms share one frozenset."""
+        wanted = list(dict.fromkeys(terms))
+        rows = np.asarray(ids, dtype=np.int64)
+        if not wanted or not len(rows):
+            return [frozenset()] * len(rows)
+        held = [self.scorer.holding(term, rows) for term in wanted]
+        if len(wanted) > _MASK_BITS:  # a long question: no bit mask, one set per sentence
+            return [frozenset(t for t, h in zip(wanted, column, strict=True) if h)
+                    for column in np.array(held).T.tolist()]
+        masks = np.zeros(len(rows), dtype=np.int64)
+        for bit, found in enumerate(held):
+            masks |= found.astype(np.int64) << bit
+        sets: dict[int, frozenset[str]] = {}
+        out = []
+        for mask in masks.tolist():
+            found_set = sets.get(mask)
+            if found_set is None:
+                found_set = sets[mask] = frozenset(
+                    t for bit, t in enumerate(wanted) if mask >> bit & 1
+                )
+            out.append(found_set)
+        return out
 
     def __len__(self) -> int:
         return len(self.sentences)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -26,22 +27,40 @@ B = 0.5  # a long article names more terms by its length alone
 class ArticleRelevance(Mapping[str, dict[str, float]]):
     """Article source → what each question term adds to its BM25 score over articles, over the
     best article's whole score (an article's values sum to 1 at most). Worked out per article
-    when asked: a question looks up the articles of its candidates only, not all of them."""
+    when asked: a question looks up the articles of its candidates only, not all of them.
+
+    Looked up once per candidate, a few hundred times a question: each term's scores are read
+    through a ``memoryview`` (a Python float per read, where indexing the array makes a NumPy
+    scalar first), and ``get`` is direct (``Mapping.get`` goes through a ``KeyError``)."""
 
     def __init__(self, kb: KnowledgeBase, parts: dict[str, np.ndarray], best: float) -> None:
         self._kb = kb
-        self._parts = parts
+        self._number = kb.sentences.article_number
+        self._parts = tuple((t, memoryview(np.ascontiguousarray(v))) for t, v in parts.items())
         self._best = best
         self._found: dict[str, dict[str, float]] = {}
 
     def __getitem__(self, source: str) -> dict[str, float]:
         found = self._found.get(source)
         if found is None:
-            at = self._kb.sentences.article_number(source)
-            if at is None:
+            found = self._of(source)
+            if found is None:
                 raise KeyError(source)
-            found = {t: float(v[at]) / self._best for t, v in self._parts.items() if v[at] > 0}
-            self._found[source] = found
+        return found
+
+    def get(self, source: str, default: Any = None) -> Any:
+        found = self._found.get(source)
+        if found is None:
+            found = self._of(source)
+        return default if found is None else found
+
+    def _of(self, source: str) -> dict[str, float] | None:
+        at = self._number(source)
+        if at is None:
+            return None
+        best = self._best
+        found = {t: v[at] / best for t, v in self._parts if v[at] > 0}
+        self._found[source] = found
         return found
 
     def __iter__(self) -> Iterator[str]:

@@ -287,6 +287,15 @@ class BM25Scorer:
         row = self._rows.get(term)
         return _EMPTY_IDS if row is None else self._docs[self._slice(row)]
 
+    def holding(self, term: str, doc_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """For each of ``doc_ids``, whether that document contains ``term``: one binary search
+        of the term's postings for all of them (a few microseconds for a few hundred ids)."""
+        docs = self.docs_with(term)
+        if not len(docs) or not len(doc_ids):
+            return np.zeros(len(doc_ids), dtype=bool)
+        at = np.minimum(np.searchsorted(docs, doc_ids), len(docs) - 1)
+        return docs[at] == doc_ids
+
     def matched(self, query_terms: Iterable[str], doc_id: int) -> set[str]:
         """The query terms that document ``doc_id`` contains."""
         found: set[str] = set()

@@ -137,3 +137,36 @@ def test_reload_reuses_unchanged_articles(tmp_path: Path) -> None:
     after, _ = load_articles(folder, known={a.source: a for a in before})
     assert after[0] is before[0] and after[1] is not before[1]
     assert after[1].paragraphs[-1].text == "Something changed."
+
+
+def test_terms_held_are_each_sentences_terms_among_those_asked(repeated: KnowledgeBase) -> None:
+    """The postings say which of a question's terms each candidate holds, as its terms do."""
+    every = sorted({t for i in range(len(repeated)) for t in repeated.terms[i]})
+    by_use = sorted(every, key=repeated.scorer.doc_freq)
+    asked = [by_use[0], by_use[len(by_use) // 2], by_use[-1], by_use[-2], "nosuchterm", by_use[-1]]
+    ids = [*range(len(repeated)), 0, len(repeated) - 1]  # every sentence, repeats and the last
+    held = repeated.terms_held(ids, asked)
+    assert held == [frozenset(repeated.terms[i]).intersection(asked) for i in ids]
+    assert any(held) and not all(held)
+    assert repeated.terms_held([], asked) == []
+    assert repeated.terms_held([3, 1], []) == [frozenset(), frozenset()]
+
+
+def test_terms_held_for_more_terms_than_a_mask_holds(repeated: KnowledgeBase) -> None:
+    every = sorted({t for i in range(len(repeated)) for t in repeated.terms[i]})
+    asked = every[::max(1, len(every) // 100)]
+    assert len(asked) > 62
+    ids = list(range(0, len(repeated), 3))
+    assert repeated.terms_held(ids, asked) == [
+        frozenset(repeated.terms[i]).intersection(asked) for i in ids
+    ]
+
+
+def test_scorer_holding_is_membership_in_postings(repeated: KnowledgeBase) -> None:
+    scorer = repeated.scorer
+    ids = np.arange(len(repeated), dtype=np.int64)
+    for term in ("china", "nosuchterm", repeated.terms[len(repeated) - 1][0]):
+        expected = np.isin(ids, scorer.docs_with(term))
+        assert np.array_equal(scorer.holding(term, ids), expected)
+    assert scorer.holding("china", np.zeros(0, dtype=np.int64)).shape == (0,)
+
