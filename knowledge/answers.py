@@ -287,20 +287,30 @@ def _rank(
     # a candidate's kind from the sentence table's column: most candidates need no Sentence
     # object made (see SentenceTable)
     kind_of = kb.sentences.kind
-    for i, score in _candidates(kb, query):  # best first
+    candidates = _candidates(kb, query)
+    # Each candidate's terms among those the ranking asks about (and those of the sentence each
+    # leaning one leans on), from the postings for all at once: every use below only meets
+    # them with the question's terms, so no candidate's whole tuple of terms need be made.
+    leaning = {i: kb.sentences.previous_id(i) for i, _ in candidates if kb.cues.leans(i)}
+    rows = [i for i, _ in candidates] + [b for b in leaning.values() if b is not None]
+    asked = set(shares) | query.focus | query.predicate | named | {t for p in pairs for t in p}
+    held = dict(zip(rows, kb.terms_held(rows, asked), strict=True))
+    for i, score in candidates:  # best first
         lead = kind_of(i) in LEAD_KINDS
         if score * most_but_cues * most_cues < keep * best_so_far["body"]:
             break  # no later candidate can be quoted: skip working out its cues
         if lead and score * most_but_cues * most_cues < keep * best_so_far["any"]:
             continue
-        admitted = _admit(kb, query, i, weighted, by_article)
+        before = leaning.get(i)
+        admitted = _admit(kb, query, i, held[i], held[before] if before is not None else None,
+                          weighted, by_article)
         if isinstance(admitted, str):
             if trace is not None:
                 trace[i] = admitted
             continue
-        terms, source, through_article, about, coverage = admitted
+        sentence_terms, source, through_article, about, coverage = admitted
         features = _features(
-            kb, i, query.time, terms, pairs, through_article,
+            kb, i, query.time, sentence_terms, pairs, through_article,
             bool(named) and not named & about, relevance.get(source, {}),
         )
         bm25 = score
@@ -342,20 +352,22 @@ def _admit(
     kb: KnowledgeBase,
     query: Question,
     i: int,
+    sentence_terms: frozenset[str],
+    before_terms: frozenset[str] | None,
     weighted: tuple[tuple[str, float], ...],
     by_article: tuple[tuple[str, float], ...],
-) -> tuple[tuple[str, ...], str, float, set[str], float] | str:
+) -> tuple[frozenset[str], str, float, frozenset[str], float] | str:
     """Whether candidate ``i`` may answer at all, whatever it scores: why not (one of the reasons
-    above), or what its features need — its terms, its article, the share of the question its
-    article's lead names and it does not, and what it is about (its own terms, those of the
-    sentence it leans on, its article's lead)."""
+    above), or what its features need — its article, the share of the question its article's lead
+    names and it does not, what it is about (its own terms, those of the sentence it leans on,
+    its article's lead) and its coverage of the question's weight. ``sentence_terms`` and
+    ``before_terms`` (of the sentence it leans on, if it leans) are only those the ranking asks
+    about (``KnowledgeBase.terms_held``)."""
     if query.time.when is When.PERIOD and not _of_period(kb, kb.sentences[i], query.time):
         return OUTSIDE_PERIOD
-    terms = kb.terms[i]  # made on access: once
-    sentence_terms = set(terms)
     if query.focus and not query.focus & sentence_terms:
         return NO_FOCUS
-    leaned_on = _leaned_on(kb, i)
+    leaned_on = before_terms - sentence_terms if before_terms else frozenset()
     coverage = _coverage(weighted, sentence_terms)
     if leaned_on:
         coverage += CONTEXT_COVERAGE * _coverage(weighted, leaned_on)
@@ -374,14 +386,14 @@ def _admit(
         # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
         # sentence leans on and what its article is about count ("It lasted an hour")
         return NAMES_ONLY
-    return terms, source, through_article, about, coverage + ARTICLE_COVERAGE * through_article
+    return sentence_terms, source, through_article, about, coverage + ARTICLE_COVERAGE * through_article
 
 
 def _features(
     kb: KnowledgeBase,
     i: int,
     time: TimeAsked,
-    terms: Sequence[str],
+    sentence_terms: frozenset[str],
     pairs: set[tuple[str, str]],
     through_article: float,
     name_missing: bool,
@@ -409,8 +421,10 @@ def _features(
             kind is Kind.SUBTITLE and opens_with_dateline(kb.sentences.text(i))
         ):
             news_lead = 1.0  # "what was agreed in May": what that month's news led with
-    together = min(len(pairs.intersection(pairwise(terms))), MAX_PAIRS)
-    sentence_terms = set(terms)
+    together = 0
+    if pairs and len(sentence_terms & {t for pair in pairs for t in pair}) > 1:
+        # only then may two of them stand side by side: the sentence's own terms, in order
+        together = min(len(pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
     added = sum([part for term, part in from_article.items() if term not in sentence_terms])
     return (
         float(kind is Kind.HEADLINE),
@@ -535,15 +549,6 @@ def _with_days(kb: KnowledgeBase, quote: Quote) -> Quote:
     day = kb.day(quote.sentence.source)
     days = weekdays_named(quote.text, day) if day else ()
     return dataclasses.replace(quote, days=days) if days else quote
-
-
-def _leaned_on(kb: KnowledgeBase, i: int) -> frozenset[str]:
-    """The terms of the sentence a sentence leans on, that it does not say itself ("It lasted
-    about an hour" is about the meeting the sentence before names); none for most sentences."""
-    if not kb.cues.leans(i):
-        return frozenset()
-    before = kb.previous(kb.sentences[i])
-    return frozenset(kb.terms[before.id]).difference(kb.terms[i]) if before else frozenset()
 
 
 def _through_article(
