@@ -535,7 +535,7 @@ def _earlier_state(
     after it: it is from the same article or one no older, or it held an earlier answer to the
     same question (see ``EARLIER_DAYS``): its article is clearly older, and it says by itself
     every question term the newest answer does and a key term (``keys``) among them."""
-    day, newest = kb.day(kb.sentences[i].source), kb.day(first.sentence.source)
+    day, newest = kb.day(kb.sentences.source(i)), kb.day(first.sentence.source)
     if day is None or newest is None or day >= newest:
         return True
     if (newest - day).days < EARLIER_DAYS:
@@ -611,9 +611,9 @@ def _by_time(
     # newest article that shares the story's common words
     wanted = keys.intersection(kb.terms[ranked[0][1]]) if time.when in _OF_NOW else frozenset()
     pool = [
-        (kb.day(kb.sentences[i].source), score, i)
+        (kb.day(kb.sentences.source(i)), score, i)
         for score, i in ranked
-        if score >= ratio * best_score and kb.day(kb.sentences[i].source) is not None
+        if score >= ratio * best_score and kb.day(kb.sentences.source(i)) is not None
         and wanted.issubset(kb.terms[i])
     ]
     if time.when is When.LATER:
