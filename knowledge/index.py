@@ -34,6 +34,8 @@ from knowledge.sentences import sentence_spans
 from knowledge.spelling import Speller, is_english
 from knowledge.term_rows import term_rows
 
+_CUE_BITS = {cue: 2 * k for k, cue in enumerate(Cue)}  # 7 cues: 14 bits of an unsigned short
+
 
 class CueTable:
     """What each sentence offers a question's cues (a date, a person…), worked out when first
@@ -41,15 +43,17 @@ class CueTable:
 
     Only the candidates of a question are ever looked at, and a question asks for one or two
     cues: working out every cue of every sentence at build time would double a reload for
-    nothing. Whether a sentence leans on the one before is asked of every candidate, so that
-    one short pattern is run on every sentence while building.
+    nothing. What was worked out is kept in two bits a cue a sentence (worked out, offered), an
+    array of 2 bytes a sentence made with the table: a bot answering for months never grows it.
+    Whether a sentence leans on the one before is asked of every candidate, so that one short
+    pattern is run on every sentence while building.
     """
 
     def __init__(
         self, sentences: Sequence[Sentence], leaning: frozenset[int] | None = None
     ) -> None:
         self._sentences = sentences
-        self._offered: dict[tuple[int, Cue], bool] = {}
+        self._known = array("H", bytes(2 * len(sentences)))  # bit 2k: cue k worked out; 2k+1: offered
         if leaning is None:
             leaning = frozenset(i for i, s in enumerate(sentences) if leans(s.text))
         self._leaning = leaning
@@ -60,12 +64,13 @@ class CueTable:
     def offers(self, sentence_id: int, cues: frozenset[Cue]) -> frozenset[Cue]:
         """Which of ``cues`` a sentence offers."""
         found = []
+        known = self._known[sentence_id]
         for cue in cues:
-            key = (sentence_id, cue)
-            offered = self._offered.get(key)
-            if offered is None:
-                offered = self._offered[key] = offers(self._text(sentence_id), cue)
-            if offered:
+            bit = _CUE_BITS[cue]
+            if not known >> bit & 1:
+                known |= (1 | offers(self._text(sentence_id), cue) << 1) << bit
+                self._known[sentence_id] = known
+            if known >> bit & 2:
                 found.append(cue)
         return frozenset(found)
 

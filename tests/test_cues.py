@@ -121,3 +121,19 @@ def test_which_building_asks_for_a_place():
     assert Cue.PLACE in question_cues("Which building in Kuala Lumpur hosted the talks?")
     assert Cue.PLACE in question_cues("At what exact location did they meet?")
     assert Cue.PLACE not in question_cues("What did they agree?")
+
+
+def test_the_cue_table_remembers_in_fixed_space_what_the_patterns_say(timeline_kb):
+    """Asked twice, in any order of cues, each sentence offers what its text's patterns say, and
+    the table holds no more than its two bytes a sentence however much it is asked."""
+    from knowledge.cues import offers
+    from knowledge.index import CueTable
+
+    table = CueTable(timeline_kb.sentences)
+    before = table._known.buffer_info()
+    for round_ in range(2):
+        for i in range(len(timeline_kb.sentences)):
+            cues = frozenset(list(Cue)[round_::2]) | {Cue.DATE}
+            expected = {c for c in cues if offers(timeline_kb.sentences.text(i), c)}
+            assert table.offers(i, cues) == expected
+    assert table._known.buffer_info() == before
