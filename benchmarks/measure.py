@@ -24,15 +24,9 @@ from benchmarks.peers import System
 from bot.knowledge_service import KnowledgeService
 from knowledge.analysis import Analyzer
 from knowledge.answers import answer
+from knowledge.article_analysis import Spans, analyse_article, article_spans
 from knowledge.config import load_knowledge_config
-from knowledge.index import (
-    KnowledgeBase,
-    Spans,
-    analyse_article,
-    article_spans,
-    build_knowledge_base,
-    name_terms,
-)
+from knowledge.index import KnowledgeBase, build_knowledge_base, name_terms
 from knowledge.ingest import load_articles
 from knowledge.scoring import BM25Scorer
 from knowledge.spelling import Speller

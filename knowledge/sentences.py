@@ -84,3 +84,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[str]:
     """The sentences of one paragraph, verbatim."""
     return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def forget_chunks() -> None:
+    """Drop the tokens remembered for chunks (a load's worth): the process keeps serving."""
+    _CHUNKS.clear()
