@@ -19,8 +19,10 @@ import Stemmer
 from knowledge.spelling import is_english
 
 # Dotted abbreviations ("U.S.", "U.K.", "e.g.") first, then words with inner apostrophes or hyphens,
-# and "%", which the alias table makes "percent" ("145%" and "145 percent" meet).
-_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\w+(?:['’\-]\w+)*|%", re.UNICODE)
+# and "%", which the alias table makes "percent" ("145%" and "145 percent" meet). An abbreviation
+# is kept without its last dot ("U.S"): matched as letter-dot pairs, then a letter followed by a
+# dot, so that findall gives the tokens as kept (what ``(?:[A-Za-z]\.){2,}`` matched, stripped).
+_TOKEN_KEPT = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z](?=\.)|\w+(?:['’\-]\w+)*|%", re.UNICODE)
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})
 
 STOP_WORDS: frozenset[str] = frozenset(
@@ -63,7 +65,7 @@ def normalise(text: str) -> str:
 
 def surface_tokens(text: str) -> list[str]:
     """Tokens in their original case, dotted abbreviations kept whole ("U.S." → "U.S")."""
-    return [m.group(0).rstrip(".") for m in _TOKEN.finditer(normalise(text))]
+    return _TOKEN_KEPT.findall(normalise(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +244,12 @@ class Analyzer:
         token's key follows it there: most texts hold no such pair of keys, and their terms are
         each token's own, remembered per distinct token (``_outputs``). Only a text holding such
         a pair goes through the phrase matching (``_phrase_terms``)."""
-        words = surface_tokens(text)
+        return self.plain_terms(normalise(text), seen)
+
+    def plain_terms(self, plain: str, seen: set[str] | None = None) -> list[str]:
+        """``terms`` of a text already normalised (``normalise``): for a caller that needs the
+        normalised text for something else too."""
+        words = _TOKEN_KEPT.findall(plain)
         if seen is not None:
             seen.update(words)
         outputs = self._outputs

@@ -13,10 +13,10 @@ from array import array
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 
-from knowledge.analysis import Analyzer
+from knowledge.analysis import Analyzer, normalise
 from knowledge.compact import SpanArray
 from knowledge.cues import implied_words, leans
-from knowledge.ingest import match_key
+from knowledge.ingest import match_key, plain_match_key
 from knowledge.model import Article
 from knowledge.sentences import sentence_spans
 
@@ -145,8 +145,9 @@ def analyse_paragraphs(
     keys: list[bytes] = []
     for at_span, (number, start, end) in enumerate(spans):
         text = texts[number][start:end]
-        keys.append(key_digest(text))
-        found = analyzer.terms(text, words)
+        plain = normalise(text)  # once for both: the match key and the terms start from it
+        keys.append(_digest(plain_match_key(plain)))
+        found = analyzer.plain_terms(plain, words)
         implied = implied_words(text)
         if implied:
             found += analyzer.terms(implied, words)
@@ -169,4 +170,8 @@ def key_digest(text: str) -> bytes:
     """A 16-byte digest of the match key of a sentence: two sentences are the same sentence when
     their digests are (BLAKE2b: a chance collision is about as likely as one of SHA-256, by
     which the cache already tells articles apart)."""
-    return hashlib.blake2b(match_key(text).encode(), digest_size=16).digest()
+    return _digest(match_key(text))
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.blake2b(key.encode(), digest_size=16).digest()
