@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from syntok import segmenter
 from syntok.tokenizer import Token, Tokenizer
 
+from knowledge.segmenter import sentence_starts
+
 _TOKENIZER = Tokenizer(replace_not_contraction=False)  # as segmenter.analyze makes it
 _CHUNK = Tokenizer._spaces  # what the tokenizer cuts text into first: runs of non-space
 # whitespace-free chunk → its tokens as (spacing, value, offset in the chunk); the first
@@ -57,14 +59,48 @@ def _tokens(text: str, base_offset: int = 0) -> Iterator[Token]:
         yield Token(text[offset:], "", len(text))
 
 
+def _token_lists(text: str, base_offset: int = 0) -> tuple[list[str], list[str], list[int]]:
+    """The values, spacings and offsets of ``_tokens(text, base_offset)``, without the
+    ``Token`` objects."""
+    values: list[str] = []
+    spacings: list[str] = []
+    offsets: list[int] = []
+    if base_offset > 0:
+        text = " " * base_offset + text
+    offset = base_offset
+    for match in _CHUNK.finditer(text):
+        start = match.start()
+        gap = text[offset:start]
+        for spacing, value, at in _chunk_tokens(match.group(0)):
+            spacings.append(gap + spacing if gap else spacing)
+            values.append(value)
+            offsets.append(start + at)
+            gap = ""
+        offset = match.end()
+    if offset < len(text):
+        spacings.append(text[offset:])
+        values.append("")
+        offsets.append(len(text))
+    return values, spacings, offsets
+
+
 def _sentence_starts(text: str) -> list[int]:
-    """Where syntok's sentences start: ``segmenter.analyze(text)``, with the tokens above."""
+    """Where syntok's sentences start: ``segmenter.analyze(text)``, with the tokens above and
+    the segmenter restated in ``knowledge.segmenter``."""
     starts: list[int] = []
     for offset, paragraph in segmenter.preprocess_with_offsets(text):
-        for sentence in segmenter.segment(_tokens(paragraph, offset)):
-            if sentence:
-                starts.append(sentence[0].offset)
+        starts += sentence_starts(*_token_lists(paragraph, offset))
     return starts
+
+
+def _syntok_starts(text: str) -> list[int]:
+    """``_sentence_starts`` by syntok's own tokenizer and segmenter (what tests compare with)."""
+    return [
+        sentence[0].offset
+        for paragraph in segmenter.analyze(text)
+        for sentence in paragraph
+        if sentence
+    ]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
