@@ -12,6 +12,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -230,12 +231,14 @@ def measure_knowledge_base(
 ) -> KbResult:
     """The service's own path, in a process of its own (so its resident memory is the bot's, not
     the benchmark's): articles on disk → ``load()`` (cold) and ``reload()`` (warm)."""
+    # not multiprocessing.Pool: its processes are daemons, which may not start the service's
+    # own pool of analysis processes; a ProcessPoolExecutor's are not
     context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        return pool.apply(
-            _knowledge_base_in_child, (size, list(queries), list(follow_ups), retained, cache,
-                                       workdir)
-        )
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(
+            _knowledge_base_in_child, size, list(queries), list(follow_ups), retained, cache,
+            workdir,
+        ).result()
 
 
 def _knowledge_base_in_child(

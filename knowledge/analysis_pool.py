@@ -74,7 +74,12 @@ def analyse_articles(
     workers = worker_count() if workers is None else workers
     min_chars = PARALLEL_MIN_CHARS if min_chars is None else min_chars
     size = sum(len(a.text) for a in articles)
-    if workers <= 1 or size < min_chars or len(articles) < 2:
+    if (
+        workers <= 1
+        or size < min_chars
+        or len(articles) < 2
+        or multiprocessing.current_process().daemon  # a daemon may not start processes
+    ):
         try:
             for article, done in zip(articles, known, strict=True):
                 yield analyse_paragraphs(paragraphs_of(article), analyzer, done)

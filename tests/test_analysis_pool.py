@@ -133,3 +133,20 @@ async def test_a_failure_in_a_worker_keeps_the_old_knowledge_base_serving(
     assert service.kb is before
     assert (await service.ask("when did the Geneva talks happen?")).answered
     assert not multiprocessing.active_children(), "no worker outlives a failed load"
+
+
+def _analysed_in_a_daemon() -> int:
+    """Run in a daemonic process (multiprocessing.Pool's), which may not start processes."""
+    from knowledge.config import load_knowledge_config
+
+    config = load_knowledge_config(ROOT / "config" / "knowledge.yaml")
+    articles = _articles(config)
+    done = list(analysis_pool.analyse_articles(
+        articles, Analyzer.from_aliases(config.aliases), workers=2, min_chars=0
+    ))
+    return len(done)
+
+
+def test_a_daemonic_process_analyses_by_itself(config: KnowledgeConfig):
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(_analysed_in_a_daemon) == len(_articles(config))
