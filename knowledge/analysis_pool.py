@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -113,7 +115,7 @@ def _in_pool(
         min(workers, len(batches)),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(analyzer.aliases, analyzer.stop_words),
+        initargs=(analyzer.aliases, analyzer.stop_words, os.getpid()),
     )
 
     def submit(batch: range) -> Future[list[ArticleAnalysis]]:
@@ -139,9 +141,19 @@ def _in_pool(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start_worker(aliases: AliasTable, stop_words: frozenset[str]) -> None:
+def _start_worker(aliases: AliasTable, stop_words: frozenset[str], parent: int) -> None:
     global _analyzer
     _analyzer = Analyzer(aliases, stop_words)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int, every: float = 0.5) -> None:
+    """End this worker when the process that started it is gone. A parent killed outright
+    (SIGKILL, out of memory) never shuts its pool down, and its workers, each holding the write
+    end of their task queue, would wait for work forever: orphans."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def _analyse_batch(batch: list[tuple[Paragraphs, Spans | None]]) -> list[ArticleAnalysis]:

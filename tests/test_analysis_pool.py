@@ -150,3 +150,47 @@ def _analysed_in_a_daemon() -> int:
 def test_a_daemonic_process_analyses_by_itself(config: KnowledgeConfig):
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         assert pool.apply(_analysed_in_a_daemon) == len(_articles(config))
+
+
+_HOLDS_A_POOL = """
+import multiprocessing, sys, time
+from knowledge import analysis_pool
+from knowledge.analysis import Analyzer
+from knowledge.ingest import load_articles
+from tests.conftest import TIMELINE
+
+articles, _ = load_articles(TIMELINE, 10**7)
+done = analysis_pool.analyse_articles(articles, Analyzer(), workers=2, min_chars=0)
+next(done)  # the pool is up, and stays so while this waits
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+time.sleep(60)
+"""
+
+
+def test_workers_end_when_their_parent_is_killed_outright():
+    import signal
+    import subprocess
+    import time
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _HOLDS_A_POOL], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert workers, "the pool's processes are listed"
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        # a zombie (exited, not yet reaped by init) is gone too
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+    deadline = time.monotonic() + 10
+    while any(map(alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(alive, workers)), "orphaned workers"
