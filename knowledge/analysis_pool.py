@@ -8,10 +8,13 @@ interned where they arrive (see ``ArticleAnalysis.__reduce__``).
 
 - Start method: ``spawn``. A worker starts as a fresh interpreter, so it inherits neither the
   event loop's threads, locks nor sockets (``fork`` from a threaded asyncio process can deadlock
-  a child), and it works the same under pytest and ``python -m bot`` (whose ``main()`` runs only
-  under the ``__main__`` guard, as a spawned child imports it again).
+  a child), and it works the same under pytest, ``python -m bot`` and the benchmark (a package's
+  ``__main__`` is not imported again in a worker; a script run by path is, and must keep its
+  work under ``if __name__ == "__main__"``). A daemonic process may not start processes: it
+  analyses by itself.
 - The pool lives for one load: made when a load has enough to analyse, shut down (and its
-  processes joined) when the load ends, fails or is abandoned. No process outlives a load.
+  processes joined) when the load ends, fails or is abandoned; a worker whose parent was
+  killed outright ends itself (``_exit_with``). No process outlives a load.
 - Small loads (a few articles: a question of milliseconds) are analysed in the calling process:
   starting a worker costs about half a second.
 - Batches are small (``BATCH_CHARS`` of text): cores stay evenly busy to the end, and each
