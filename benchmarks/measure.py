@@ -12,6 +12,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -24,15 +25,9 @@ from benchmarks.peers import System
 from bot.knowledge_service import KnowledgeService
 from knowledge.analysis import Analyzer
 from knowledge.answers import answer
+from knowledge.article_analysis import Spans, analyse_article, article_spans
 from knowledge.config import load_knowledge_config
-from knowledge.index import (
-    KnowledgeBase,
-    Spans,
-    analyse_article,
-    article_spans,
-    build_knowledge_base,
-    name_terms,
-)
+from knowledge.index import KnowledgeBase, build_knowledge_base, name_terms
 from knowledge.ingest import load_articles
 from knowledge.scoring import BM25Scorer
 from knowledge.spelling import Speller
@@ -236,12 +231,14 @@ def measure_knowledge_base(
 ) -> KbResult:
     """The service's own path, in a process of its own (so its resident memory is the bot's, not
     the benchmark's): articles on disk → ``load()`` (cold) and ``reload()`` (warm)."""
+    # not multiprocessing.Pool: its processes are daemons, which may not start the service's
+    # own pool of analysis processes; a ProcessPoolExecutor's are not
     context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        return pool.apply(
-            _knowledge_base_in_child, (size, list(queries), list(follow_ups), retained, cache,
-                                       workdir)
-        )
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(
+            _knowledge_base_in_child, size, list(queries), list(follow_ups), retained, cache,
+            workdir,
+        ).result()
 
 
 def _knowledge_base_in_child(
@@ -406,10 +403,11 @@ def _phases(folder: Path, kb: KnowledgeBase) -> dict[str, float]:
         "split into sentences, syntok (cold: changed articles only)": lambda: [
             article_spans(a) for a in articles
         ],
-        "analyse: terms, leaning, words (cold: changed articles only)": lambda: [
-            analyse_article(a, Analyzer.from_aliases(config.aliases), spans[a.source])
-            for a in articles
-        ],
+        # one fresh analyser for every article, as a cold build (or each of its worker
+        # processes) has: not one an article, which re-learnt every word per article
+        "analyse: terms, leaning, words (cold: changed articles only)": lambda: _analyse_all(
+            articles, Analyzer.from_aliases(config.aliases), spans
+        ),
         "whole warm build from the cached analysis": lambda: build_knowledge_base(
             articles, analyzer, kb.retrieval, kb.problems, analysis=dict(analysis)
         ),
@@ -430,6 +428,10 @@ def _phases(folder: Path, kb: KnowledgeBase) -> dict[str, float]:
         step()
         out[name] = time.perf_counter() - started
     return out
+
+
+def _analyse_all(articles: list, analyzer: Analyzer, spans: dict[str, Spans]) -> list:
+    return [analyse_article(a, analyzer, spans[a.source]) for a in articles]
 
 
 def _spans_by_source(kb: KnowledgeBase) -> dict[str, Spans]:

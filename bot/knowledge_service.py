@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 from bot.heap import return_free_memory
 from knowledge.analysis import Analyzer
 from knowledge.answers import answer
+from knowledge.article_analysis import ArticleAnalysis, Spans
 from knowledge.config import ConfigError, KnowledgeConfig, load_knowledge_config
-from knowledge.index import ArticleAnalysis, KnowledgeBase, Spans, build_knowledge_base
+from knowledge.index import KnowledgeBase, build_knowledge_base
 from knowledge.ingest import load_articles
 from knowledge.model import Answer, Article, Problem
 

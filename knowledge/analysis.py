@@ -11,15 +11,18 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import pairwise
 
 import Stemmer
 
 from knowledge.spelling import is_english
 
 # Dotted abbreviations ("U.S.", "U.K.", "e.g.") first, then words with inner apostrophes or hyphens,
-# and "%", which the alias table makes "percent" ("145%" and "145 percent" meet).
-_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\w+(?:['’\-]\w+)*|%", re.UNICODE)
+# and "%", which the alias table makes "percent" ("145%" and "145 percent" meet). An abbreviation
+# is kept without its last dot ("U.S"): matched as letter-dot pairs, then a letter followed by a
+# dot, so that findall gives the tokens as kept (what ``(?:[A-Za-z]\.){2,}`` matched, stripped).
+_TOKEN_KEPT = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z](?=\.)|\w+(?:['’\-]\w+)*|%", re.UNICODE)
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})
 
 STOP_WORDS: frozenset[str] = frozenset(
@@ -62,7 +65,7 @@ def normalise(text: str) -> str:
 
 def surface_tokens(text: str) -> list[str]:
     """Tokens in their original case, dotted abbreviations kept whole ("U.S." → "U.S")."""
-    return [m.group(0).rstrip(".") for m in _TOKEN.finditer(normalise(text))]
+    return _TOKEN_KEPT.findall(normalise(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,12 @@ class AliasTable:
         )
         return cls(case_sensitive, words, phrases, longest, starts, surface)
 
+    @cached_property
+    def phrase_pairs(self) -> frozenset[tuple[str, ...]]:
+        """The first two keys of each phrase: where no two keys in a row are one of these, no
+        phrase can match."""
+        return frozenset(phrase[:2] for phrase in self.phrases)
+
 
 def _inflections(word: str) -> list[str]:
     """Regular inflections of a single lowercase word ("rebuff" → "rebuffed", "rebuffing"…),
@@ -140,11 +149,20 @@ def _tokens(
     memo: dict[tuple[str, bool], tuple[_Token, ...]] | None = None,
     seen: set[str] | None = None,
 ) -> list[_Token]:
-    out: list[_Token] = []
-    previous = ""
     words = surface_tokens(text)
     if seen is not None:
         seen.update(words)
+    return _tokens_of(words, stop_words, case_sensitive, memo)
+
+
+def _tokens_of(
+    words: list[str],
+    stop_words: frozenset[str],
+    case_sensitive: Mapping[str, str],
+    memo: dict[tuple[str, bool], tuple[_Token, ...]] | None = None,
+) -> list[_Token]:
+    out: list[_Token] = []
+    previous = ""
     for token in words:
         after_the = previous == "the"
         previous = token.lower()
@@ -197,6 +215,10 @@ class Analyzer:
     _memo: dict[tuple[str, bool], tuple[_Token, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # [after "the"][surface token] → what it gives alone (``_output``)
+    _outputs: tuple[dict[str, tuple[tuple[str, ...], str | None, bool, str | None, bool]], ...] = field(
+        default_factory=lambda: ({}, {}), compare=False, repr=False
+    )
 
     @classmethod
     def from_aliases(cls, aliases: Mapping[str, Iterable[str]] | None = None) -> Analyzer:
@@ -216,10 +238,67 @@ class Analyzer:
 
     def terms(self, text: str, seen: set[str] | None = None) -> list[str]:
         """Index terms of ``text`` in order (repeats kept: BM25 counts them); its surface tokens
-        are added to ``seen`` when given."""
-        tokens = _tokens(text, self.stop_words, self.aliases.case_sensitive, self._memo, seen)
+        are added to ``seen`` when given.
+
+        A phrase of the alias table is matched where a token's key opens one and the next
+        token's key follows it there: most texts hold no such pair of keys, and their terms are
+        each token's own, remembered per distinct token (``_outputs``). Only a text holding such
+        a pair goes through the phrase matching (``_phrase_terms``)."""
+        return self.plain_terms(normalise(text), seen)
+
+    def plain_terms(self, plain: str, seen: set[str] | None = None) -> list[str]:
+        """``terms`` of a text already normalised (``normalise``): for a caller that needs the
+        normalised text for something else too."""
+        words = _TOKEN_KEPT.findall(plain)
+        if seen is not None:
+            seen.update(words)
+        outputs = self._outputs
+        pairs = self.aliases.phrase_pairs
         out: list[str] = []
-        words, phrases, starts = self.aliases.words, self.aliases.phrases, self.aliases.phrase_starts
+        after_the = False
+        phrase = False
+        opener = None  # the last key of the token before, if it may open a phrase
+        for word in words:
+            known = outputs[after_the].get(word)
+            if known is None:
+                known = self._output(word, after_the)
+            found, first, inner, last_opener, after_the = known
+            if inner or (opener is not None and (opener, first) in pairs):
+                phrase = True
+            opener = last_opener
+            out += found
+        return self._phrase_terms(words) if phrase else out
+
+    def _output(
+        self, word: str, after_the: bool
+    ) -> tuple[tuple[str, ...], str | None, bool, str | None, bool]:
+        """What surface token ``word`` gives alone: (its terms, its first key, whether two of its
+        own keys may begin a phrase, its last key if that may open a phrase, whether it is
+        "the")."""
+        key = (word, after_the)
+        tokens = self._memo.get(key)
+        if tokens is None:
+            tokens = self._memo[key] = tuple(
+                _token(word, after_the, self.stop_words, self.aliases.case_sensitive)
+            )
+        words = self.aliases.words
+        found = tuple(
+            t.canonical if t.canonical is not None else words.get(t.key, t.key)
+            for t in tokens
+            if t.canonical is not None or not t.stop
+        )
+        keys = [t.key for t in tokens]
+        pairs = self.aliases.phrase_pairs
+        inner = any(pair in pairs for pair in pairwise(keys))
+        last = keys[-1] if keys and keys[-1] in self.aliases.phrase_starts else None
+        known = (found, keys[0] if keys else None, inner, last, word.lower() == "the")
+        self._outputs[after_the][word] = known
+        return known
+
+    def _phrase_terms(self, words: list[str]) -> list[str]:
+        tokens = _tokens_of(words, self.stop_words, self.aliases.case_sensitive, self._memo)
+        out: list[str] = []
+        words_, phrases, starts = self.aliases.words, self.aliases.phrases, self.aliases.phrase_starts
         i = 0
         while i < len(tokens):
             sizes = range(min(self.aliases.longest_phrase, len(tokens) - i), 1, -1)
@@ -234,7 +313,7 @@ class Analyzer:
                 if token.canonical is not None:
                     out.append(token.canonical)
                 elif not token.stop:
-                    out.append(words.get(token.key, token.key))
+                    out.append(words_.get(token.key, token.key))
                 i += 1
         return out
 

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import re
-import sys
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -23,14 +21,21 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.analysis import Analyzer
-from knowledge.compact import SpanArray, TermTable
+from knowledge.analysis_pool import analyse_articles
+from knowledge.article_analysis import (
+    AnalysisCache,
+    ArticleAnalysis,
+    SpanCache,
+    Spans,
+    article_spans,
+)
+from knowledge.compact import TermTable
 from knowledge.config import KnowledgeConfig, RetrievalConfig
-from knowledge.cues import Cue, implied_words, leans, months_named, offers
+from knowledge.cues import Cue, leans, months_named, offers
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
 from knowledge.sentence_table import SentenceTable
-from knowledge.sentences import sentence_spans
 from knowledge.spelling import Speller, is_english
 from knowledge.term_rows import term_rows
 
@@ -236,21 +241,6 @@ class KnowledgeBase:
 
 
 
-# Sentence spans of one article, before repeats are removed: (paragraph number, start, end) with
-# offsets into the paragraph's text. Keyed by the article's sha256 so a reload re-splits only
-# articles whose bytes changed (splitting is the slow step of indexing).
-Spans = Sequence[tuple[int, int, int]]  # a list, or a SpanArray
-SpanCache = MutableMapping[str, Spans]
-
-
-def article_spans(article: Article) -> Spans:
-    return [
-        (paragraph.number, start, end)
-        for paragraph in article.paragraphs
-        for start, end in sentence_spans(paragraph.text)
-    ]
-
-
 def split_article(
     article: Article, first_id: int, seen: set[str], spans: Spans | None = None
 ) -> list[Sentence]:
@@ -303,81 +293,6 @@ def _kept_sentences(article: Article, spans: Spans, kept: Sequence[bool]) -> lis
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleAnalysis:
-    """What indexing one article's bytes gives, kept by the service per content hash (and
-    analyser settings) so that a reload never analyses an unchanged article again.
-
-    Kept for every article as long as the bot runs, and read by the knowledge base for its
-    sentences' terms (``TermTable``): so in flat arrays, not a tuple per span (a tuple of
-    terms and a tuple of offsets per sentence were about 270 bytes; this is about 80).
-    """
-
-    spans: SpanArray
-    # the article's distinct terms, interned (the strings are shared across articles)
-    vocabulary: tuple[str, ...]
-    # each span's terms (its words', then implied ones') as indexes into ``vocabulary``, one
-    # span after another; ``term_ends[i]``: where span ``i``'s terms end
-    term_ids: array[int]
-    term_ends: array[int]
-    # the surface tokens analysed (names, the spelling dictionary): interned, so the strings
-    # are shared across articles and only a tuple of pointers is kept per article
-    words: tuple[str, ...]
-    leaning: frozenset[int]  # the spans that lean on the sentence before (few)
-    # each span's match key as a 16-byte digest (``key_digest``), one after another: what
-    # repeats are found by, without the keys themselves (a million strings while building)
-    keys: bytes
-
-    def terms(self, span: int) -> tuple[str, ...]:
-        """The terms of span number ``span``, in order (repeats kept)."""
-        start = self.term_ends[span - 1] if span else 0
-        return tuple(map(self.vocabulary.__getitem__, self.term_ids[start : self.term_ends[span]]))
-
-
-AnalysisCache = MutableMapping[str, ArticleAnalysis]
-
-
-def analyse_article(
-    article: Article, analyzer: Analyzer, spans: Spans | None = None
-) -> ArticleAnalysis:
-    if spans is None:
-        spans = article_spans(article)
-    paragraphs = {p.number: p.text for p in article.paragraphs}
-    words: set[str] = set()
-    vocabulary: dict[str, int] = {}
-    ids: list[int] = []
-    ends = array("I")
-    leaning = []
-    keys: list[bytes] = []
-    for at_span, (number, start, end) in enumerate(spans):
-        text = paragraphs[number][start:end]
-        keys.append(key_digest(text))
-        found = analyzer.terms(text, words)
-        implied = implied_words(text)
-        if implied:
-            found += analyzer.terms(implied, words)
-        ids += [vocabulary.setdefault(term, len(vocabulary)) for term in found]
-        ends.append(len(ids))
-        if leans(text):
-            leaning.append(at_span)
-    return ArticleAnalysis(
-        SpanArray(spans),
-        tuple(map(sys.intern, vocabulary)),
-        array("H" if len(vocabulary) <= 1 << 16 else "I", ids),
-        ends,
-        tuple(sorted(map(sys.intern, words))),
-        frozenset(leaning),
-        b"".join(keys),
-    )
-
-
-def key_digest(text: str) -> bytes:
-    """A 16-byte digest of the match key of a sentence: two sentences are the same sentence when
-    their digests are (BLAKE2b: a chance collision is about as likely as one of SHA-256, by
-    which the cache already tells articles apart)."""
-    return hashlib.blake2b(match_key(text).encode(), digest_size=16).digest()
-
-
 def first_occurrences(analyses: Sequence[ArticleAnalysis]) -> npt.NDArray[np.bool_]:
     """For each span of these analyses, one article after another: whether no span before it
     has the same match key (a sentence is kept where it first occurs).
@@ -415,17 +330,33 @@ def build_knowledge_base(
     at_spans = array("i")  # each sentence's span number in its article's analysis
     leaning: list[int] = []
     words: set[str] = set()
-    for article in progress(articles) if progress else articles:
-        done = analysis.get(article.sha256) if analysis is not None else None
-        if done is None:
-            spans = cache.get(article.sha256) if cache is not None else None
-            done = analyse_article(article, analyzer, spans)
-            if analysis is not None:
-                analysis[article.sha256] = done
-        if cache is not None:
-            cache[article.sha256] = done.spans
-        analyses.append(done)
-        words.update(done.words)
+    # the articles not analysed yet (each content once), all at once: on every core if many
+    todo: dict[str, Article] = {}
+    for article in articles:
+        if analysis is None or article.sha256 not in analysis:
+            todo.setdefault(article.sha256, article)
+    made = analyse_articles(
+        list(todo.values()),
+        analyzer,
+        [cache.get(digest) if cache is not None else None for digest in todo],
+    )
+    fresh: dict[str, ArticleAnalysis] = {}
+    try:
+        for article in progress(articles) if progress else articles:
+            done = analysis.get(article.sha256) if analysis is not None else None
+            if done is None:
+                done = fresh.get(article.sha256)
+            if done is None:  # the first of its content: the next of ``todo``, in this order
+                done = fresh[article.sha256] = next(made)
+                if analysis is not None:
+                    analysis[article.sha256] = done
+            if cache is not None:
+                cache[article.sha256] = done.spans
+            analyses.append(done)
+            words.update(done.words)
+    finally:
+        made.close()  # a build that fails half-way leaves no worker process behind
+    del fresh
     first = first_occurrences(analyses)
     at = 0
     for number, (article, done) in enumerate(zip(articles, analyses, strict=True)):

@@ -200,7 +200,12 @@ def _dedupe(blocks: list[_Block]) -> list[_Block]:
 
 def match_key(text: str) -> str:
     """Form under which two passages count as the same: case, quotes and spacing folded."""
-    return " ".join(normalise(text).casefold().split())
+    return plain_match_key(normalise(text))
+
+
+def plain_match_key(plain: str) -> str:
+    """``match_key`` of a text already normalised (``normalise``)."""
+    return " ".join(plain.casefold().split())
 
 
 def _classify(blocks: list[_Block]) -> list[Paragraph]:

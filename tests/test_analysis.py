@@ -16,6 +16,20 @@ def test_dotted_abbreviations_survive_tokenising():
     ]
 
 
+def test_tokens_are_the_abbreviations_matched_then_stripped_of_their_last_dot():
+    """The tokenising pattern gives dotted abbreviations as kept ("U.S"): the same tokens as
+    matching two letter-dot pairs or more and stripping the dots after."""
+    import re
+
+    from knowledge.analysis import normalise
+
+    dotted = re.compile(r"(?:[A-Za-z]\.){2,}|\w+(?:['’\-]\w+)*|%")
+    for text in ["the U.S. and the U.K. agreed", "U.S.A. or U.S.. or U.S", "a.b.c e.g., i.e.",
+                 "U.S.Army", "A.B", "x.y.z.", "U. S. talks", "1.2.3 and 45% of U.S.-China"]:
+        expected = [m.group(0).rstrip(".") for m in dotted.finditer(normalise(text))]
+        assert surface_tokens(text) == expected, text
+
+
 def test_us_in_capitals_is_the_country_and_lowercase_is_a_pronoun(config):
     analyzer = Analyzer.from_aliases(config.aliases)
     assert analyzer.terms("US tariffs") == analyzer.terms("U.S. tariffs")

@@ -10,15 +10,10 @@ import numpy as np
 import pytest
 
 from knowledge.analysis import Analyzer
+from knowledge.article_analysis import analyse_article, article_spans
 from knowledge.compact import SpanArray
 from knowledge.config import KnowledgeConfig
-from knowledge.index import (
-    KnowledgeBase,
-    analyse_article,
-    article_spans,
-    build_knowledge_base,
-    split_article,
-)
+from knowledge.index import KnowledgeBase, build_knowledge_base, split_article
 from knowledge.ingest import load_articles
 from knowledge.model import Kind, Paragraph
 from knowledge.scoring import BM25Scorer

@@ -144,19 +144,19 @@ async def test_a_reload_analyses_only_the_articles_that_changed(tmp_path):
     service = KnowledgeService(config / "knowledge.yaml")
     await service.load()
     analysed: list[str] = []
-    real = index.analyse_article
+    real = index.analyse_articles
 
-    def counting(article, analyzer, spans=None):
-        analysed.append(article.source)
-        return real(article, analyzer, spans)
+    def counting(articles, analyzer, spans=None, **options):
+        analysed.extend(a.source for a in articles)
+        return real(articles, analyzer, spans, **options)
 
-    index.analyse_article = counting
+    index.analyse_articles = counting
     try:
         edited = tmp_path / "seeds" / "020_geneva_truce.md"
         edited.write_text(edited.read_text() + "\nA sentence added later.\n")
         await service.reload()
     finally:
-        index.analyse_article = real
+        index.analyse_articles = real
     assert analysed == ["020_geneva_truce.md"]
     warm = service.kb
     cold = load_knowledge_base(load_knowledge_config(config / "knowledge.yaml"))

@@ -100,3 +100,50 @@ def test_spans_trim_whitespace_and_skip_blank():
 def test_headline_without_final_stop_is_one_sentence():
     article = parse_article("x.md", b"# Trade Talks Stall\n\nBody text here. More text.\n")
     assert article.paragraphs[0].text == "Trade Talks Stall"
+
+
+# Texts that take syntok's segmenter down each of its branches: brackets opening a sentence and
+# inside one (short, long, holding a sentence, nested, unclosed), quotes after a stop,
+# abbreviations, "No. 5", numbers, months, initials, roman numerals, ellipses, lower-case
+# starts, blank lines (several syntok paragraphs), trailing whitespace, no words at all.
+SEGMENTER_CASES = [
+    "(Reuters) China said no. Talks stalled.",
+    "(This is a whole sentence in brackets.) And then another one.",
+    "He said (in a long aside that goes on and on. It Holds a Sentence.) more. Then stop.",
+    "Short (see Fig. 3). Next one (A. Author et al.) a few months ago. Done.",
+    "Nested (a (b) c) here. Unclosed (bracket here. Next.",
+    "He said “stop.” Then “Go!” she said. ‘Fine.’ Over.",
+    "No. 5 was cut. No. he said. It rose to No. 12a today.",
+    "It grew 5.5 percent. 100 tons were shipped. On Jan. 5 it ended. In 2025 Dec. 3 came.",
+    "J. R. R. Tolkien wrote. I. II. III. The U.S. Army. The U.S.A. is big. A. B. C.",
+    "Wait... what? Yes... No!!! Really?! (Maybe.) [Or not.] {Never.}",
+    "it starts lower-case. and stays so. e.g. this. i.e. that.",
+    "First paragraph here.\n\nSecond one, after a blank line.\n \n Third.",
+    "   Leading and trailing spaces.   ",
+    "…; ; . ! ?",
+    "",
+    "Sen. Warren met Gov. Smith at 5 p.m. on Sept. 3. Dr. Who? Prof. X.",
+    "He paid $1.2bn (€1.1bn). The deal: done; signed. Next: (a) one; (b) two.",
+    "Ends with a bracket (like this). (Starts with one) and continues. (Another.)",
+    "x" * 3 + " (" + " ".join(["Word"] * 60) + ". Done.) After the long bracket. End.",
+]
+
+
+@pytest.mark.parametrize("text", SEGMENTER_CASES)
+def test_the_restated_segmenter_cuts_where_syntok_does(text):
+    from knowledge.sentences import _sentence_starts, _syntok_starts
+
+    assert _sentence_starts(text) == _syntok_starts(text)
+
+
+def test_the_restated_segmenter_cuts_the_project_articles_where_syntok_does():
+    from knowledge.ingest import load_articles
+    from knowledge.sentences import _sentence_starts, _syntok_starts
+    from tests.conftest import TIMELINE
+
+    texts = []
+    for folder in (TIMELINE, SEED.parent):
+        articles, _ = load_articles(folder, 10**7)
+        texts += [p.text for a in articles for p in a.paragraphs] + [a.text for a in articles]
+    assert len(texts) > 100
+    assert [_sentence_starts(t) for t in texts] == [_syntok_starts(t) for t in texts]

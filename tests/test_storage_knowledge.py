@@ -18,8 +18,9 @@ import pytest
 
 import knowledge.index
 from bot.storage import Database, KnowledgeStore
+from knowledge.article_analysis import Spans, article_spans
 from knowledge.config import KnowledgeConfig
-from knowledge.index import Spans, article_spans, build_knowledge_base
+from knowledge.index import build_knowledge_base
 from knowledge.ingest import parse_article
 from knowledge.model import Article, Paragraph
 

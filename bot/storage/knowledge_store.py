@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.storage.database import Database, Session, Transaction, chunks, utc_iso, utcnow
-from knowledge.index import Spans
+from knowledge.article_analysis import Spans
 from knowledge.ingest import article_date
 from knowledge.model import Article, Kind, Metadata, Paragraph
 
@@ -104,7 +104,7 @@ class KnowledgeStore:
     ) -> int:
         """Store ``articles`` (in order) as a new generation, make it current; returns its id.
 
-        ``spans`` maps each article's sha256 to its sentence spans (``knowledge.index.Spans``).
+        ``spans`` maps each article's sha256 to its sentence spans (``knowledge.article_analysis.Spans``).
         Everything happens in one transaction, which also prunes old generations. Concurrent calls
         run one after the other (the session lock here, SQLite's write lock across processes).
         """
