@@ -83,8 +83,11 @@ REACHED = {
                                       "abstention": 0.68, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
+    # Scored once at the end of the round that made the ranking features and weights (with the
+    # "status of", "how many", follow-up and alias changes): abstention 0.52 → 0.56, the rest
+    # unchanged.
     "timeline_unseen2_questions.yaml": {"hit@1": 0.46, "hit@any": 0.5, "precision": 0.54,
-                                        "abstention": 0.52, "faithfulness": 1.0},
+                                        "abstention": 0.56, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
