@@ -15,10 +15,8 @@ segmenter then reads the same tokens as before: the boundaries cannot differ.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from syntok import segmenter
-from syntok.tokenizer import Token, Tokenizer
+from syntok.tokenizer import Tokenizer
 
 from knowledge.segmenter import sentence_starts
 
@@ -41,27 +39,10 @@ def _chunk_tokens(chunk: str) -> tuple[tuple[str, str, int], ...]:
     return known
 
 
-def _tokens(text: str, base_offset: int = 0) -> Iterator[Token]:
-    """The tokens ``Tokenizer(replace_not_contraction=False).tokenize(text, base_offset)``
-    yields, equal in value, spacing and offset, with each distinct chunk tokenised once."""
-    if base_offset > 0:
-        text = " " * base_offset + text
-    offset = base_offset
-    for match in _CHUNK.finditer(text):
-        start = match.start()
-        gap = text[offset:start]
-        first = True
-        for spacing, value, at in _chunk_tokens(match.group(0)):
-            yield Token(gap + spacing if first else spacing, value, start + at)
-            first = False
-        offset = match.end()
-    if offset < len(text):
-        yield Token(text[offset:], "", len(text))
-
-
 def _token_lists(text: str, base_offset: int = 0) -> tuple[list[str], list[str], list[int]]:
-    """The values, spacings and offsets of ``_tokens(text, base_offset)``, without the
-    ``Token`` objects."""
+    """The values, spacings and offsets of the tokens that
+    ``Tokenizer(replace_not_contraction=False).tokenize(text, base_offset)`` yields, each
+    distinct chunk tokenised once, without the ``Token`` objects."""
     values: list[str] = []
     spacings: list[str] = []
     offsets: list[int] = []
