@@ -80,7 +80,7 @@ _OPINION = re.compile(
 )
 _MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _IN_MONTH = re.compile(
-    rf"\b(?P<how>in|on|during|by|through|since|after|before|until|till|from|back in|early|late|mid|"
+    rf"\b(?P<how>in|during|by|through|since|after|before|until|till|from|back in|early|late|mid|"
     rf"prior to|ahead of|following|at the (?:start|end|beginning) of|end of|start of)[- ]?\s*"
     rf"(?P<month>{_MONTH_WORDS})\b\.?(?:\s+(?P<year>(?:19|20)\d\d))?",
     re.IGNORECASE,

@@ -91,7 +91,7 @@ REACHED = {
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
-REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.466, "hit@any": 0.516, "precision": 0.441,
+REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.466, "hit@any": 0.5, "precision": 0.435,
                                            "abstention": 0.833, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
 UNREAD = ("unseen", "timeline_blind")
