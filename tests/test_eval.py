@@ -93,8 +93,12 @@ REACHED = {
 # scored once before it was read (its header); read since, as a training set.
 REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.466, "hit@any": 0.5, "precision": 0.435,
                                            "abstention": 0.833, "faithfulness": 1.0}
+# A fifth, written at the end of the same round by another helper who never saw the engine, kept
+# unread: its first score is its floor.
+REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.416, "hit@any": 0.433, "precision": 0.448,
+                                            "abstention": 0.833, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
-UNREAD = ("unseen", "timeline_blind")
+UNREAD = ("unseen", "timeline_blind", "fresh2")
 
 
 @pytest.mark.parametrize("name", sorted(REACHED))
