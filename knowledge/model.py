@@ -90,7 +90,7 @@ class Paragraph:
         return Paragraph, self._key()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)  # weakref: see ingest._PARSED_HERE
 class Article:
     source: str  # file name relative to the seeds folder: the citation's "source"
     text: str  # the decoded file, verbatim (front matter included): quotes are found in it
