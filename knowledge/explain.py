@@ -6,10 +6,11 @@ answer you expected — through every stage."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from knowledge.answers import Candidate, Ranking, answer, quotes_under, ranking_of
 from knowledge.index import KnowledgeBase
+from knowledge.model import Answer
 from knowledge.ranking import FEATURES
 
 
@@ -27,7 +28,7 @@ def explain(
     if ranking is None:
         lines.append("not ranked: answered about the articles themselves, or refused")
         return "\n".join([*lines, *_reply(reply)])
-    lines += _read(kb, ranking)
+    lines += _read(ranking)
     weights = kb.retrieval.ranking.vector()
     ranked = sorted(ranking.candidates, key=lambda c: (-c.score, c.sentence))
     position = {c.sentence: n for n, c in enumerate(ranked, 1)}
@@ -51,10 +52,11 @@ def explain(
     return "\n".join(lines)
 
 
-def _read(kb: KnowledgeBase, ranking: Ranking) -> list[str]:
+def _read(ranking: Ranking) -> list[str]:
     query = ranking.query
-    def listed(items: object) -> str:
-        return ", ".join(sorted(map(str, items))) or "-"  # type: ignore[call-overload]
+
+    def listed(items: Iterable[object]) -> str:
+        return ", ".join(sorted(map(str, items))) or "-"
 
     shares = ", ".join(f"{t} {w:.2f}" for t, w in sorted(ranking.shares.items(), key=lambda x: -x[1]))
     return [
@@ -82,12 +84,11 @@ def _where(kb: KnowledgeBase, i: int) -> str:
             f"{' ' + day.isoformat() if day else ''} {text!r}")
 
 
-def _reply(reply: object) -> list[str]:
-    quotes = getattr(reply, "quotes", ())
-    if not quotes:
-        return [f"reply: no answer — {getattr(reply, 'reason', '')}"]
-    return ["reply:"] + [f"  [{n}] #{q.sentence.id} {q.text[:100]!r}" for n, q in
-                         enumerate(quotes, 1)]
+def _reply(reply: Answer) -> list[str]:
+    if not reply.quotes:
+        return [f"reply: no answer — {reply.reason}"]
+    return ["reply:", *(f"  [{n}] #{q.sentence.id} {q.text[:100]!r}"
+                        for n, q in enumerate(reply.quotes, 1))]
 
 
 def _found(
