@@ -7,7 +7,7 @@ faithfulness checks every quote word for word against its source file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,19 +104,13 @@ def evaluate(
     ask: Callable[[KnowledgeBase, str, tuple[str, ...]], Answer] | None = None,
 ) -> Report:
     ask = ask or (lambda kb, q, ctx: answer(kb, q, ctx))
-    hit1 = hit_any = quoted = relevant = faithful = total_quotes = 0
+    faithful = total_quotes = 0
+    tally = Tally()
     misses: list[str] = []
     for item in questions.in_scope:
         result = ask(kb, item.question, item.context)
         texts = [q.text for q in result.quotes]
-        first_hits = bool(texts) and _contains_any(texts[0], item.gold)
-        any_hits = any(_contains_any(t, item.gold) for t in texts)
-        hit1 += first_hits
-        hit_any += any_hits
-        for quote in result.quotes:
-            quoted += 1
-            relevant += _contains_any(quote.text, item.gold + item.ok)
-        if not first_hits:
+        if not tally.add(texts, item.gold, item.ok):
             got = texts[0][:70] if texts else f"(no answer: {result.reason})"
             misses.append(f"hit@1 miss: {item.question!r} → {got}")
         faithful, total_quotes = _faithfulness(kb, result, faithful, total_quotes)
@@ -127,17 +121,44 @@ def evaluate(
         if result.quotes:
             misses.append(f"answered out of scope: {question!r} → {result.quotes[0].text[:70]}")
         faithful, total_quotes = _faithfulness(kb, result, faithful, total_quotes)
-    n_in = max(len(questions.in_scope), 1)
     scores = {
-        "hit@1": hit1 / n_in,
-        "hit@any": hit_any / n_in,
-        "precision": relevant / quoted if quoted else 1.0,
+        **tally.scores(),
         "abstention": abstained / max(len(questions.out_of_scope), 1),
         "faithfulness": faithful / total_quotes if total_quotes else 1.0,
         "in_scope": float(len(questions.in_scope)),
         "out_of_scope": float(len(questions.out_of_scope)),
     }
     return Report(scores, misses)
+
+
+@dataclass
+class Tally:
+    """The in-scope counts behind hit@1, hit@any and precision: kept by ``evaluate``, and by
+    ``fitting`` for replies re-ranked under other weights."""
+
+    questions: int = 0
+    hit1: int = 0
+    hit_any: int = 0
+    quoted: int = 0
+    relevant: int = 0  # quotes holding a gold or an ``ok`` key
+
+    def add(self, texts: Sequence[str], gold: tuple[str, ...], ok: tuple[str, ...]) -> bool:
+        """Count one question's quotes (their texts, first first); whether the first hits."""
+        first = bool(texts) and _contains_any(texts[0], gold)
+        self.questions += 1
+        self.hit1 += first
+        self.hit_any += any(_contains_any(t, gold) for t in texts)
+        self.quoted += len(texts)
+        self.relevant += sum(_contains_any(t, gold + ok) for t in texts)
+        return first
+
+    def scores(self) -> dict[str, float]:
+        n = max(self.questions, 1)
+        return {
+            "hit@1": self.hit1 / n,
+            "hit@any": self.hit_any / n,
+            "precision": self.relevant / self.quoted if self.quoted else 1.0,
+        }
 
 
 def _contains_any(text: str, keys: tuple[str, ...]) -> bool:

@@ -15,12 +15,13 @@ scored on that one, which is how they would do on questions nobody has read.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.answers import Ranking, answer, quotes_under, ranking_of
-from knowledge.evaluation import QuestionSet, load_question_set
+from knowledge.evaluation import QuestionSet, Tally, load_question_set
 from knowledge.index import KnowledgeBase
 from knowledge.ranking import FEATURES
 
@@ -46,7 +47,7 @@ class LabelledSet:
     name: str
     kb: KnowledgeBase
     questions: tuple[Labelled, ...]
-    fixed: dict[str, int]  # hits and quotes of the questions answered without ranking
+    fixed: Tally  # the questions answered without ranking, counted once
 
 
 def labelled_set(path: Path, load: Callable[[Path | None], KnowledgeBase]) -> LabelledSet:
@@ -54,39 +55,25 @@ def labelled_set(path: Path, load: Callable[[Path | None], KnowledgeBase]) -> La
     for (``load(folder)``; None: the configured seeds)."""
     questions: QuestionSet = load_question_set(path)
     kb = load(questions.knowledge)
-    items, fixed = [], {"hit1": 0, "hit_any": 0, "quoted": 0, "relevant": 0}
+    items, fixed = [], Tally()
     for item in questions.in_scope:
         ranking = ranking_of(kb, item.question, item.context)
         items.append(Labelled(ranking, item.gold, item.ok))
         if ranking is None:  # about the articles, or refused: weights change nothing
             texts = [q.text for q in answer(kb, item.question, item.context).quotes]
-            _tally(fixed, texts, item.gold, item.ok)
+            fixed.add(texts, item.gold, item.ok)
     return LabelledSet(path.name, kb, tuple(items), fixed)
-
-
-def _tally(counts: dict[str, int], texts: Sequence[str], gold: tuple[str, ...],
-           ok: tuple[str, ...]) -> None:
-    counts["hit1"] += bool(texts) and any(g in texts[0] for g in gold)
-    counts["hit_any"] += any(g in t for t in texts for g in gold)
-    counts["quoted"] += len(texts)
-    counts["relevant"] += sum(any(k in t for k in gold + ok) for t in texts)
 
 
 def scores(labelled: LabelledSet, weights: Sequence[float]) -> dict[str, float]:
     """hit@1, hit@any and precision of a set's in-scope questions under ``weights`` (the same
     measures as ``evaluation.evaluate``)."""
-    counts = dict(labelled.fixed)
+    tally = dataclasses.replace(labelled.fixed)
     for item in labelled.questions:
-        if item.ranking is None:
-            continue
-        texts = [q.text for q in quotes_under(labelled.kb, item.ranking, weights)]
-        _tally(counts, texts, item.gold, item.ok)
-    n = max(len(labelled.questions), 1)
-    return {
-        "hit@1": counts["hit1"] / n,
-        "hit@any": counts["hit_any"] / n,
-        "precision": counts["relevant"] / counts["quoted"] if counts["quoted"] else 1.0,
-    }
+        if item.ranking is not None:
+            texts = [q.text for q in quotes_under(labelled.kb, item.ranking, weights)]
+            tally.add(texts, item.gold, item.ok)
+    return tally.scores()
 
 
 def objective(sets: Sequence[LabelledSet], weights: Sequence[float],
