@@ -205,8 +205,9 @@ def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) ->
     keys = _key_terms(kb, shares)
     found: list[Candidate] = []
     dropped: dict[int, str] = {}
-    _rank(kb, read, shares, keys, collect=found, trace=dropped)
-    return Ranking(read, shares, keys, tuple(found), tuple(_candidates(kb, read)), dropped)
+    searched = _candidates(kb, read)
+    _rank(kb, read, shares, keys, collect=found, trace=dropped, searched=searched)
+    return Ranking(read, shares, keys, tuple(found), tuple(searched), dropped)
 
 
 def quotes_under(kb: KnowledgeBase, ranking: Ranking, weights: Sequence[float]) -> list[Quote]:
@@ -238,6 +239,7 @@ def _rank(
     keys: frozenset[str],
     collect: list[Candidate] | None = None,
     trace: dict[int, str] | None = None,
+    searched: list[tuple[int, float]] | None = None,
 ) -> list[tuple[float, int]]:
     """Candidates that may answer, each scored by its features, best first.
 
@@ -246,7 +248,9 @@ def _rank(
     names only; no date/number/duration where one is asked for. Features (``_features``) turn its
     BM25 score into its rank's score. A candidate that cannot come close enough to the best to be
     quoted is dropped before its cues are worked out, unless ``collect`` is given: then every
-    candidate passing the filters is ranked and appended to it, features and all.
+    candidate passing the filters is ranked and appended to it, features and all, and ``trace``
+    (if given) gets why each other candidate is no answer. ``searched``: what ``_candidates``
+    found, if the caller has it already.
     """
     retrieval = kb.retrieval
     weights = retrieval.ranking.vector()
@@ -287,7 +291,7 @@ def _rank(
     # a candidate's kind from the sentence table's column: most candidates need no Sentence
     # object made (see SentenceTable)
     kind_of = kb.sentences.kind
-    candidates = _candidates(kb, query)
+    candidates = _candidates(kb, query) if searched is None else searched
     # Each candidate's terms among those the ranking asks about (and those of the sentence each
     # leaning one leans on), from the postings for all at once: every use below only meets
     # them with the question's terms, so no candidate's whole tuple of terms need be made.
@@ -378,15 +382,15 @@ def _admit(
     # talks", not another article's passing mention of Geneva
     source = kb.sentences.source(i)
     through_article = _through_article(kb, by_article, source, sentence_terms)
-    min_coverage = kb.retrieval.min_coverage
-    if coverage + ARTICLE_COVERAGE * through_article < min_coverage:
-        return LOW_COVERAGE.format(coverage + ARTICLE_COVERAGE * through_article, min_coverage)
+    coverage += ARTICLE_COVERAGE * through_article
+    if coverage < kb.retrieval.min_coverage:
+        return LOW_COVERAGE.format(coverage, kb.retrieval.min_coverage)
     about = sentence_terms | leaned_on | kb.lead_terms[source]
     if query.predicate and not query.predicate & about:
         # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
         # sentence leans on and what its article is about count ("It lasted an hour")
         return NAMES_ONLY
-    return sentence_terms, source, through_article, about, coverage + ARTICLE_COVERAGE * through_article
+    return sentence_terms, source, through_article, about, coverage
 
 
 def _features(
@@ -406,7 +410,7 @@ def _features(
     period; a sentence of another time that only names the month asked about recalls it; one
     telling its article's backstory is not the news a question of now or later wants; one naming
     none of the question's rare names ("did Taiwan come up when Trump met Xi?") answers a
-    neighbouring question (``NAME_MISSING``). Question words side by side make a name ("trade
+    neighbouring question (``name_missing``). Question words side by side make a name ("trade
     war"); what its article's lead names and the sentence does not, and what its article as a
     whole adds ("the meeting was a 12" is in the Busan article), find it through its article.
     """

@@ -5,13 +5,12 @@ answer you expected — through every stage."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 
 from knowledge.answers import Candidate, Ranking, answer, quotes_under, ranking_of
 from knowledge.index import KnowledgeBase
 from knowledge.model import Answer
-from knowledge.ranking import FEATURES
+from knowledge.ranking import FEATURES, multiplier
 
 
 def explain(
@@ -71,7 +70,7 @@ def _read(ranking: Ranking) -> list[str]:
 def _candidate(kb: KnowledgeBase, c: Candidate, weights: Sequence[float]) -> str:
     parts = [f"{name} {value:.2f}" for name, value in zip(FEATURES, c.features, strict=True)
              if value]
-    factor = math.exp(sum(w * f for w, f in zip(weights, c.features, strict=True)))
+    factor = multiplier(weights, c.features)
     return (f"{c.score:6.2f} = {c.bm25:.2f} × {factor:.2f} [{', '.join(parts) or 'no features'}] "
             f"covers {c.coverage:.2f} {_where(kb, c.sentence)}")
 
