@@ -49,7 +49,9 @@ _ROLE = re.compile(
     r"representative|CEO|head of)\b",
     re.IGNORECASE,
 )
-_PLACE = re.compile(r"\b(?:in|at|from|to|near|based in)\s+(?:the\s+)?[A-Z][a-z]+")
+# "in Busan", "at the Merdeka…": a capitalised word after a preposition of place
+_AT_PLACE = r"\b(?:in|at|from|to|near|based in)\s+(?:the\s+)?"
+_PLACE = re.compile(_AT_PLACE + r"[A-Z][a-z]+")
 _REASON = re.compile(
     r"\b(?:because|since|due to|as a result|so that|in order to|believ\w*|confident|reason|"
     r"thanks to|given that|unless|perceive|pressure|fear\w*|aim\w* (?:at|to)|"
@@ -124,7 +126,7 @@ _OFFERS = {
 }
 
 
-_PLACE_NAME = re.compile(r"\b(?:in|at|from|to|near|based in)\s+(?:the\s+)?([A-Z][\w'-]*)")
+_PLACE_NAME = re.compile(_AT_PLACE + r"([A-Z][\w'-]*)")
 
 
 def places_named(text: str) -> list[str]:
