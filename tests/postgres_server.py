@@ -44,3 +44,13 @@ async def new_database(server_url: str) -> str:
         await conn.close()
     url = URL(server_url)
     return str(url.with_path(f"/{name}").with_query(url.query))  # the query names the socket
+
+
+async def fetch_value(url: str, sql: str) -> object:
+    """One value, read straight from the database over a connection of its own (not the
+    project's store): what a test checks the store against."""
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()

@@ -25,7 +25,7 @@ from tests.cluster_harness import BotProcess, live_shards, write_bot_config
 from tests.conftest import ROOT, TIMELINE
 from tests.discord_bot_harness import make_project
 from tests.discord_emulator import DiscordEmulator, EmulatorConfig
-from tests.postgres_server import new_database
+from tests.postgres_server import fetch_value, new_database
 
 BUSAN = TIMELINE / "080_busan_summit.md"
 BUSAN_QUESTION = "what did Trump and Xi agree in Busan?"
@@ -167,11 +167,7 @@ async def _salts(sqlite: Path, url: str) -> tuple[str, str]:
 
 async def logged(url: str) -> int:
     """Questions in the shared log."""
-    conn = await asyncpg.connect(url)
-    try:
-        return int(await conn.fetchval("SELECT COUNT(*) FROM questions"))
-    finally:
-        await conn.close()
+    return int(await fetch_value(url, "SELECT COUNT(*) FROM questions"))
 
 
 async def until(count: Callable[[], Awaitable[int]], expected: int, timeout: float = 5.0) -> None:

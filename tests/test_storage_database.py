@@ -7,11 +7,11 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, Database, SchemaError, StorageError
 from bot.storage.migrations import Migration
+from tests.postgres_server import fetch_value
 
 TABLES = {
     "meta",
@@ -181,11 +181,7 @@ async def pg_tables(db: Database) -> set[str]:
 
 
 async def pg_version(url: str) -> int:
-    conn = await asyncpg.connect(url)
-    try:
-        return int(await conn.fetchval("SELECT MAX(version) FROM schema_version"))
-    finally:
-        await conn.close()
+    return int(await fetch_value(url, "SELECT MAX(version) FROM schema_version"))
 
 
 async def test_postgresql_first_run_migrates_once_even_when_two_processes_race(
