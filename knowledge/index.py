@@ -31,7 +31,7 @@ from knowledge.article_analysis import (
 )
 from knowledge.compact import TermTable
 from knowledge.config import KnowledgeConfig, RetrievalConfig
-from knowledge.cues import Cue, leans, months_named, offers
+from knowledge.cues import ATTRIBUTES, PERSON_NOUNS, Cue, leans, months_named, offers
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
@@ -116,6 +116,15 @@ class KnowledgeBase:
     lead_counts: Counter[str] = field(default_factory=Counter)  # leads naming each term
     news_leads: frozenset[int] = frozenset()  # each article's first body sentence
     dates: tuple[dt.date, ...] = ()  # the distinct dates of the articles, oldest first
+
+    @cached_property
+    def attribute_terms(self) -> frozenset[str]:
+        """The terms of the nouns that name an attribute or point at someone the names already
+        say (``cues.ATTRIBUTES``, ``cues.PERSON_NOUNS``), which a question's predicate leaves
+        out: worked out once per knowledge base, not for every question."""
+        return frozenset(
+            term for word in ATTRIBUTES | PERSON_NOUNS for term in self.analyzer.terms(word)
+        )
 
     @cached_property
     def article_starts(self) -> np.ndarray:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from knowledge.analysis import Analyzer, normalise, surface_tokens
-from knowledge.cues import ATTRIBUTES, MONTH_NAMES, PERSON_NOUNS, Cue, question_cues, question_focus
+from knowledge.analysis import normalise, surface_tokens
+from knowledge.cues import MONTH_NAMES, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
 from knowledge.spelling import english_frequency, is_english
 from knowledge.timeframe import TimeAsked, When, time_asked
@@ -213,26 +212,7 @@ def _predicate(kb: KnowledgeBase, question: str, terms: Sequence[str]) -> frozen
         for term in kb.analyzer.terms(token)
         if kb.scorer.doc_freq(term) == 0
     }
-    return frozenset(set(terms) - kb.names - _attribute_terms(kb.analyzer) - unreadable)
-
-
-# The analyser of each recent knowledge base (a reload makes a new one) → the terms of ATTRIBUTES
-# and PERSON_NOUNS: analysing those 27 words was a third of reading a question. Kept for a few
-# analysers, each by a weak reference: a retired analyser (its memo holds every token of its
-# articles) is not kept alive, and an id reused after it is gone is not mistaken for it.
-_ATTRIBUTE_TERMS: dict[int, tuple[weakref.ref[Analyzer], frozenset[str]]] = {}
-_ANALYSERS_KEPT = 4
-
-
-def _attribute_terms(analyzer: Analyzer) -> frozenset[str]:
-    kept = _ATTRIBUTE_TERMS.get(id(analyzer))
-    if kept is not None and kept[0]() is analyzer:
-        return kept[1]
-    found = frozenset(term for word in ATTRIBUTES | PERSON_NOUNS for term in analyzer.terms(word))
-    if len(_ATTRIBUTE_TERMS) >= _ANALYSERS_KEPT:
-        _ATTRIBUTE_TERMS.clear()
-    _ATTRIBUTE_TERMS[id(analyzer)] = (weakref.ref(analyzer), found)
-    return found
+    return frozenset(set(terms) - kb.names - kb.attribute_terms - unreadable)
 
 
 @cache
