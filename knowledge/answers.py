@@ -103,6 +103,23 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     scored by their features and ranked (``_rank``), reordered by the time asked about
     (``_by_time``), and quotes selected (``_choose``) and composed with their dates.
     """
+    read = _read(kb, question, context)
+    if isinstance(read, Answer):
+        return read
+    question = read.text
+    quotes = _select(kb, read)
+    if not quotes:
+        if read.time.when is When.LATER:
+            return Answer(question, False, reason=AFTERWARDS)
+        if read.time.when is When.PERIOD:
+            return Answer(question, False, reason=NOT_IN_PERIOD.format(period=read.time.label))
+        return Answer(question, False, reason=NOT_FOUND)
+    return Answer(question, True, tuple(quotes), sources=kb.citations(quotes))
+
+
+def _read(kb: KnowledgeBase, question: str, context: Sequence[str]) -> Question | Answer:
+    """The question read for ranking, or the answer it gets without any: nothing to search, a
+    question about the articles themselves, a refusal (an unknown name…)."""
     question = question.strip()
     if not question or len(question) > MAX_QUESTION_CHARS or not kb.sentences:
         reason = NOTHING_TO_SEARCH if kb.sentences else "The knowledge base is empty."
@@ -113,14 +130,7 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
         return Answer(question, True, meta, sources=kb.citations(meta))
     if read.refusal:
         return Answer(question, False, reason=read.refusal)
-    quotes = _select(kb, read)
-    if not quotes:
-        if read.time.when is When.LATER:
-            return Answer(question, False, reason=AFTERWARDS)
-        if read.time.when is When.PERIOD:
-            return Answer(question, False, reason=NOT_IN_PERIOD.format(period=read.time.label))
-        return Answer(question, False, reason=NOT_FOUND)
-    return Answer(question, True, tuple(quotes), sources=kb.citations(quotes))
+    return read
 
 
 def _weight(kb: KnowledgeBase, term: str, specific: frozenset[str] = frozenset()) -> float:
@@ -195,11 +205,8 @@ def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) ->
     """The candidates ``answer`` ranks for ``question``; None when it answers without ranking
     (a question about the articles themselves, a refusal, nothing to look up). Filters do not
     depend on the weights, so neither does what is answered and what abstains."""
-    question = question.strip()
-    if not question or len(question) > MAX_QUESTION_CHARS or not kb.sentences:
-        return None
-    read = read_question(kb, question, context)
-    if read.refusal or about_the_articles(kb, read.asked, read.time):
+    read = _read(kb, question, context)
+    if isinstance(read, Answer):
         return None
     shares = _weights(kb, read)
     keys = _key_terms(kb, shares)
