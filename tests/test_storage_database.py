@@ -71,25 +71,35 @@ async def test_salt_is_made_once_and_kept(tmp_path: Path) -> None:
 async def test_migrates_a_version_1_database_keeping_its_data(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     async with await Database.open(path, migrations=MIGRATIONS[:1]) as old:
-        salt = old.salt
-        await old.main.execute(
-            "INSERT INTO questions(asked_at, origin, question, question_key, answered)"
-            " VALUES ('2025-01-02T03:04:05.000+00:00', 'slash', 'Who?', 'who?', 1)"
-        )
+        salt = await _a_version_1_question(old)
     assert user_version(path) == 1
     assert "votes" not in tables(path)
 
     async with await Database.open(path) as db:
-        assert db.salt == salt
-        rows = await db.main.fetchall("SELECT id, question, answered FROM questions")
-        assert [tuple(r) for r in rows] == [(1, "Who?", 1)]
-        # What migration 2 added works on the old row.
-        await db.main.execute(
-            "INSERT INTO votes(question_id, voter, value, voted_at) VALUES (1, 'v', 1, 'now')"
-        )
+        await _the_version_1_question_kept(db, salt)
         indexes = await db.main.fetchall("SELECT name FROM sqlite_master WHERE type = 'index'")
         assert "questions_reply" in {r["name"] for r in indexes}
     assert user_version(path) == SCHEMA_VERSION
+
+
+async def _a_version_1_question(old: Database) -> str:
+    """One question logged in a version-1 store; its salt."""
+    await old.main.execute(
+        "INSERT INTO questions(asked_at, origin, question, question_key, answered)"
+        " VALUES ('2025-01-02T03:04:05.000+00:00', 'slash', 'Who?', 'who?', 1)"
+    )
+    return old.salt
+
+
+async def _the_version_1_question_kept(db: Database, salt: str) -> None:
+    """After migrating: the salt and the old question kept, and what migration 2 added works on
+    the old row."""
+    assert db.salt == salt
+    rows = await db.main.fetchall("SELECT id, question, answered FROM questions")
+    assert [tuple(r) for r in rows] == [(1, "Who?", 1)]
+    await db.main.execute(
+        "INSERT INTO votes(question_id, voter, value, voted_at) VALUES (1, 'v', 1, 'now')"
+    )
 
 
 async def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
@@ -201,19 +211,10 @@ async def test_postgresql_first_run_migrates_once_even_when_two_processes_race(
 
 async def test_postgresql_migrates_a_version_1_database_keeping_its_data(postgres_url: str) -> None:
     async with await Database.open(postgres_url, migrations=MIGRATIONS[:1]) as old:
-        salt = old.salt
-        await old.main.execute(
-            "INSERT INTO questions(asked_at, origin, question, question_key, answered)"
-            " VALUES ('2025-01-02T03:04:05.000+00:00', 'slash', 'Who?', 'who?', 1)"
-        )
+        salt = await _a_version_1_question(old)
         assert "votes" not in await pg_tables(old)
     async with await Database.open(postgres_url) as db:
-        assert db.salt == salt
-        rows = await db.main.fetchall("SELECT id, question, answered FROM questions")
-        assert [tuple(r) for r in rows] == [(1, "Who?", 1)]
-        await db.main.execute(
-            "INSERT INTO votes(question_id, voter, value, voted_at) VALUES (1, 'v', 1, 'now')"
-        )
+        await _the_version_1_question_kept(db, salt)
     assert await pg_version(postgres_url) == SCHEMA_VERSION
 
 
