@@ -97,6 +97,11 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.466, "hit@any": 0.5, "pre
 # unread: its first score is its floor.
 REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.416, "hit@any": 0.433, "precision": 0.448,
                                             "abstention": 0.833, "faithfulness": 1.0}
+# Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
+# 2020) and a question set on them, both written by a helper who never saw the engine, kept
+# unread: how the engine does on articles nobody here tuned it on. Its first score is its floor.
+REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.383, "hit@any": 0.45, "precision": 0.441,
+                                             "abstention": 0.633, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
 UNREAD = ("unseen", "timeline_blind", "fresh2")
 
