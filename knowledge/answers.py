@@ -182,7 +182,8 @@ def _compose(
     keys: frozenset[str],
 ) -> list[Quote]:
     """The stages after ranking: reorder by the time asked about, then choose the quotes."""
-    ranked = _by_time(kb, ranked, query.time, keys)
+    since = _best_article_day(kb, shares) if query.time.when is When.LATER else None
+    ranked = _by_time(kb, ranked, query.time, keys, since)
     return _choose(kb, query, ranked, shares, keys) if ranked else []
 
 
@@ -606,10 +607,14 @@ def _by_time(
     ranked: list[tuple[float, int]],
     time: TimeAsked,
     keys: frozenset[str] = frozenset(),
+    since: dt.date | None = None,
 ) -> list[tuple[float, int]]:
     """The ranking with the answer a question of now (or of how things turned out) wants moved to
     the front: the newest article's answer among those close enough to the best. A question of
-    how things turned out gets nothing when no article later than the best match answers it.
+    how things turned out gets nothing when no article later than the best match answers it, or
+    than ``since`` (the day of the article that matches the question best as a whole: "was the
+    deadline set at the G20 dinner ever enforced?" is about the dinner's article, though only a
+    later article's sentence says "deadline" and "enforced").
     For a question of now, a newer sentence qualifies only if it says every key term (``keys``,
     see ``KEY_TERM_ARTICLES``) the best answer says: the newest article's passing mention of
     "soybeans" in a sentence about their tariff does not answer "has China started buying
@@ -630,6 +635,8 @@ def _by_time(
     if time.when is When.LATER:
         # how it turned out: the best answer of an article later than the first that tells of it
         first = min((day for day, _, _ in pool), default=None)
+        if since is not None and (first is None or since < first):
+            first = since
         later = [(score, day, i) for day, score, i in pool if first is not None and day > first]
         if not later:
             return []
@@ -639,6 +646,13 @@ def _by_time(
     else:
         _, score, chosen = max(pool, key=lambda item: (item[0], item[1], -item[2]))
     return [(score, chosen), *((s, i) for s, i in ranked if i != chosen)]
+
+
+def _best_article_day(kb: KnowledgeBase, shares: dict[str, float]) -> dt.date | None:
+    """The day of the article that matches the question best as a whole (``relevance``)."""
+    relevance = article_relevance(kb, shares) if len(kb.articles) > 1 else {}
+    best = max(relevance, key=lambda source: sum(relevance[source].values()), default=None)
+    return kb.day(best) if best is not None else None
 
 
 def _extend(kb: KnowledgeBase, quote: Quote, shares: dict[str, float], quoted: set[int]) -> Quote:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
+import numpy as np
+
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import MONTH_NAMES, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
@@ -24,6 +26,9 @@ NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the tra
 UNKNOWN_NAME = "The articles I have don't mention {name}."
 UNKNOWN_TOPIC = "The articles I have say nothing about {name}."
 AFTER_THE_ARTICLES = "The articles I have don't say what happened after they were written."
+OFF_TOPIC = "The articles I have don't cover that topic."
+# A word the articles keep coming back to: used in at least this many of them (all, if fewer).
+RECURRING_ARTICLES = 3
 # An unknown lowercase word counted in this many uses of the English word list (pyspellchecker's,
 # drawn from film subtitles) or fewer is specific: names ("canada" 373, "walmart" 50) and
 # specialist words, while chat and common words run to thousands ("chill" 17660, "stuff").
@@ -69,6 +74,8 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
         words = [w for w in asked_about.text.split() if kb.analyzer.terms(w) == head]
         name = words[-1] if words else asked_about.text
         return replace(read, refusal=UNKNOWN_TOPIC.format(name=name))
+    if not earlier and not _on_topic(kb, asked, terms):
+        return replace(read, refusal=OFF_TOPIC)
     if head and asked_about.required:
         focus = frozenset(head)
     cues = question_cues(asked) | ({Cue.SPEECH} if asked != corrected else set())
@@ -78,6 +85,28 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
         focus=focus,
         predicate=_predicate(kb, asked, terms),
         specific=_specific(kb, asked),
+    )
+
+
+def _on_topic(kb: KnowledgeBase, question: str, terms: Sequence[str]) -> bool:
+    """Whether a question shares anything with what the articles are about: a name they use,
+    a word of an article's title or lead lines, a word they keep coming back to, or a word of
+    theirs that is rare in English ("stalemate"). A question about nothing of the kind ("who
+    scored in the football match yesterday") would otherwise be answered by the one sentence
+    that happens to hold its rarest word ("match"): on a few short articles such a word covers
+    most of the question."""
+    recurring = min(RECURRING_ARTICLES, len(kb.articles))
+    if any(
+        term in kb.names
+        or kb.lead_counts.get(term, 0) > 0
+        or np.count_nonzero(kb.article_counts(term)) >= recurring
+        for term in terms
+    ):
+        return True
+    return any(
+        english_frequency(token) < RARE_IN_ENGLISH and kb.scorer.doc_freq(term) > 0
+        for token in surface_tokens(question)
+        for term in kb.analyzer.terms(token)
     )
 
 

@@ -54,6 +54,12 @@ def timeline_kb(config: KnowledgeConfig) -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
+def timeline2_kb(config: KnowledgeConfig) -> KnowledgeBase:
+    """Nine dated articles of the first trade war, July 2018 to January 2020 (test fixtures)."""
+    return load_knowledge_base(dataclasses.replace(config, seeds=TIMELINE.with_name("timeline2")))
+
+
+@pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """One real PostgreSQL server for the session (see tests/postgres_server.py)."""
     with running_server() as url:

@@ -7,6 +7,7 @@ import pytest
 from knowledge.answers import AFTERWARDS, answer, is_verbatim
 from knowledge.index import load_knowledge_base
 from knowledge.model import Kind
+from knowledge.question import OFF_TOPIC
 from knowledge.summaries import summarize
 
 
@@ -329,6 +330,28 @@ def test_a_country_no_article_mentions_is_unknown_in_any_case(timeline_kb):
         result = answer(timeline_kb, question)
         assert not result.answered and "don't mention" in result.reason, question
     assert answer(timeline_kb, "what did china agree in geneva?").answered
+
+
+def test_a_question_about_nothing_the_articles_discuss_is_refused(timeline2_kb):
+    """On a few short articles the one sentence holding an off-topic question's rarest word
+    ("match" of a "numbers match") would answer it; the question shares no name, lead word or
+    recurring word with the articles."""
+    for question in ("who scored in the football match yesterday", "how do I bake sourdough bread"):
+        result = answer(timeline2_kb, question)
+        assert not result.answered and result.reason == OFF_TOPIC, question
+    assert answer(timeline2_kb, "how long did the dinner in buenos aires last?").answered
+    # a follow-up is about what the thread is about
+    assert answer(timeline2_kb, "and who else was at the table?",
+                  ["how long did the dinner in buenos aires last?"]).answered
+
+
+def test_how_things_turned_out_is_told_by_an_article_later_than_the_event_asked_about(
+    timeline2_kb,
+):
+    """Only the May 2019 article says the deadline and "enforced"; the event is the December 2018
+    dinner's, so the May article tells how it turned out."""
+    result = answer(timeline2_kb, "Was the 90-day deadline set at the G20 dinner ever enforced?")
+    assert result.answered and "never enforced" in result.quotes[0].text
 
 
 def test_article_counts_equal_counting_each_articles_sentences(timeline_kb):
