@@ -64,6 +64,15 @@ CANDIDATES = 200  # sentences re-ranked per question
 FOLLOWERS = 30  # of the best candidates, the sentences leaning on them are candidates too
 MAX_QUESTION_CHARS = 2000
 
+# A follow-up goes on with the story the previous reply told (``RankingWeights.thread``): the
+# sentences up to this many after the one it quoted first, and the rest of its article, where
+# a candidate needs only this share of the coverage others need ("What did he say about it?"
+# after "Xi made his first public comments…" is answered by the next sentence, "'There are no
+# winners in a tariff war,' Xi said", which shares no word with it).
+THREAD_NEAR = 3
+THREAD_COVERAGE = 0.5
+RECENT_REPLIES = 256  # previous replies kept per knowledge base (a follow-up's thread)
+
 NOT_FOUND = "The articles I have don't answer that."
 AFTERWARDS = "The articles I have don't say what happened after they were written."
 NOT_IN_PERIOD = "The articles I have from {period} don't answer that."
@@ -108,6 +117,7 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
         return read
     question = read.text
     quotes = _select(kb, read)
+    _remember(kb, (*context[-1:], question), quotes)
     if not quotes:
         if read.time.when is When.LATER:
             return Answer(question, False, reason=AFTERWARDS)
@@ -117,9 +127,12 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     return Answer(question, True, tuple(quotes), sources=kb.citations(quotes))
 
 
-def _read(kb: KnowledgeBase, question: str, context: Sequence[str]) -> Question | Answer:
+def _read(
+    kb: KnowledgeBase, question: str, context: Sequence[str], threaded: bool = True
+) -> Question | Answer:
     """The question read for ranking, or the answer it gets without any: nothing to search, a
-    question about the articles themselves, a refusal (an unknown name…)."""
+    question about the articles themselves, a refusal (an unknown name…). ``threaded``: a
+    follow-up's thread is worked out (not for the previous question itself)."""
     question = question.strip()
     if not question or len(question) > MAX_QUESTION_CHARS or not kb.sentences:
         reason = NOTHING_TO_SEARCH if kb.sentences else "The knowledge base is empty."
@@ -130,7 +143,31 @@ def _read(kb: KnowledgeBase, question: str, context: Sequence[str]) -> Question 
         return Answer(question, True, meta, sources=kb.citations(meta))
     if read.refusal:
         return Answer(question, False, reason=read.refusal)
+    if context and threaded:
+        return dataclasses.replace(read, thread=_thread(kb, tuple(c.strip() for c in context[-2:])))
     return read
+
+
+def _thread(kb: KnowledgeBase, context: tuple[str, ...]) -> tuple[int, ...]:
+    """The sentence the reply to the previous question (``context[-1]``, itself asked after
+    ``context[:-1]``) quoted first: where the story stood when the follow-up was asked. Kept
+    per knowledge base for the questions asked last: in a conversation the previous question
+    was answered a moment ago."""
+    found = kb.recent_replies.get(context)
+    if found is None:
+        read = _read(kb, context[-1], context[:-1], threaded=False)
+        found = _remember(kb, context, read.quotes if isinstance(read, Answer) else _select(kb, read))
+    return found
+
+
+def _remember(kb: KnowledgeBase, asked: tuple[str, ...], quotes: Sequence[Quote]) -> tuple[int, ...]:
+    """Keep the sentence a reply quoted first, by its question (after the one before it, if
+    any): the thread of a follow-up to it (``_thread``)."""
+    replies = kb.recent_replies
+    if len(replies) >= RECENT_REPLIES:
+        replies.clear()
+    replies[asked] = found = tuple(q.sentence.id for q in quotes[:1])
+    return found
 
 
 def _weight(kb: KnowledgeBase, term: str, specific: frozenset[str] = frozenset()) -> float:
@@ -283,6 +320,7 @@ def _rank(
         FEATURES.index("older"): (
             _age(kb, kb.dates[0]) if query.time.when in _OF_NOW and kb.dates else 0.0
         ),
+        FEATURES.index("thread"): float(bool(query.thread)),
     }
     # the largest boost features can give a sentence, with and without its cues
     most_but_cues = most(weights, largest)
@@ -323,7 +361,7 @@ def _rank(
         sentence_terms, source, through_article, about, coverage = admitted
         features = _features(
             kb, i, query.time, sentence_terms, pairs, through_article,
-            bool(named) and not named & about, relevance.get(source, {}),
+            bool(named) and not named & about, relevance.get(source, {}), query.thread,
         )
         bm25 = score
         score *= multiplier(weights, features)
@@ -391,8 +429,11 @@ def _admit(
     source = kb.sentences.source(i)
     through_article = _through_article(kb, by_article, source, sentence_terms)
     coverage += ARTICLE_COVERAGE * through_article
-    if coverage < kb.retrieval.min_coverage:
-        return LOW_COVERAGE.format(coverage, kb.retrieval.min_coverage)
+    bar = kb.retrieval.min_coverage
+    if query.thread and any(kb.sentences.source(t) == source for t in query.thread):
+        bar *= THREAD_COVERAGE  # the story being told: the question says less of it
+    if coverage < bar:
+        return LOW_COVERAGE.format(coverage, bar)
     about = sentence_terms | leaned_on | kb.lead_terms[source]
     if query.predicate and not query.predicate & about:
         # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
@@ -410,6 +451,7 @@ def _features(
     through_article: float,
     name_missing: bool,
     from_article: dict[str, float],
+    thread: tuple[int, ...] = (),
 ) -> tuple[float, ...]:
     """Sentence ``i``'s features but its cues, in the order of ``ranking.FEATURES``.
 
@@ -449,7 +491,19 @@ def _features(
         graded(ARTICLE_RELEVANCE, added),
         0.0,  # cues: worked out last (``_rank``)
         _age(kb, kb.day(source)) if time.when in _OF_NOW else 0.0,
+        _in_thread(kb, i, source, thread),
     )
+
+
+def _in_thread(kb: KnowledgeBase, i: int, source: str, thread: tuple[int, ...]) -> float:
+    """1 for a sentence shortly after one the previous reply quoted (in its article), ½ for
+    the rest of that article but the quoted one itself (the reader has it), else 0
+    (``RankingWeights.thread``)."""
+    value = 0.0
+    for t in thread:
+        if kb.sentences.source(t) == source and i != t:
+            value = max(value, 1.0 if 0 < i - t <= THREAD_NEAR else 0.5)
+    return value
 
 
 def _names_a_new_place(kb: KnowledgeBase, i: int, query: Question) -> bool:

@@ -127,6 +127,13 @@ class KnowledgeBase:
         )
 
     @cached_property
+    def recent_replies(self) -> dict[tuple[str, ...], tuple[int, ...]]:
+        """The sentences the last questions' replies quoted first, by the questions (and the one
+        before each): where a follow-up's story stands (``answers._thread``). A new knowledge
+        base starts with none: a reload may have moved every sentence."""
+        return {}
+
+    @cached_property
     def article_starts(self) -> np.ndarray:
         """Each article's first sentence id, then the total (an article's ids are a range)."""
         return np.array(self.sentences.article_starts, dtype=np.int64)

@@ -49,6 +49,9 @@ class Question:
     predicate: frozenset[str] = frozenset()
     time: TimeAsked = field(default_factory=TimeAsked)
     specific: frozenset[str] = frozenset()  # unknown words rare in English: see ``_specific``
+    # a follow-up's place in the story: the sentences the reply to the previous question quoted
+    # first (``answers._thread``)
+    thread: tuple[int, ...] = ()
     refusal: str = ""  # why no article can answer it (an unknown name, nothing to look up)
 
 

@@ -71,6 +71,10 @@ class RankingWeights:
     # cross-validation by set chose -0.3 (``python -m bot fit``); it raised hit@any on the read
     # multi-article set 0.709 -> 0.727 and on the blind one (scored only) 0.66 -> 0.68.
     older: float = -0.3
+    # A follow-up ("what did he say about it?") goes on with the story the previous reply told:
+    # 1 for the few sentences just after the one it quoted first (``answers.THREAD_NEAR``), ½ for
+    # the rest of that sentence's article. ln 1.6: a near-tie goes to the story being told.
+    thread: float = math.log(1.6)
 
     def __post_init__(self) -> None:
         for name in FEATURES:  # beyond ±5 a feature would outweigh any difference in words

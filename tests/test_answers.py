@@ -354,6 +354,18 @@ def test_how_things_turned_out_is_told_by_an_article_later_than_the_event_asked_
     assert result.answered and "never enforced" in result.quotes[0].text
 
 
+def test_a_follow_up_goes_on_with_the_story_the_previous_reply_told(timeline_kb):
+    """"What did he say about it?" shares no word with the sentence that answers it; it comes
+    right after the one the previous reply quoted, and that one is not quoted again."""
+    earlier = "who was xi meeting when he first talked about the tariff war in public?"
+    first = answer(timeline_kb, earlier)
+    assert "first public comments" in first.quotes[0].text
+    result = answer(timeline_kb, "what did he say about it?", [earlier])
+    assert "no winners in a tariff war" in result.quotes[0].text
+    assert not answer(timeline_kb, "what did he say about it?").answered  # alone: nothing to ask
+    assert (earlier,) in timeline_kb.recent_replies  # the previous reply is not worked out again
+
+
 def test_article_counts_equal_counting_each_articles_sentences(timeline_kb):
     """Per-article counts of a term, both ways of computing them (rare and common terms)."""
     kb = timeline_kb
