@@ -41,6 +41,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     hi hey hello right now
     currently actually really like got go going anything something even ever us s t d ll m re
     ve whats hows whos wheres whys whens thats theres dont doesnt didnt isnt arent wasnt
+    why'd how'd what'd where'd when'd who'd
     cant im ive youre u ur rn pls plz idk tho lol lmao ok okay yeah yep nope hmm um uh btw fyi
     imo basically literally honestly anyway anyways seriously exactly kinda sorta gonna wanna
     gotta bot guys folks someone anyone everyone thing things stuff lot lots bit kind sort way
@@ -178,6 +179,12 @@ def _tokens_of(
     return out
 
 
+# An amount with its unit abbreviated, as chat and headlines write it: "300bn", "1.5tn", "10k".
+_AMOUNT_UNITS = {"k": "thousand", "mn": "million", "bn": "billion", "b": "billion",
+                 "tn": "trillion", "trn": "trillion"}
+_ABBREVIATED_AMOUNT = re.compile(rf"(\d+(?:[.,]\d+)?)({'|'.join(_AMOUNT_UNITS)})")
+
+
 def _token(
     token: str, after_the: bool, stop_words: frozenset[str], case_sensitive: Mapping[str, str]
 ) -> list[_Token]:
@@ -192,6 +199,9 @@ def _token(
         lower = lower[:-2]
     if lower in stop_words:
         return [_Token(lower, stop=True)]
+    amount = _ABBREVIATED_AMOUNT.fullmatch(lower)
+    if amount:  # "300bn" is "300 billion", as the articles write it
+        return [_Token(amount[1]), _Token(stem(_AMOUNT_UNITS[amount[2]]))]
     pieces = [p for p in lower.split("-") if p]
     if len(pieces) == 1:
         return [_Token(stem(pieces[0]))]

@@ -107,6 +107,17 @@ def test_percent_sign_and_word_meet(config):
     assert analyzer.terms("145%") == analyzer.terms("145 percent") == ["145", "percent"]
 
 
+def test_an_abbreviated_amount_is_the_number_and_its_unit(config):
+    analyzer = Analyzer.from_aliases(config.aliases)
+    assert analyzer.terms("the last 300bn") == analyzer.terms("the last $300 billion")
+    assert analyzer.terms("10k tons")[:2] == ["10", "thousand"]
+    assert analyzer.terms("5g networks")[0] == "5g"  # not an amount
+
+
+def test_contracted_question_words_are_not_search_terms():
+    assert Analyzer.from_aliases({}).terms("why'd treasury drop it") == ["treasuri", "drop"]
+
+
 # Reviewed: the variant's stem is another English word, and taking that word in is meant
 # ("runs" → "run": "who runs China"; "markets" → "market": the stock market of the articles).
 _STEMS_TAKEN_IN = {

@@ -45,6 +45,14 @@ def test_sentence_cues_and_leaning():
     assert not sentence_cues("China is rejecting talks.").leans
 
 
+def test_a_sentence_saying_why_or_in_response_to_what_offers_a_reason():
+    for text in ("The fentanyl duty stays, which is why the rate settles at 30 percent.",
+                 "Trump said he would impose an extra 100% tariff in response to China's curbs.",
+                 "He accused Beijing of failing to buy farm products."):
+        assert Cue.REASON in sentence_cues(text).cues, text
+    assert Cue.REASON not in sentence_cues("The tariff took effect on Friday.").cues
+
+
 def test_focus_of_who_is_questions_is_required():
     focus = question_focus("who is the US trade representative")
     assert focus is not None and focus.required and focus.text.endswith("representative")

@@ -72,21 +72,24 @@ REACHED = {
     # blind 0.687 → 0.697, read 0.613 → 0.620: kept as the right reading of "where", recorded.
     # The status of X asks about X: hit@any 0.527 → 0.545, precision 0.547 → 0.545.
     # What "how many/much" counts must be named by the articles: abstention 0.767 → 0.833.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.454, "hit@any": 0.545, "precision": 0.544,
+    # A sentence saying "why", "in response to", "citing", "accused … of" offers a reason (scored
+    # only): hit@1 0.454 → 0.472; same change, fresh2 0.45 → 0.466, unseen2 precision 0.541 →
+    # 0.55, blind precision 0.701 → 0.697 (a trade, recorded); no read set moved.
+    "timeline_unseen_questions.yaml": {"hit@1": 0.472, "hit@any": 0.545, "precision": 0.544,
                                        "abstention": 0.866, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
     # Age weighed in for questions of now (scored only): hit@any 0.66 → 0.68, precision 0.692 →
     # 0.687, a trade recorded.
     # The status of X asks about X: 0.6/0.68/0.697 → 0.62/0.7/0.701.
-    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.7,
+    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.696,
                                       "abstention": 0.72, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
     # Scored once at the end of the round that made the ranking features and weights (with the
     # "status of", "how many", follow-up and alias changes): abstention 0.52 → 0.56, the rest
     # unchanged.
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.46, "hit@any": 0.5, "precision": 0.54,
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.46, "hit@any": 0.5, "precision": 0.55,
                                         "abstention": 0.64, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
@@ -99,7 +102,7 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.516, "p
 # unread: its first score is its floor.
 # A follow-up goes on with the story the previous reply told (scored only, three strengths tried,
 # the first kept): 0.416/0.433/0.448 → 0.45/0.466/0.478.
-REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.45, "hit@any": 0.466, "precision": 0.478,
+REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.466, "hit@any": 0.466, "precision": 0.485,
                                             "abstention": 0.833, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
@@ -112,7 +115,8 @@ REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.383, "hit@any": 0.45, "
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
 # than the one matching the question best as a whole, not only later than the best sentence's.
-REACHED["timeline2_questions.yaml"] = {"hit@1": 0.363, "hit@any": 0.436, "precision": 0.455,
+# hit@any 0.436 → 0.454: "300bn" is "300 billion".
+REACHED["timeline2_questions.yaml"] = {"hit@1": 0.363, "hit@any": 0.454, "precision": 0.455,
                                        "abstention": 0.56, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
 UNREAD = ("unseen", "timeline_blind", "fresh2")
