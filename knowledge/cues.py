@@ -182,7 +182,8 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
     (
         re.compile(
             r"\b(?:why|how come|what makes|reason|(?:under|on) what (?:conditions?|circumstances|"
-            r"terms)|what conditions|what (?:would|will|does) it take|in (?:return|exchange))\b",
+            r"terms|grounds?|basis)|what conditions|what (?:would|will|does) it take|"
+            r"in (?:return|exchange)|justif\w*|what (?:prompted|led to|caused|triggered))\b",
             re.I,
         ),
         Cue.REASON,

@@ -20,6 +20,9 @@ from knowledge.cues import Cue, implied_words, question_cues, question_focus, se
         ("what is the name of the spokesman", Cue.PERSON),
         ("Under what circumstances would China talk?", Cue.REASON),
         ("and what does china want in return?", Cue.REASON),
+        ("On what grounds did Commerce blacklist Huawei?", Cue.REASON),
+        ("how did china justify hitting back", Cue.REASON),
+        ("what prompted the tariff hike", Cue.REASON),
     ],
 )
 def test_question_words_ask_for_cues(question, cue):
