@@ -183,7 +183,8 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
         re.compile(
             r"\b(?:why|how come|what makes|reason|(?:under|on) what (?:conditions?|circumstances|"
             r"terms|grounds?|basis)|what conditions|what (?:would|will|does) it take|"
-            r"in (?:return|exchange)|justif\w*|what (?:prompted|led to|caused|triggered))\b",
+            r"in (?:return|exchange)|justif\w*|what (?:prompted|led to|caused|triggered)|"
+            r"excuse|motive|rationale|pretext|explanation)\b",
             re.I,
         ),
         Cue.REASON,
@@ -226,7 +227,9 @@ _PREPOSITIONS = (
 ATTRIBUTES = frozenset(
     "job role title position occupation profession work name age background living "
     # what a question asks the state of ("the latest status of the export curbs"): the curbs
-    "status state situation standing outcome result progress update latest".split()
+    "status state situation standing outcome result progress update latest "
+    # what a question asks the reason of ("what was Trump's excuse for…"): the reason cue
+    "excuse reason motive rationale justification pretext grounds explanation".split()
 )
 # Nouns that count or pick without naming a topic: "how many times", "which people".
 _GENERIC_NOUNS = frozenset("times time ways things people folks ones".split())

@@ -23,6 +23,7 @@ from knowledge.cues import Cue, implied_words, question_cues, question_focus, se
         ("On what grounds did Commerce blacklist Huawei?", Cue.REASON),
         ("how did china justify hitting back", Cue.REASON),
         ("what prompted the tariff hike", Cue.REASON),
+        ("what was trumps excuse for jacking china up to 125", Cue.REASON),
     ],
 )
 def test_question_words_ask_for_cues(question, cue):
@@ -110,6 +111,9 @@ def test_the_state_of_something_is_asked_about_that_thing(timeline_kb):
                                 "restrictions?")
     assert reply.quotes, reply.reason  # was: "The articles I have say nothing about status."
     assert reply.quotes[0].sentence.source == timeline_kb.newest_first()[0].source
+    # the reason of something is asked the same way: the reason cue, not a topic
+    excuse = answer(timeline_kb, "what was trumps excuse for jacking china up to 125")
+    assert excuse.quotes, excuse.reason  # was: "The articles I have say nothing about excuse."
 
 
 def test_what_a_how_many_question_counts_is_what_it_asks_about(timeline_kb):

@@ -59,7 +59,9 @@ REACHED = {
     # (RankingWeights.older, fitted: -0.3 in every fold of the cross-validation by set).
     # precision 0.613 → 0.620: "where" wants a place the question does not name itself.
     # abstention 0.8 → 0.84: what "how many/much" counts must be something the articles name.
-    "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.727, "precision": 0.627,
+    # hit@any 0.727 → 0.745, precision 0.627 → 0.625: "what was Trump's excuse for…" asks for a
+    # reason (the noun is the reason cue, not a topic the articles must name).
+    "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.745, "precision": 0.625,
                                 "abstention": 0.84, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
