@@ -70,7 +70,11 @@ MAX_QUESTION_CHARS = 2000
 # after "Xi made his first public comments…" is answered by the next sentence, "'There are no
 # winners in a tariff war,' Xi said", which shares no word with it).
 THREAD_NEAR = 3
-THREAD_COVERAGE = 0.5
+# The share of the coverage bar a candidate needs where the question's context has already picked
+# its article: the story a follow-up goes on with, or an article of the period a question names
+# ("How did China justify hitting back in July 2018?": the one article of July 2018 says
+# "China promised not to fire the first shot…", which shares little else with the question).
+PICKED_COVERAGE = 0.5
 RECENT_REPLIES = 256  # previous replies kept per knowledge base (a follow-up's thread)
 
 NOT_FOUND = "The articles I have don't answer that."
@@ -430,8 +434,10 @@ def _admit(
     through_article = _through_article(kb, by_article, source, sentence_terms)
     coverage += ARTICLE_COVERAGE * through_article
     bar = kb.retrieval.min_coverage
-    if query.thread and any(kb.sentences.source(t) == source for t in query.thread):
-        bar *= THREAD_COVERAGE  # the story being told: the question says less of it
+    if (query.time.when is When.PERIOD and query.time.admits(kb.day(source))) or (
+        query.thread and any(kb.sentences.source(t) == source for t in query.thread)
+    ):
+        bar *= PICKED_COVERAGE  # the time or the story asked about picked the article
     if coverage < bar:
         return LOW_COVERAGE.format(coverage, bar)
     about = sentence_terms | leaned_on | kb.lead_terms[source]

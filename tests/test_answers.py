@@ -366,6 +366,15 @@ def test_a_follow_up_goes_on_with_the_story_the_previous_reply_told(timeline_kb)
     assert (earlier,) in timeline_kb.recent_replies  # the previous reply is not worked out again
 
 
+def test_a_period_that_picks_the_article_lowers_the_coverage_it_needs(timeline2_kb):
+    """The one article of July 2018 (of May 2019) answers with words of its own: the period named
+    picked the article, so the question's other words need cover only half as much."""
+    first = answer(timeline2_kb, "in july 2018, how large was the first round of US tariffs?")
+    assert first.answered and "$34 bill" in first.quotes[0].text
+    why = answer(timeline2_kb, "in may 2019 what reason did mnuchin give for the talks collapsing?")
+    assert why.answered and "backtracked on commitments" in why.quotes[0].text
+
+
 def test_article_counts_equal_counting_each_articles_sentences(timeline_kb):
     """Per-article counts of a term, both ways of computing them (rare and common terms)."""
     kb = timeline_kb
