@@ -146,6 +146,9 @@ def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | No
             how = match["how"].lower()
             label = f"{first.strftime('%B')} {year}"
             said = match[0]
+            if how == "by":  # "by September 2018": as things stood at its end
+                return TimeAsked(When.PERIOD, None, last, f"by {label}",
+                                 rest=_without(question, said), phrase=said)
             if how in _BEFORE:
                 return TimeAsked(When.PERIOD, None, first - dt.timedelta(days=1), f"before {label}",
                                  rest=_without(question, said), phrase=said)

@@ -58,6 +58,13 @@ def test_before_and_after_a_named_event():
     assert time_asked("what did they want before talks start", DATES, geneva).when is not When.PERIOD
 
 
+def test_by_a_month_is_up_to_its_end_before_a_month_up_to_its_start():
+    by = time_asked("by sept 2025 how much trade was under tariffs", DATES)
+    assert (by.start, by.end, by.label) == (None, dt.date(2025, 9, 30), "by September 2025")
+    before = time_asked("what was the tariff before September 2025", DATES)
+    assert before.end == dt.date(2025, 8, 31)
+
+
 def test_parts_of_a_month():
     early = time_asked("what did china do in early october", DATES)
     assert (early.start, early.end) == (dt.date(2025, 10, 1), dt.date(2025, 10, 14))
