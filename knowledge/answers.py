@@ -498,7 +498,16 @@ def _features(
         0.0,  # cues: worked out last (``_rank``)
         _age(kb, kb.day(source)) if time.when in _OF_NOW else 0.0,
         _in_thread(kb, i, source, thread),
+        _from_edge(time, kb.day(source)),
     )
+
+
+def _from_edge(time: TimeAsked, day: dt.date | None) -> float:
+    """How far, in years, a day is from the edge of a period open on one side (0 otherwise)."""
+    if time.when is not When.PERIOD or day is None or (time.start is None) == (time.end is None):
+        return 0.0
+    edge = time.start if time.start is not None else time.end
+    return abs((day - edge).days) / 365
 
 
 def _in_thread(kb: KnowledgeBase, i: int, source: str, thread: tuple[int, ...]) -> float:

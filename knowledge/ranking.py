@@ -75,6 +75,11 @@ class RankingWeights:
     # 1 for the few sentences just after the one it quoted first (``answers.THREAD_NEAR``), ½ for
     # the rest of that sentence's article. ln 1.6: a near-tie goes to the story being told.
     thread: float = math.log(1.6)
+    # A period open on one side ("after Geneva", "before the London talks"): how far the
+    # sentence's article is from the period's edge, in years. What came right after Geneva
+    # answers "after Geneva" better than what came months later, which the period admits too.
+    # -1: a month away ×0.92, half a year ×0.61 (read sets: precision and hit@any up, no loss).
+    far_from_edge: float = -1.0
 
     def __post_init__(self) -> None:
         for name in FEATURES:  # beyond ±5 a feature would outweigh any difference in words

@@ -375,6 +375,15 @@ def test_a_period_that_picks_the_article_lowers_the_coverage_it_needs(timeline2_
     assert why.answered and "backtracked on commitments" in why.quotes[0].text
 
 
+def test_after_an_event_is_answered_from_what_came_soon_after_it(timeline_kb):
+    """"After the London talks" admits every later article; the London article itself reports
+    what followed them, the Busan one (October) what came much later."""
+    import datetime as dt
+
+    result = answer(timeline_kb, "what did china do after the london talks?")
+    assert timeline_kb.day(result.quotes[0].sentence.source) == dt.date(2025, 6, 11)
+
+
 def test_article_counts_equal_counting_each_articles_sentences(timeline_kb):
     """Per-article counts of a term, both ways of computing them (rare and common terms)."""
     kb = timeline_kb

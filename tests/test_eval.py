@@ -62,7 +62,8 @@ REACHED = {
     # hit@any 0.727 → 0.745, precision 0.627 → 0.625: "what was Trump's excuse for…" asks for a
     # reason (the noun is the reason cue, not a topic the articles must name).
     # precision 0.625 → 0.617: a period question's own articles need half the coverage (below).
-    "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.745, "precision": 0.617,
+    # precision 0.617 → 0.625: a period open on one side prefers articles near its edge.
+    "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.745, "precision": 0.625,
                                 "abstention": 0.84, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
@@ -88,21 +89,24 @@ REACHED = {
     # Age weighed in for questions of now (scored only): hit@any 0.66 → 0.68, precision 0.692 →
     # 0.687, a trade recorded.
     # The status of X asks about X: 0.6/0.68/0.697 → 0.62/0.7/0.701.
-    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.696,
+    # A period open on one side prefers articles near its edge (scored only): precision 0.697 →
+    # 0.708; unseen2 0.540 → 0.547.
+    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.707,
                                       "abstention": 0.72, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
     # Scored once at the end of the round that made the ranking features and weights (with the
     # "status of", "how many", follow-up and alias changes): abstention 0.52 → 0.56, the rest
     # unchanged.
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.48, "hit@any": 0.52, "precision": 0.539,
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.48, "hit@any": 0.52, "precision": 0.546,
                                         "abstention": 0.6, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
 # 0.466/0.5/0.435 → 0.483/0.516/0.441: a follow-up goes on with the story the previous reply told
 # (RankingWeights.thread, answers.PICKED_COVERAGE).
-REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.516, "precision": 0.441,
+# hit@any 0.516 → 0.533: "after Geneva" prefers what came soon after it.
+REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.533, "precision": 0.454,
                                            "abstention": 0.866, "faithfulness": 1.0}
 # A fifth, written at the end of the same round by another helper who never saw the engine, kept
 # unread: its first score is its floor.
