@@ -498,16 +498,18 @@ def _features(
         0.0,  # cues: worked out last (``_rank``)
         _age(kb, kb.day(source)) if time.when in _OF_NOW else 0.0,
         _in_thread(kb, i, source, thread),
-        _from_edge(time, kb.day(source)),
+        _from_edge(kb, time, source),
     )
 
 
-def _from_edge(time: TimeAsked, day: dt.date | None) -> float:
-    """How far, in years, a day is from the edge of a period open on one side (0 otherwise)."""
-    if time.when is not When.PERIOD or day is None or (time.start is None) == (time.end is None):
+def _from_edge(kb: KnowledgeBase, time: TimeAsked, source: str) -> float:
+    """How far, in years, an article's day is from the edge of a period open on one side (0
+    otherwise, and for an undated article)."""
+    if time.when is not When.PERIOD or (time.start is None) == (time.end is None):
         return 0.0
+    day = kb.day(source)
     edge = time.start if time.start is not None else time.end
-    return abs((day - edge).days) / 365
+    return abs((day - edge).days) / 365 if day is not None and edge is not None else 0.0
 
 
 def _in_thread(kb: KnowledgeBase, i: int, source: str, thread: tuple[int, ...]) -> float:
