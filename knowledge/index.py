@@ -156,8 +156,9 @@ class KnowledgeBase:
             if len(docs) < len(starts):  # few postings: find each one's article
                 at = np.searchsorted(starts, docs, side="right") - 1
                 found = np.bincount(at, minlength=len(starts) - 1)
-            else:  # many: cut them at each article's start
-                found = np.diff(np.searchsorted(docs, starts))
+            else:  # many: cut them at each article's start (searched as the postings' own type,
+                # or NumPy would copy every posting to the boundaries' type first)
+                found = np.diff(np.searchsorted(docs, starts.astype(docs.dtype, copy=False)))
             found = found.astype(np.int32)
             found.flags.writeable = False
             return found
