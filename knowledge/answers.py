@@ -328,15 +328,11 @@ def _rank(
         score *= multiplier(weights, features)
         if score * most_cues < keep * best_so_far["any" if lead else "body"]:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
-        offered = kb.cues.offers(i, query.cues)
-        if Cue.PLACE in offered and not _names_a_new_place(kb, i, query):
-            offered -= {Cue.PLACE}  # "where in Stockholm…?" is not answered by "in Stockholm"
-        if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
-            # "when" needs a date, "how many" a number: a sentence without one is no answer
+        cues = _cues_of(kb, i, query)
+        if cues is None:
             if trace is not None:
                 trace[i] = NO_REQUIRED.format(", ".join(sorted(query.cues & REQUIRED)))
             continue
-        cues = graded(CUE_BONUS, len(query.cues & offered))
         score *= math.exp(weights[CUES] * cues) if cues else 1.0
         ranked.append((score, i))
         if collect is not None:
@@ -449,6 +445,17 @@ def _features(
         0.0,  # cues: worked out last (``_rank``)
         _age(kb, kb.day(source)) if time.when in _OF_NOW else 0.0,
     )
+
+
+def _cues_of(kb: KnowledgeBase, i: int, query: Question) -> float | None:
+    """Sentence ``i``'s cue feature: the question's cues it offers, graded; None when the
+    question requires one it lacks ("when" needs a date, "how many" a number)."""
+    offered = kb.cues.offers(i, query.cues)
+    if Cue.PLACE in offered and not _names_a_new_place(kb, i, query):
+        offered -= {Cue.PLACE}  # "where in Stockholm…?" is not answered by "in Stockholm"
+    if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
+        return None
+    return graded(CUE_BONUS, len(query.cues & offered))
 
 
 def _names_a_new_place(kb: KnowledgeBase, i: int, query: Question) -> bool:
