@@ -126,6 +126,36 @@ class KnowledgeBase:
             term for word in ATTRIBUTES | PERSON_NOUNS for term in self.analyzer.terms(word)
         )
 
+    def lead_holding(self, terms: Sequence[str]) -> npt.NDArray[np.bool_]:
+        """For each article (by number) and each of ``terms``, whether its title and lead lines
+        name the term (``lead_terms``)."""
+        found = np.zeros((len(self.articles), len(terms)), dtype=bool)
+        for k, term in enumerate(terms):
+            naming = self._lead_articles.get(term)
+            if naming is not None:
+                found[naming, k] = True
+        return found
+
+    @cached_property
+    def _lead_articles(self) -> dict[str, np.ndarray]:
+        """Each lead term's articles, by number: ``lead_terms`` the other way round."""
+        naming: dict[str, list[int]] = {}
+        for number, article in enumerate(self.articles):
+            for term in self.lead_terms.get(article.source, ()):
+                naming.setdefault(term, []).append(number)
+        return {term: np.array(found, dtype=np.int64) for term, found in naming.items()}
+
+    @cached_property
+    def article_ages(self) -> npt.NDArray[np.float64]:
+        """How much older than the newest article each article is (by number), in years: what
+        ``answers._age`` gives its day (0 when undated)."""
+        newest = self.dates[-1] if self.dates else None
+        ages = []
+        for article in self.articles:
+            day = self.day(article.source)
+            ages.append(0.0 if day is None or newest is None else (newest - day).days / 365)
+        return np.array(ages, dtype=np.float64)
+
     @cached_property
     def article_starts(self) -> np.ndarray:
         """Each article's first sentence id, then the total (an article's ids are a range)."""

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.index import KnowledgeBase
 
@@ -62,6 +63,13 @@ class ArticleRelevance(Mapping[str, dict[str, float]]):
         found = {t: v[at] / best for t, v in self._parts if v[at] > 0}
         self._found[source] = found
         return found
+
+    def columns(self, numbers: npt.NDArray[np.integer]) -> list[tuple[str, np.ndarray]]:
+        """For the articles numbered ``numbers``, each term's share (0 where the article does
+        not hold it), in the order ``get`` lists them: ``get(source)`` for many articles at once,
+        the same floats."""
+        return [(t, np.where(found > 0, found / self._best, 0.0))
+                for t, found in ((t, np.asarray(v)[numbers]) for t, v in self._parts)]
 
     def __iter__(self) -> Iterator[str]:
         return (a.source for a in self._kb.articles if self[a.source])

@@ -299,6 +299,19 @@ class BM25Scorer:
         at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
         return docs[at] == ids
 
+    def holding_matrix(
+        self, terms: Sequence[str], doc_ids: npt.NDArray[np.integer]
+    ) -> npt.NDArray[np.bool_]:
+        """Whether each of ``doc_ids`` (a row each) contains each of ``terms`` (a column each):
+        ``holding`` for many terms, the ids converted once."""
+        ids = np.asarray(doc_ids).astype(self._docs.dtype, copy=False)
+        found = np.zeros((len(ids), len(terms)), dtype=bool)
+        for k, term in enumerate(terms):
+            docs = self.docs_with(term)
+            if len(docs) and len(ids):  # past the last posting: clipped onto it, which differs
+                found[:, k] = docs.take(np.searchsorted(docs, ids), mode="clip") == ids
+        return found
+
     def matched(self, query_terms: Iterable[str], doc_id: int) -> set[str]:
         """The query terms that document ``doc_id`` contains."""
         found: set[str] = set()
