@@ -116,6 +116,10 @@ class KnowledgeBase:
     lead_counts: Counter[str] = field(default_factory=Counter)  # leads naming each term
     news_leads: frozenset[int] = frozenset()  # each article's first body sentence
     dates: tuple[dt.date, ...] = ()  # the distinct dates of the articles, oldest first
+    # ``article_counts`` of the terms found in more sentences than there are articles, worked
+    # out while building: searching their long postings for every article's
+    # start cost a question up to a few hundred microseconds a term
+    common_counts: dict[str, np.ndarray] = field(default_factory=dict)
 
     @cached_property
     def attribute_terms(self) -> frozenset[str]:
@@ -178,20 +182,13 @@ class KnowledgeBase:
     def _article_counts(self) -> Callable[[str], np.ndarray]:
         # ~16 KB a term at 4,000 articles: 512 terms hold 8 MB at most. The function holds the
         # scorer and the boundaries, not the knowledge base: no cycle keeps a retired one alive.
-        docs_with, starts = self.scorer.docs_with, self.article_starts
+        docs_with, common = self.scorer.docs_with, self.common_counts
+        starts, number = self.article_starts, self.sentences.articles_of
 
         @functools.lru_cache(maxsize=ARTICLE_COUNTS_KEPT)
         def counts(term: str) -> np.ndarray:
-            docs = docs_with(term)
-            if len(docs) < len(starts):  # few postings: find each one's article
-                at = np.searchsorted(starts, docs, side="right") - 1
-                found = np.bincount(at, minlength=len(starts) - 1)
-            else:  # many: cut them at each article's start (searched as the postings' own type,
-                # or NumPy would copy every posting to the boundaries' type first)
-                found = np.diff(np.searchsorted(docs, starts.astype(docs.dtype, copy=False)))
-            found = found.astype(np.int32)
-            found.flags.writeable = False
-            return found
+            found = common.get(term)
+            return _article_counts(docs_with(term), starts, number) if found is None else found
 
         return counts
 
@@ -279,6 +276,32 @@ class KnowledgeBase:
         before = self.sentences.previous_id(sentence.id)
         return None if before is None else self.sentences[before]
 
+
+
+def _article_counts(
+    docs: np.ndarray, starts: np.ndarray, number: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Sentences holding a term in each article (read-only), from the term's postings
+    (``docs``, ascending), the articles' first sentences (``starts``, the total last) and each
+    sentence's article (``number``)."""
+    if len(docs) < len(starts):  # few postings: each one's article
+        found = np.bincount(number(docs), minlength=len(starts) - 1)
+    else:  # many: cut them at each article's start (searched as the postings' own type, or
+        # NumPy would copy every posting to the boundaries' type first)
+        found = np.diff(np.searchsorted(docs, starts.astype(docs.dtype, copy=False)))
+    found = found.astype(np.int32)
+    found.flags.writeable = False
+    return found
+
+
+def _common_counts(scorer: BM25Scorer, sentences: SentenceTable) -> dict[str, np.ndarray]:
+    """``article_counts`` of every term found in more sentences than there are articles
+    (``KnowledgeBase.common_counts``)."""
+    starts = np.array(sentences.article_starts, dtype=np.int64)
+    return {
+        term: _article_counts(scorer.docs_with(term), starts, sentences.articles_of)
+        for term in scorer.terms_in_at_least(len(starts))
+    }
 
 
 def split_article(
@@ -444,6 +467,7 @@ def build_knowledge_base(
         lead_counts=Counter(term for found in lead.values() for term in found),
         news_leads=_news_leads(sentences),
         dates=tuple(sorted({a.date.day for a in articles if a.date is not None})),
+        common_counts=_common_counts(scorer, sentences),
     )
 
 

@@ -282,6 +282,14 @@ class BM25Scorer:
         row = self._rows.get(term)  # .item(): no numpy scalars (answers call this ~700 times)
         return 0 if row is None else self._offsets.item(row + 1) - self._offsets.item(row)
 
+    def terms_in_at_least(self, count: int) -> list[str]:
+        """The terms found in at least ``count`` documents."""
+        frequent = np.flatnonzero(np.diff(self._offsets) >= count).tolist()
+        if not frequent:
+            return []
+        term_of = {row: term for term, row in self._rows.items()}
+        return [term_of[row] for row in frequent]
+
     def docs_with(self, term: str) -> np.ndarray:
         """Ids of the documents containing ``term``, ascending (a read-only view)."""
         row = self._rows.get(term)

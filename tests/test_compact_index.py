@@ -165,3 +165,19 @@ def test_scorer_holding_is_membership_in_postings(repeated: KnowledgeBase) -> No
         assert np.array_equal(scorer.holding(term, ids), expected)
     assert scorer.holding("china", np.zeros(0, dtype=np.int64)).shape == (0,)
 
+
+
+def test_common_terms_counts_are_worked_out_while_building(repeated: KnowledgeBase) -> None:
+    """The terms in more sentences than there are articles have their per-article counts from
+    the build, equal to counting each article's sentences."""
+    common = repeated.common_counts
+    frequent = repeated.scorer.terms_in_at_least(len(repeated.articles) + 1)
+    assert common and set(common) == set(frequent)
+    for term in [*list(common)[:5], "nosuchterm", min(common, key=repeated.scorer.doc_freq)]:
+        expected = [
+            sum(term in repeated.terms[i] for i in repeated.sentences.ids_of(article.source))
+            for article in repeated.articles
+        ]
+        assert repeated.article_counts(term).tolist() == expected, term
+    assert all(repeated.scorer.doc_freq(t) > len(repeated.articles) for t in common)
+    assert len(common) < len(repeated.scorer.terms_in_at_least(1))
