@@ -303,7 +303,6 @@ def _rank(
     # Each candidate's terms among those the ranking asks about (and those of the sentence each
     # leaning one leans on), from the postings for all at once: every use below only meets
     # them with the question's terms, so no candidate's whole tuple of terms need be made.
-    leaning = {i: kb.sentences.previous_id(i) for i, _ in candidates if kb.cues.leans(i)}
     # Working out candidates best bound first, not best BM25 first (``candidate_arrays``) ranks
     # the same candidates that may be quoted: not for a period (its filters are regexes), nor
     # when one date leaves ``keep`` above the share of the best at which time may still put an
@@ -314,9 +313,10 @@ def _rank(
             shares, by_article, query.focus, query.predicate, named, frozenset(pairs),
             len(query.cues), query.time.when in _OF_NEWS, query.time.when in _OF_NOW,
             retrieval.min_coverage, CONTEXT_COVERAGE, ARTICLE_COVERAGE,
-        ), candidates, leaning, relevance, keep, lambda i: _cues_of(kb, i, query))
+        ), candidates, relevance, keep, lambda i: _cues_of(kb, i, query))
         if fast is not None:
             return fast
+    leaning = {i: kb.sentences.previous_id(i) for i, _ in candidates if kb.cues.leans(i)}
     rows = [i for i, _ in candidates] + [b for b in leaning.values() if b is not None]
     asked = set(shares) | query.focus | query.predicate | named | {t for p in pairs for t in p}
     held = dict(zip(rows, kb.terms_held(rows, asked), strict=True))

@@ -17,11 +17,11 @@ quotes are those of the exact path.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.backstory import tells_backstory
 from knowledge.index import KnowledgeBase
@@ -82,19 +82,17 @@ def rank(
     kb: KnowledgeBase,
     asked: Asked,
     candidates: Sequence[tuple[int, float]],
-    leaning: Mapping[int, int | None],
     relevance: Mapping[str, dict[str, float]],
     keep: float,
     cues_of: Callable[[int], float | None],
 ) -> list[tuple[float, int]] | None:
-    """What ``answers._rank`` returns for ``candidates`` (best BM25 first, no-match floor taken
-    off; ``leaning``: the sentence each leaning one leans on), as (score, sentence) best first,
-    when it is not collecting every candidate: the same quotable candidates with the same
-    scores. ``keep``: the share of the best below which a candidate is never quoted;
-    ``cues_of(i)``: sentence ``i``'s cue feature, None when it lacks a cue the question
-    requires. None when this path does not apply (more question terms than a mask holds,
-    features it does not know)."""
-    if FEATURES != KNOWN_FEATURES:
+    """What ``answers._rank`` returns for ``candidates`` (best BM25 first, no-match floor
+    taken off) when it is not collecting every candidate: (score, sentence), best first, the
+    same quotable candidates with the same scores. ``keep``: the share of the best below which
+    a candidate is never quoted; ``cues_of(i)``: sentence ``i``'s cue feature, None when it
+    lacks a cue the question requires. None when this path does not apply (more question terms
+    than a mask holds, features it does not know)."""
+    if FEATURES != KNOWN_FEATURES or kb.rows is None:
         return None
     terms = list(
         dict.fromkeys(
@@ -109,12 +107,12 @@ def rank(
     )
     if len(terms) > _MASK_BITS or not candidates:
         return None if candidates else []
-    return _Candidates(kb, asked, terms, candidates, leaning, relevance).ranked(keep, cues_of)
+    return _Candidates(kb, asked, terms, candidates, relevance).ranked(keep, cues_of)
 
 
 class _Candidates:
     """One question's candidates: bit masks of the question terms each holds (bit k: ``terms[k]``),
-    bounds, and the exact features of the few worked out."""
+    bounds, and the exact features of those worked out."""
 
     def __init__(
         self,
@@ -122,97 +120,104 @@ class _Candidates:
         asked: Asked,
         terms: list[str],
         candidates: Sequence[tuple[int, float]],
-        leaning: Mapping[int, int | None],
         relevance: Mapping[str, dict[str, float]],
     ) -> None:
         self.kb, self.asked = kb, asked
-        self.weights = kb.retrieval.ranking.vector()
-        bit = {t: 1 << k for k, t in enumerate(terms)}
-        n = len(candidates)
+        self.weights = weights = kb.retrieval.ranking.vector()
+        n, column = len(candidates), {t: k for k, t in enumerate(terms)}
         self.ids = [i for i, _ in candidates]
         self.scores = [s for _, s in candidates]
-        # the candidates' rows, then those of the sentences they lean on
-        leaners = [(k, b) for k, i in enumerate(self.ids) if (b := leaning.get(i)) is not None]
-        rows = np.array(self.ids + [b for _, b in leaners], dtype=np.int64)
-        found = kb.scorer.holding_matrix(terms, rows)
-        held = found[:n]
-        leaned_on = np.zeros_like(held)
-        if leaners:
-            at = [k for k, _ in leaners]
-            leaned_on[at] = found[n:] & ~held[at]
-        articles = kb.sentences.articles_of(rows[:n])
-        lead = kb.lead_holding(terms)[articles]
-        about = held | leaned_on | lead
-        to_mask = np.int64(1) << np.arange(len(terms), dtype=np.int64)
-        self.held, self.leaned_on, self.lead = (
-            (m @ to_mask).tolist() for m in (held, leaned_on, lead)
+        # the candidates' terms, then those of the sentences they lean on
+        ids = np.array(self.ids, dtype=np.int64)
+        before = kb.sentences.previous_id
+        leaners = [
+            (k, b)
+            for k in np.flatnonzero(kb.cues.leaning(ids)).tolist()
+            if (b := before(self.ids[k])) is not None
+        ]
+        ids = np.concatenate([ids, np.array([b for _, b in leaners], dtype=np.int64)])
+        rows = {t: kb.scorer.row(t) for t in terms}
+        pairs = [(rows[a], rows[b]) for a, b in asked.pairs]
+        found, side_by_side = kb.rows.held(
+            ids, list(rows.values()), [(a, b) for a, b in pairs if a is not None and b is not None]
         )
+        held = found[:n]
+        leaned_on = np.zeros(n, dtype=np.int64)
+        if leaners:
+            at = np.array([k for k, _ in leaners])
+            leaned_on[at] = found[n:] & ~held[at]
+        articles = kb.sentences.articles_of(ids[:n])
+        lead = kb.lead_masks(terms)[articles]
+        about = held | leaned_on | lead
 
-        def vector(values: Sequence[tuple[str, float]]) -> np.ndarray:
-            out = np.zeros(len(terms))
-            for t, v in values:
-                out[terms.index(t)] = v
-            return out
+        def mask(wanted: Iterable[str]) -> int:
+            return sum(1 << column[t] for t in set(wanted))
 
-        def mask(wanted: Sequence[str]) -> int:
-            return sum(bit[t] for t in set(wanted))
+        def share(masks: npt.NDArray[np.int64], parts: Iterable[tuple[str, float]]) -> np.ndarray:
+            """The sum of the parts whose terms the masks hold (in another order than the exact
+            path's sums: for bounds)."""
+            total = np.zeros(len(masks))
+            for t, part in parts:
+                total += part * ((masks & (1 << column[t])) != 0)
+            return total
 
-        self.shares = [(bit[t], s) for t, s in asked.shares.items()]
-        self.by_article = [(bit[t], w) for t, w in asked.by_article]
-        self.named, self.predicate = mask(asked.named), mask(asked.predicate)
-        self.pair_terms = mask([t for pair in asked.pairs for t in pair])
-        masks = (about @ to_mask) if asked.predicate or asked.named else None
-
-        # bounds: a feature worked out here at its value, one that is not (backstory, cues,
-        # ``together`` short of the terms' order) at its largest for the question
-        weights = self.weights
-        share_vector = vector(list(asked.shares.items()))
-        through_article = (lead & ~held) @ vector(asked.by_article)
+        self.held, self.leaned_on, self.lead = held.tolist(), leaned_on.tolist(), lead.tolist()
+        self.shares = [(1 << column[t], s) for t, s in asked.shares.items()]
+        self.by_article = [(1 << column[t], w) for t, w in asked.by_article]
+        self.named = mask(asked.named)
+        # what the filters need, exactly; coverage as far as the slack (the exact sum decides)
+        through_article = share(lead & ~held, asked.by_article)
         coverage = (
-            held @ share_vector
-            + asked.context_coverage * (leaned_on @ share_vector)
+            share(held, asked.shares.items())
+            + asked.context_coverage * share(leaned_on, asked.shares.items())
             + asked.article_coverage * through_article
         )
         possible = coverage >= asked.min_coverage * (1 - _SLACK)
         if asked.focus:
-            possible &= (held @ to_mask & mask(asked.focus)) != 0
+            possible &= (held & mask(asked.focus)) != 0
         if asked.predicate:
-            possible &= (masks & self.predicate) != 0
-        self.headline = kb.sentences.of_kinds(rows[:n], (Kind.HEADLINE,))
-        exponent = weights[_AT["headline"]] * self.headline + weights[
-            _AT["through_article"]
-        ] * np.log1p(ARTICLE_BONUS * through_article)
-        exponent += sum(
-            max(0.0, weights[_AT[name]] * top)
-            for name, top in (
-                ("backstory", float(asked.of_news)),
-                ("cues", graded(CUE_BONUS, asked.cues)),
+            possible &= (about & mask(asked.predicate)) != 0
+
+        # the features but backstory and cues, exactly (``together`` as an integer, the rest
+        # as far as the slack), and those two at their largest for the question: the bounds
+        together = np.zeros(n, dtype=np.int64)
+        if asked.pairs:  # pairs of question words side by side, if it holds two of their terms
+            two = (
+                sum((held >> column[t]) & 1 for t in {t for pair in asked.pairs for t in pair}) > 1
             )
-        )
-        if asked.named:
-            exponent += weights[_AT["name_missing"]] * ((masks & self.named) == 0)
-        if asked.pairs:  # at most the pairs whose two terms it holds, side by side or not
-            both = sum(held[:, terms.index(a)] & held[:, terms.index(b)] for a, b in asked.pairs)
-            some = held[:, [terms.index(t) for t in bit if bit[t] & self.pair_terms]].sum(axis=1)
-            together = np.log1p(PAIR_BONUS * np.where(some > 1, np.minimum(both, MAX_PAIRS), 0))
-            exponent += np.maximum(0.0, weights[_AT["together"]] * together)
-        self.relevance: list[tuple[int, list[float], list[bool]]] = []
+            together = np.where(two, np.minimum(side_by_side[:n], MAX_PAIRS), 0)
+        self.together = together.tolist()
+        headline = kb.sentences.of_kinds(ids[:n], (Kind.HEADLINE,))
+        self.headline = headline.tolist()
+        # what each candidate's article adds (``relevance``): each term's share, and whether the
+        # article holds the term, by candidate, in the order ``relevance.get`` lists them
+        self.relevance_terms: list[int] = []
+        self.relevance: list[list[float]] = [[]] * n
+        self.relevance_held: list[list[bool]] = [[]] * n
+        added = np.zeros(n)
         if isinstance(relevance, ArticleRelevance):
-            added = np.zeros(n)
-            for term, values in relevance.columns(articles):
-                added += values * ~held[:, terms.index(term)]
-                self.relevance.append((bit[term], values.tolist(), (values > 0).tolist()))
-            exponent += weights[_AT["article_relevance"]] * np.log1p(ARTICLE_RELEVANCE * added)
+            names, values, holds = relevance.columns(articles)
+            self.relevance_terms = [1 << column[t] for t in names]
+            lacking = np.array([((held >> column[t]) & 1) == 0 for t in names]).reshape(-1, n)
+            added = (values * lacking).sum(axis=0)
+            self.relevance, self.relevance_held = values.T.tolist(), holds.T.tolist()
         ages = kb.article_ages[articles]
-        if asked.of_now:
-            exponent += weights[_AT["older"]] * ages
         self.ages = ages.tolist()
-        self.lead_kind = kb.sentences.of_kinds(rows[:n], LEAD_KINDS).tolist()
-        self.headline = self.headline.tolist()
+        exponent = (
+            weights[_AT["headline"]] * headline
+            + weights[_AT["name_missing"]] * (bool(asked.named) & ((about & self.named) == 0))
+            + weights[_AT["together"]] * np.log1p(PAIR_BONUS * together)
+            + weights[_AT["through_article"]] * np.log1p(ARTICLE_BONUS * through_article)
+            + weights[_AT["article_relevance"]] * np.log1p(ARTICLE_RELEVANCE * added)
+            + (weights[_AT["older"]] * ages if asked.of_now else 0.0)
+            + max(0.0, weights[_AT["backstory"]] * asked.of_news)
+            + max(0.0, weights[_AT["cues"]] * graded(CUE_BONUS, asked.cues))
+        )
         bound = np.asarray(self.scores) * np.exp(exponent) * (1 + _SLACK)
         order = np.argsort(-bound, kind="stable")
         self.order = order[possible[order]].tolist()
         self.bound = bound.tolist()
+        self.lead_kind = kb.sentences.of_kinds(ids[:n], LEAD_KINDS).tolist()
 
     def ranked(
         self, keep: float, cues_of: Callable[[int], float | None]
@@ -274,17 +279,15 @@ class _Candidates:
         if asked.of_news:
             day = kb.day(kb.sentences.source(i))
             backstory = float(tells_backstory(kb.sentences.text(i), day))
-        together = 0
-        if (held & self.pair_terms).bit_count() > 1:
-            together = min(len(asked.pairs.intersection(pairwise(kb.terms[i]))), MAX_PAIRS)
-        added = sum([values[k] for b, values, holds in self.relevance if holds[k] and not held & b])
+        parts = zip(self.relevance_terms, self.relevance[k], self.relevance_held[k], strict=True)
+        added = sum([part for b, part, holds in parts if holds and not held & b])
         return (
             float(self.headline[k]),
             0.0,  # news_lead and other_period: a period question's only
             0.0,
             backstory,
             float(bool(self.named) and not self.named & about),
-            graded(PAIR_BONUS, together),
+            graded(PAIR_BONUS, self.together[k]),
             graded(ARTICLE_BONUS, through_article),
             graded(ARTICLE_RELEVANCE, added),
             0.0,  # cues: worked out last

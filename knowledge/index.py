@@ -35,6 +35,7 @@ from knowledge.cues import ATTRIBUTES, PERSON_NOUNS, Cue, leans, months_named, o
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
+from knowledge.sentence_rows import SentenceRows
 from knowledge.sentence_table import SentenceTable
 from knowledge.spelling import Speller, is_english
 from knowledge.term_rows import term_rows
@@ -62,6 +63,7 @@ class CueTable:
         if leaning is None:
             leaning = frozenset(i for i, s in enumerate(sentences) if leans(s.text))
         self._leaning = leaning
+        self._leaning_ids = np.sort(np.fromiter(leaning, dtype=np.int64, count=len(leaning)))
 
     def __len__(self) -> int:
         return len(self._sentences)
@@ -89,6 +91,13 @@ class CueTable:
     def leans(self, sentence_id: int) -> bool:
         """Whether the sentence needs the one before it ("This could entail…")."""
         return sentence_id in self._leaning
+
+    def leaning(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """For each of ``ids``, whether that sentence leans on the one before: many at once."""
+        leaning = self._leaning_ids
+        if not len(leaning):
+            return np.zeros(len(ids), dtype=bool)
+        return leaning.take(np.searchsorted(leaning, ids), mode="clip") == ids
 
 
 _MASK_BITS = 62  # terms a ``terms_held`` mask (an int64, sign bit left alone) can hold
@@ -120,6 +129,7 @@ class KnowledgeBase:
     # out while building: searching their long postings for every article's
     # start cost a question up to a few hundred microseconds a term
     common_counts: dict[str, np.ndarray] = field(default_factory=dict)
+    rows: SentenceRows | None = None  # each sentence's terms as the scorer's rows, in order
 
     @cached_property
     def attribute_terms(self) -> frozenset[str]:
@@ -130,15 +140,15 @@ class KnowledgeBase:
             term for word in ATTRIBUTES | PERSON_NOUNS for term in self.analyzer.terms(word)
         )
 
-    def lead_holding(self, terms: Sequence[str]) -> npt.NDArray[np.bool_]:
-        """For each article (by number) and each of ``terms``, whether its title and lead lines
-        name the term (``lead_terms``)."""
-        found = np.zeros((len(self.articles), len(terms)), dtype=bool)
+    def lead_masks(self, terms: Sequence[str]) -> npt.NDArray[np.int64]:
+        """For each article (by number), a bit for each of ``terms`` (at most 63; bit k for
+        ``terms[k]``) its title and lead lines name (``lead_terms``)."""
+        masks = np.zeros(len(self.articles), dtype=np.int64)
         for k, term in enumerate(terms):
             naming = self._lead_articles.get(term)
             if naming is not None:
-                found[naming, k] = True
-        return found
+                masks[naming] |= np.int64(1) << np.int64(k)
+        return masks
 
     @cached_property
     def _lead_articles(self) -> dict[str, np.ndarray]:
@@ -438,6 +448,7 @@ def build_knowledge_base(
     speller = Speller(analyzer.known_words(words))  # the articles' words, not questions'
     names = name_terms(sentences, analyzer, words)
     rows, lengths, vocabulary = term_rows(analyses, sentences.article_column, at_spans)
+    forward = SentenceRows(rows, lengths)  # before the scorer uses ``rows`` up
     scorer = BM25Scorer.from_rows(
         rows,
         lengths,
@@ -468,6 +479,7 @@ def build_knowledge_base(
         news_leads=_news_leads(sentences),
         dates=tuple(sorted({a.date.day for a in articles if a.date is not None})),
         common_counts=_common_counts(scorer, sentences),
+        rows=forward,
     )
 
 

@@ -38,6 +38,8 @@ class ArticleRelevance(Mapping[str, dict[str, float]]):
         self._kb = kb
         self._number = kb.sentences.article_number
         self._parts = tuple((t, memoryview(np.ascontiguousarray(v))) for t, v in parts.items())
+        self._terms = list(parts)
+        self._matrix = np.array(list(parts.values()), dtype=np.float64).reshape(len(parts), -1)
         self._best = best
         self._found: dict[str, dict[str, float]] = {}
 
@@ -64,12 +66,15 @@ class ArticleRelevance(Mapping[str, dict[str, float]]):
         self._found[source] = found
         return found
 
-    def columns(self, numbers: npt.NDArray[np.integer]) -> list[tuple[str, np.ndarray]]:
-        """For the articles numbered ``numbers``, each term's share (0 where the article does
-        not hold it), in the order ``get`` lists them: ``get(source)`` for many articles at once,
-        the same floats."""
-        return [(t, np.where(found > 0, found / self._best, 0.0))
-                for t, found in ((t, np.asarray(v)[numbers]) for t, v in self._parts)]
+    def columns(
+        self, numbers: npt.NDArray[np.integer]
+    ) -> tuple[list[str], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """For the articles numbered ``numbers``: the terms in the order ``get`` lists them, each
+        term's share for each article (a row a term; the floats ``get`` gives), and whether the
+        article holds the term (where not, ``get`` leaves it out): ``get`` for many articles
+        at once."""
+        found = self._matrix[:, numbers]
+        return self._terms, found / self._best, found > 0
 
     def __iter__(self) -> Iterator[str]:
         return (a.source for a in self._kb.articles if self[a.source])

@@ -290,6 +290,10 @@ class BM25Scorer:
         term_of = {row: term for term, row in self._rows.items()}
         return [term_of[row] for row in frequent]
 
+    def row(self, term: str) -> int | None:
+        """The term's row (its number in the index), None for a term no document holds."""
+        return self._rows.get(term)
+
     def docs_with(self, term: str) -> np.ndarray:
         """Ids of the documents containing ``term``, ascending (a read-only view)."""
         row = self._rows.get(term)
@@ -306,19 +310,6 @@ class BM25Scorer:
         ids = np.asarray(doc_ids).astype(docs.dtype, copy=False)
         at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
         return docs[at] == ids
-
-    def holding_matrix(
-        self, terms: Sequence[str], doc_ids: npt.NDArray[np.integer]
-    ) -> npt.NDArray[np.bool_]:
-        """Whether each of ``doc_ids`` (a row each) contains each of ``terms`` (a column each):
-        ``holding`` for many terms, the ids converted once."""
-        ids = np.asarray(doc_ids).astype(self._docs.dtype, copy=False)
-        found = np.zeros((len(ids), len(terms)), dtype=bool)
-        for k, term in enumerate(terms):
-            docs = self.docs_with(term)
-            if len(docs) and len(ids):  # past the last posting: clipped onto it, which differs
-                found[:, k] = docs.take(np.searchsorted(docs, ids), mode="clip") == ids
-        return found
 
     def matched(self, query_terms: Iterable[str], doc_id: int) -> set[str]:
         """The query terms that document ``doc_id`` contains."""

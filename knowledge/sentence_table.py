@@ -139,10 +139,13 @@ class SentenceTable(Sequence[Sentence]):
     def kind(self, i: int) -> Kind:
         return _KINDS[self._kind[i]]
 
-    def of_kinds(self, ids: npt.NDArray[np.integer], kinds: Iterable[Kind]) -> npt.NDArray[np.bool_]:
+    def of_kinds(
+        self, ids: npt.NDArray[np.integer], kinds: Iterable[Kind]
+    ) -> npt.NDArray[np.bool_]:
         """For each of ``ids``, whether that sentence is of one of ``kinds``: many at once."""
-        codes = np.frombuffer(self._kind, dtype=np.int8)[ids]
-        return np.isin(codes, [_KIND_CODE[k] for k in kinds])
+        wanted = np.zeros(len(_KINDS), dtype=bool)
+        wanted[[_KIND_CODE[k] for k in kinds]] = True
+        return wanted[np.frombuffer(self._kind, dtype=np.int8)[ids]]
 
     def articles_of(self, ids: npt.NDArray[np.integer]) -> npt.NDArray[np.int32]:
         """For each of ``ids``, the number of its sentence's article: many at once."""
