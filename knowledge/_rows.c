@@ -59,18 +59,32 @@ static PyObject *held(PyObject *self, PyObject *args) {
         }
     }
     int64_t *masks = b[5].buf, *together = b[6].buf;
+    int64_t *bounds = PyMem_Malloc(sizeof(int64_t) * 2 * (nids ? nids : 1));
+    if (bounds == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     int bad = 0;
     Py_BEGIN_ALLOW_THREADS
+    /* Each sentence's terms are somewhere in a large array: first every sentence's bounds, then
+     * a prefetch of every run, then the runs. One sentence after another, each read waited for
+     * the one before it (a cache miss, and a TLB miss, each). */
     for (Py_ssize_t i = 0; i < nids; i++) {
-        int64_t first = wide_starts ? starts64[ids[i]] : starts32[ids[i]];
-        int64_t last = wide_starts ? starts64[ids[i] + 1] : starts32[ids[i] + 1];
-        if (first < 0 || last > nrows || first > last) {
-            bad = 1;
-            break;
-        }
+        bounds[2 * i] = wide_starts ? starts64[ids[i]] : starts32[ids[i]];
+        bounds[2 * i + 1] = wide_starts ? starts64[ids[i] + 1] : starts32[ids[i] + 1];
+    }
+    for (Py_ssize_t i = 0; i < nids && !bad; i++) {
+        int64_t first = bounds[2 * i], last = bounds[2 * i + 1];
+        if (first < 0 || last > nrows || first > last) bad = 1;
+#if defined(__GNUC__) || defined(__clang__)
+        else if (first < last)
+            __builtin_prefetch(wide_rows ? (const void *)&rows32[first] : (const void *)&rows16[first]);
+#endif
+    }
+    for (Py_ssize_t i = 0; i < nids && !bad; i++) {
         uint64_t mask = 0, seen = 0;
         int64_t before = -1;
-        for (int64_t p = first; p < last; p++) {
+        for (int64_t p = bounds[2 * i]; p < bounds[2 * i + 1]; p++) {
             int64_t row = wide_rows ? rows32[p] : rows16[p];
             for (Py_ssize_t k = 0; k < nwanted; k++) mask |= (uint64_t)(row == wanted[k]) << k;
             for (Py_ssize_t q = 0; q < npairs; q++)
@@ -83,6 +97,7 @@ static PyObject *held(PyObject *self, PyObject *args) {
         together[i] = count;
     }
     Py_END_ALLOW_THREADS
+    PyMem_Free(bounds);
     if (bad) {
         PyErr_SetString(PyExc_ValueError, "starts: not within rows");
         goto done;

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from knowledge.backstory import tells_backstory
 from knowledge.index import KnowledgeBase
@@ -58,6 +57,11 @@ _MASK_BITS = 62  # question terms a mask holds (an int64, sign bit left alone)
 # is ever loose by.
 _SLACK = 1e-9
 _AT = {name: k for k, name in enumerate(KNOWN_FEATURES)}
+
+
+def _mask(column: Mapping[str, int], terms: Iterable[str]) -> int:
+    """The bits of ``terms`` (bit ``column[t]`` for term t)."""
+    return sum(1 << column[t] for t in set(terms))
 
 
 @dataclass(frozen=True)
@@ -127,68 +131,63 @@ class _Candidates:
         n, column = len(candidates), {t: k for k, t in enumerate(terms)}
         self.ids = [i for i, _ in candidates]
         self.scores = [s for _, s in candidates]
-        # the candidates' terms, then those of the sentences they lean on
         ids = np.array(self.ids, dtype=np.int64)
+        # the terms of the candidates, and of the sentences those leaning lean on
         before = kb.sentences.previous_id
         leaners = [
             (k, b)
             for k in np.flatnonzero(kb.cues.leaning(ids)).tolist()
             if (b := before(self.ids[k])) is not None
         ]
-        ids = np.concatenate([ids, np.array([b for _, b in leaners], dtype=np.int64)])
-        rows = {t: kb.scorer.row(t) for t in terms}
-        pairs = [(rows[a], rows[b]) for a, b in asked.pairs]
+        rows = [kb.scorer.row(t) for t in terms]
+        pairs = [(rows[column[a]], rows[column[b]]) for a, b in asked.pairs]
         found, side_by_side = kb.rows.held(
-            ids, list(rows.values()), [(a, b) for a, b in pairs if a is not None and b is not None]
+            np.array(self.ids + [b for _, b in leaners], dtype=np.int64),
+            rows,
+            [(a, b) for a, b in pairs if a is not None and b is not None],
         )
         held = found[:n]
         leaned_on = np.zeros(n, dtype=np.int64)
         if leaners:
             at = np.array([k for k, _ in leaners])
             leaned_on[at] = found[n:] & ~held[at]
-        articles = kb.sentences.articles_of(ids[:n])
+        articles = kb.sentences.articles_of(ids)
         lead = kb.lead_masks(terms)[articles]
         about = held | leaned_on | lead
-
-        def mask(wanted: Iterable[str]) -> int:
-            return sum(1 << column[t] for t in set(wanted))
-
-        def share(masks: npt.NDArray[np.int64], parts: Iterable[tuple[str, float]]) -> np.ndarray:
-            """The sum of the parts whose terms the masks hold (in another order than the exact
-            path's sums: for bounds)."""
-            total = np.zeros(len(masks))
-            for t, part in parts:
-                total += part * ((masks & (1 << column[t])) != 0)
-            return total
-
         self.held, self.leaned_on, self.lead = held.tolist(), leaned_on.tolist(), lead.tolist()
         self.shares = [(1 << column[t], s) for t, s in asked.shares.items()]
         self.by_article = [(1 << column[t], w) for t, w in asked.by_article]
-        self.named = mask(asked.named)
-        # what the filters need, exactly; coverage as far as the slack (the exact sum decides)
-        through_article = share(lead & ~held, asked.by_article)
+        self.named = _mask(column, asked.named)
+
+        # the filters: exactly, but coverage as far as the slack (its exact sum decides)
+        shifts = np.arange(len(terms), dtype=np.int64)
+        holds = ((held[:, None] >> shifts) & 1).astype(bool)  # a column a term
+        share = np.zeros(len(terms))
+        share[[column[t] for t in asked.shares]] = list(asked.shares.values())
+        by_article = np.zeros(len(terms))
+        by_article[[column[t] for t, _ in asked.by_article]] = [w for _, w in asked.by_article]
+        through_article = (((lead & ~held)[:, None] >> shifts) & 1) @ by_article
         coverage = (
-            share(held, asked.shares.items())
-            + asked.context_coverage * share(leaned_on, asked.shares.items())
+            holds @ share
+            + asked.context_coverage * (((leaned_on[:, None] >> shifts) & 1) @ share)
             + asked.article_coverage * through_article
         )
         possible = coverage >= asked.min_coverage * (1 - _SLACK)
         if asked.focus:
-            possible &= (held & mask(asked.focus)) != 0
+            possible &= (held & _mask(column, asked.focus)) != 0
         if asked.predicate:
-            possible &= (about & mask(asked.predicate)) != 0
+            possible &= (about & _mask(column, asked.predicate)) != 0
 
         # the features but backstory and cues, exactly (``together`` as an integer, the rest
         # as far as the slack), and those two at their largest for the question: the bounds
         together = np.zeros(n, dtype=np.int64)
         if asked.pairs:  # pairs of question words side by side, if it holds two of their terms
-            two = (
-                sum((held >> column[t]) & 1 for t in {t for pair in asked.pairs for t in pair}) > 1
-            )
+            two = holds[:, sorted({column[t] for pair in asked.pairs for t in pair})].sum(1) > 1
             together = np.where(two, np.minimum(side_by_side[:n], MAX_PAIRS), 0)
         self.together = together.tolist()
-        headline = kb.sentences.of_kinds(ids[:n], (Kind.HEADLINE,))
+        headline = kb.sentences.of_kinds(ids, (Kind.HEADLINE,))
         self.headline = headline.tolist()
+        self.lead_kind = kb.sentences.of_kinds(ids, LEAD_KINDS).tolist()
         # what each candidate's article adds (``relevance``): each term's share, and whether the
         # article holds the term, by candidate, in the order ``relevance.get`` lists them
         self.relevance_terms: list[int] = []
@@ -196,11 +195,10 @@ class _Candidates:
         self.relevance_held: list[list[bool]] = [[]] * n
         added = np.zeros(n)
         if isinstance(relevance, ArticleRelevance):
-            names, values, holds = relevance.columns(articles)
+            names, values, in_article = relevance.columns(articles)
             self.relevance_terms = [1 << column[t] for t in names]
-            lacking = np.array([((held >> column[t]) & 1) == 0 for t in names]).reshape(-1, n)
-            added = (values * lacking).sum(axis=0)
-            self.relevance, self.relevance_held = values.T.tolist(), holds.T.tolist()
+            added = (values * ~holds[:, [column[t] for t in names]].T).sum(axis=0)
+            self.relevance, self.relevance_held = values.T.tolist(), in_article.T.tolist()
         ages = kb.article_ages[articles]
         self.ages = ages.tolist()
         exponent = (
@@ -217,7 +215,6 @@ class _Candidates:
         order = np.argsort(-bound, kind="stable")
         self.order = order[possible[order]].tolist()
         self.bound = bound.tolist()
-        self.lead_kind = kb.sentences.of_kinds(ids[:n], LEAD_KINDS).tolist()
 
     def ranked(
         self, keep: float, cues_of: Callable[[int], float | None]
