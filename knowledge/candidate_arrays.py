@@ -57,6 +57,7 @@ _MASK_BITS = 62  # question terms a mask holds (an int64, sign bit left alone)
 # is ever loose by.
 _SLACK = 1e-9
 _AT = {name: k for k, name in enumerate(KNOWN_FEATURES)}
+_TOGETHER = [graded(PAIR_BONUS, count) for count in range(MAX_PAIRS + 1)]
 
 
 def _mask(column: Mapping[str, int], terms: Iterable[str]) -> int:
@@ -186,7 +187,8 @@ class _Candidates:
             together = np.where(two, np.minimum(side_by_side[:n], MAX_PAIRS), 0)
         self.together = together.tolist()
         headline = kb.sentences.of_kinds(ids, (Kind.HEADLINE,))
-        self.headline = headline.tolist()
+        self.headline = headline.astype(float).tolist()
+        self._admitted: dict[tuple[int, int, int], float | None] = {}
         self.lead_kind = kb.sentences.of_kinds(ids, LEAD_KINDS).tolist()
         # what each candidate's article adds (``relevance``): each term's share, and whether the
         # article holds the term, by candidate, in the order ``relevance.get`` lists them
@@ -238,7 +240,7 @@ class _Candidates:
             score = self.scores[k] * multiplier(weights, features)
             if score * most_cues < keep * (best_any if lead else best_body):
                 continue  # cannot be quoted even with every cue: its cues are not worked out
-            cues = cues_of(i)
+            cues = cues_of(i) if self.asked.cues else 0.0  # no cue asked for: none offered
             if cues is None:
                 continue
             score *= math.exp(weights[CUES] * cues) if cues else 1.0
@@ -253,8 +255,37 @@ class _Candidates:
         """Candidate ``k``'s features but its cues, or None when it fails a filter: what
         ``answers._admit`` and ``answers._features`` give, the same floats (the same sums of
         the same terms in the same order)."""
-        asked, kb = self.asked, self.kb
         held, leaned_on, lead = self.held[k], self.leaned_on[k], self.lead[k]
+        key = (held, leaned_on, lead)  # candidates of the same terms share these
+        if key not in self._admitted:
+            self._admitted[key] = self._admit(held, leaned_on, lead)
+        through_article = self._admitted[key]
+        if through_article is None:
+            return None
+        asked, kb, i = self.asked, self.kb, self.ids[k]
+        backstory = 0.0
+        if asked.of_news:
+            day = kb.day(kb.sentences.source(i))
+            backstory = float(tells_backstory(kb.sentences.text(i), day))
+        parts = zip(self.relevance_terms, self.relevance[k], self.relevance_held[k], strict=True)
+        added = sum([part for b, part, holds in parts if holds and not held & b])
+        return (
+            self.headline[k],
+            0.0,  # news_lead and other_period: a period question's only
+            0.0,
+            backstory,
+            float(bool(self.named) and not self.named & (held | leaned_on | lead)),
+            _TOGETHER[self.together[k]],
+            graded(ARTICLE_BONUS, through_article),
+            graded(ARTICLE_RELEVANCE, added),
+            0.0,  # cues: worked out last
+            self.ages[k] if asked.of_now else 0.0,
+        )
+
+    def _admit(self, held: int, leaned_on: int, lead: int) -> float | None:
+        """The share of the question its article's lead names and the sentence does not (see
+        ``answers._admit``), or None when its coverage is too low: ``_admit``'s sums."""
+        asked = self.asked
         coverage = sum([share for b, share in self.shares if held & b])
         if leaned_on:
             coverage += asked.context_coverage * sum(
@@ -268,25 +299,4 @@ class _Candidates:
             else 0.0
         )
         coverage += asked.article_coverage * through_article
-        if coverage < asked.min_coverage:
-            return None
-        about = held | leaned_on | lead
-        i = self.ids[k]
-        backstory = 0.0
-        if asked.of_news:
-            day = kb.day(kb.sentences.source(i))
-            backstory = float(tells_backstory(kb.sentences.text(i), day))
-        parts = zip(self.relevance_terms, self.relevance[k], self.relevance_held[k], strict=True)
-        added = sum([part for b, part, holds in parts if holds and not held & b])
-        return (
-            float(self.headline[k]),
-            0.0,  # news_lead and other_period: a period question's only
-            0.0,
-            backstory,
-            float(bool(self.named) and not self.named & about),
-            graded(PAIR_BONUS, self.together[k]),
-            graded(ARTICLE_BONUS, through_article),
-            graded(ARTICLE_RELEVANCE, added),
-            0.0,  # cues: worked out last
-            self.ages[k] if asked.of_now else 0.0,
-        )
+        return None if coverage < asked.min_coverage else through_article
