@@ -190,17 +190,17 @@ class _Candidates:
         self.headline = headline.astype(float).tolist()
         self._admitted: dict[tuple[int, int, int], float | None] = {}
         self.lead_kind = kb.sentences.of_kinds(ids, LEAD_KINDS).tolist()
-        # what each candidate's article adds (``relevance``): each term's share, and whether the
-        # article holds the term, by candidate, in the order ``relevance.get`` lists them
+        # what each candidate's article adds (``relevance``): each term's share by candidate, in
+        # the order ``relevance.get`` lists them (0 where the article does not hold the term,
+        # which ``get`` leaves out)
         self.relevance_terms: list[int] = []
         self.relevance: list[list[float]] = [[]] * n
-        self.relevance_held: list[list[bool]] = [[]] * n
         added = np.zeros(n)
         if isinstance(relevance, ArticleRelevance):
-            names, values, in_article = relevance.columns(articles)
+            names, values = relevance.columns(articles)
             self.relevance_terms = [1 << column[t] for t in names]
             added = (values * ~holds[:, [column[t] for t in names]].T).sum(axis=0)
-            self.relevance, self.relevance_held = values.T.tolist(), in_article.T.tolist()
+            self.relevance = values.T.tolist()
         ages = kb.article_ages[articles]
         self.ages = ages.tolist()
         exponent = (
@@ -267,8 +267,8 @@ class _Candidates:
         if asked.of_news:
             day = kb.day(kb.sentences.source(i))
             backstory = float(tells_backstory(kb.sentences.text(i), day))
-        parts = zip(self.relevance_terms, self.relevance[k], self.relevance_held[k], strict=True)
-        added = sum([part for b, part, holds in parts if holds and not held & b])
+        parts = zip(self.relevance_terms, self.relevance[k], strict=True)
+        added = sum([part for b, part in parts if part > 0 and not held & b])
         return (
             self.headline[k],
             0.0,  # news_lead and other_period: a period question's only

@@ -63,7 +63,8 @@ class CueTable:
         if leaning is None:
             leaning = frozenset(i for i, s in enumerate(sentences) if leans(s.text))
         self._leaning = leaning
-        self._leaning_ids = np.sort(np.fromiter(leaning, dtype=np.int64, count=len(leaning)))
+        self._leans = np.zeros(len(sentences), dtype=bool)  # the same, a byte a sentence
+        self._leans[np.fromiter(leaning, dtype=np.int64, count=len(leaning))] = True
 
     def __len__(self) -> int:
         return len(self._sentences)
@@ -94,10 +95,7 @@ class CueTable:
 
     def leaning(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         """For each of ``ids``, whether that sentence leans on the one before: many at once."""
-        leaning = self._leaning_ids
-        if not len(leaning):
-            return np.zeros(len(ids), dtype=bool)
-        return leaning.take(np.searchsorted(leaning, ids), mode="clip") == ids
+        return self._leans[ids]
 
 
 _MASK_BITS = 62  # terms a ``terms_held`` mask (an int64, sign bit left alone) can hold

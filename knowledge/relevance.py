@@ -71,13 +71,11 @@ class ArticleRelevance(Mapping[str, dict[str, float]]):
 
     def columns(
         self, numbers: npt.NDArray[np.integer]
-    ) -> tuple[list[str], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-        """For the articles numbered ``numbers``: the terms in the order ``get`` lists them, each
-        term's share for each article (a row a term; the floats ``get`` gives), and whether the
-        article holds the term (where not, ``get`` leaves it out): ``get`` for many articles
-        at once."""
-        found = self._matrix[:, numbers]
-        return self._terms, found / self._best, found > 0
+    ) -> tuple[list[str], npt.NDArray[np.float64]]:
+        """For the articles numbered ``numbers``: the terms in the order ``get`` lists them, and
+        each term's share for each article (a row a term; the floats ``get`` gives, 0 where
+        ``get`` leaves the term out: an article not holding it): ``get`` for many at once."""
+        return self._terms, self._matrix[:, numbers] / self._best
 
     def __iter__(self) -> Iterator[str]:
         return (a.source for a in self._kb.articles if self[a.source])
