@@ -128,6 +128,8 @@ class KnowledgeBase:
     # start cost a question up to a few hundred microseconds a term
     common_counts: dict[str, np.ndarray] = field(default_factory=dict)
     rows: SentenceRows | None = None  # each sentence's terms as the scorer's rows, in order
+    # each lead term's articles (by number): ``lead_terms`` the other way round
+    lead_articles: dict[str, np.ndarray] = field(default_factory=dict)
 
     @cached_property
     def attribute_terms(self) -> frozenset[str]:
@@ -143,19 +145,10 @@ class KnowledgeBase:
         ``terms[k]``) its title and lead lines name (``lead_terms``)."""
         masks = np.zeros(len(self.articles), dtype=np.int64)
         for k, term in enumerate(terms):
-            naming = self._lead_articles.get(term)
+            naming = self.lead_articles.get(term)
             if naming is not None:
                 masks[naming] |= np.int64(1) << np.int64(k)
         return masks
-
-    @cached_property
-    def _lead_articles(self) -> dict[str, np.ndarray]:
-        """Each lead term's articles, by number: ``lead_terms`` the other way round."""
-        naming: dict[str, list[int]] = {}
-        for number, article in enumerate(self.articles):
-            for term in self.lead_terms.get(article.source, ()):
-                naming.setdefault(term, []).append(number)
-        return {term: np.array(found, dtype=np.int64) for term, found in naming.items()}
 
     @cached_property
     def article_ages(self) -> npt.NDArray[np.float64]:
@@ -300,6 +293,17 @@ def _article_counts(
     found = found.astype(np.int32)
     found.flags.writeable = False
     return found
+
+
+def _lead_articles(
+    articles: Sequence[Article], lead: dict[str, frozenset[str]]
+) -> dict[str, np.ndarray]:
+    """Each term of an article's title and lead lines, and the articles (by number) naming it."""
+    naming: dict[str, list[int]] = {}
+    for number, article in enumerate(articles):
+        for term in lead.get(article.source, ()):
+            naming.setdefault(term, []).append(number)
+    return {term: np.array(found, dtype=np.int64) for term, found in naming.items()}
 
 
 def _common_counts(scorer: BM25Scorer, sentences: SentenceTable) -> dict[str, np.ndarray]:
@@ -478,6 +482,7 @@ def build_knowledge_base(
         dates=tuple(sorted({a.date.day for a in articles if a.date is not None})),
         common_counts=_common_counts(scorer, sentences),
         rows=forward,
+        lead_articles=_lead_articles(articles, lead),
     )
 
 
