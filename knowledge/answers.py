@@ -514,12 +514,12 @@ def _choose(
             continue  # the first is ranked[0]: the best, or the newest answer to a question of now
         if i in quoted:
             continue
-        sentence = kb.sentences[i]
-        if (quotes and query.time.when not in _OF_NOW and sentence.source != quotes[0].sentence.source
-                and score < TIE_RATIO * quotes[0].score):
+        if (quotes and query.time.when not in _OF_NOW and score < TIE_RATIO * quotes[0].score
+                and kb.sentences.source(i) != quotes[0].sentence.source):
             continue  # one article answers, unless another's ties with it (ONE_ARTICLE)
         if quotes and query.time.when in _OF_NOW and not _earlier_state(kb, quotes[0], i, shares, keys):
             continue  # another article's near-tie that is no earlier answer to the question
+        sentence = kb.sentences[i]  # made only for a sentence that may be quoted
         if sentence.kind in LEAD_KINDS and any(
             q.sentence.kind in LEAD_KINDS and q.sentence.source == sentence.source for q in quotes
         ):
