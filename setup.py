@@ -1,6 +1,7 @@
-"""The one compiled part: BM25Scorer.top_k's inner loop (knowledge/_topk.c, plain C against the
-CPython API, no other headers). Everything else is in pyproject.toml. Where no C compiler is
-found the build goes on without it and the scorer uses its NumPy path (same results, slower)."""
+"""The compiled parts: BM25Scorer.top_k's inner loop (knowledge/_topk.c) and the terms a question's
+candidates hold (knowledge/_rows.c), plain C against the CPython API, no other headers.
+Everything else is in pyproject.toml. Where no C compiler is found the build goes on without them
+and the NumPy paths are used (same results, slower)."""
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -11,7 +12,7 @@ class OptionalBuildExt(build_ext):
         try:
             super().run()
         except Exception as exc:  # no compiler: the pure NumPy path still works
-            print(f"warning: knowledge._topk not built ({exc}); using the NumPy path")
+            print(f"warning: knowledge's C parts not built ({exc}); using the NumPy paths")
 
     def build_extension(self, ext: Extension) -> None:
         try:
@@ -22,7 +23,8 @@ class OptionalBuildExt(build_ext):
 
 setup(
     ext_modules=[
-        Extension("knowledge._topk", ["knowledge/_topk.c"], extra_compile_args=["-O3"])
+        Extension("knowledge._topk", ["knowledge/_topk.c"], extra_compile_args=["-O3"]),
+        Extension("knowledge._rows", ["knowledge/_rows.c"], extra_compile_args=["-O3"]),
     ],
     cmdclass={"build_ext": OptionalBuildExt},
 )

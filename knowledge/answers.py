@@ -19,6 +19,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from knowledge import candidate_arrays
 from knowledge.analysis import normalise
 from knowledge.backstory import tells_backstory
 from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named, places_named
@@ -35,6 +36,7 @@ from knowledge.ranking import (
     FEATURES,
     MAX_PAIRS,
     PAIR_BONUS,
+    THREAD_NEAR,
     graded,
     most,
     multiplier,
@@ -65,11 +67,10 @@ FOLLOWERS = 30  # of the best candidates, the sentences leaning on them are cand
 MAX_QUESTION_CHARS = 2000
 
 # A follow-up goes on with the story the previous reply told (``RankingWeights.thread``): the
-# sentences up to this many after the one it quoted first, and the rest of its article, where
-# a candidate needs only this share of the coverage others need ("What did he say about it?"
-# after "Xi made his first public comments…" is answered by the next sentence, "'There are no
-# winners in a tariff war,' Xi said", which shares no word with it).
-THREAD_NEAR = 3
+# sentences just after the one it quoted first (``ranking.THREAD_NEAR``), and the rest of its
+# article, where a candidate needs only PICKED_COVERAGE of the coverage others need ("What did
+# he say about it?" after "Xi made his first public comments…" is answered by the next
+# sentence, "'There are no winners in a tariff war,' Xi said", which shares no word with it).
 # The share of the coverage bar a candidate needs where the question's context has already picked
 # its article: the story a follow-up goes on with, or an article of the period a question names
 # ("How did China justify hitting back in July 2018?": the one article of July 2018 says
@@ -345,6 +346,20 @@ def _rank(
     # Each candidate's terms among those the ranking asks about (and those of the sentence each
     # leaning one leans on), from the postings for all at once: every use below only meets
     # them with the question's terms, so no candidate's whole tuple of terms need be made.
+    # Working out candidates best bound first, not best BM25 first (``candidate_arrays``) ranks
+    # the same candidates that may be quoted: not for a period (its filters are regexes), nor
+    # when one date leaves ``keep`` above the share of the best at which time may still put an
+    # answer of the dated article before undated ones (those ranked then depend on the order).
+    in_order = period or (len(kb.dates) == 1 and query.time.when in _TIME_RATIOS)
+    if collect is None and trace is None and not in_order:
+        fast = candidate_arrays.rank(kb, candidate_arrays.Asked(
+            shares, by_article, query.focus, query.predicate, named, frozenset(pairs),
+            len(query.cues), query.time.when in _OF_NEWS, query.time.when in _OF_NOW,
+            retrieval.min_coverage, CONTEXT_COVERAGE, ARTICLE_COVERAGE,
+            query.thread, PICKED_COVERAGE,
+        ), candidates, relevance, keep, lambda i: _cues_of(kb, i, query))
+        if fast is not None:
+            return fast
     leaning = {i: kb.sentences.previous_id(i) for i, _ in candidates if kb.cues.leans(i)}
     rows = [i for i, _ in candidates] + [b for b in leaning.values() if b is not None]
     asked = set(shares) | query.focus | query.predicate | named | {t for p in pairs for t in p}
@@ -371,15 +386,11 @@ def _rank(
         score *= multiplier(weights, features)
         if score * most_cues < keep * best_so_far["any" if lead else "body"]:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
-        offered = kb.cues.offers(i, query.cues)
-        if Cue.PLACE in offered and not _names_a_new_place(kb, i, query):
-            offered -= {Cue.PLACE}  # "where in Stockholm…?" is not answered by "in Stockholm"
-        if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
-            # "when" needs a date, "how many" a number: a sentence without one is no answer
+        cues = _cues_of(kb, i, query)
+        if cues is None:
             if trace is not None:
                 trace[i] = NO_REQUIRED.format(", ".join(sorted(query.cues & REQUIRED)))
             continue
-        cues = graded(CUE_BONUS, len(query.cues & offered))
         score *= math.exp(weights[CUES] * cues) if cues else 1.0
         ranked.append((score, i))
         if collect is not None:
@@ -523,6 +534,17 @@ def _in_thread(kb: KnowledgeBase, i: int, source: str, thread: tuple[int, ...]) 
     return value
 
 
+def _cues_of(kb: KnowledgeBase, i: int, query: Question) -> float | None:
+    """Sentence ``i``'s cue feature: the question's cues it offers, graded; None when the
+    question requires one it lacks ("when" needs a date, "how many" a number)."""
+    offered = kb.cues.offers(i, query.cues)
+    if Cue.PLACE in offered and not _names_a_new_place(kb, i, query):
+        offered -= {Cue.PLACE}  # "where in Stockholm…?" is not answered by "in Stockholm"
+    if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
+        return None
+    return graded(CUE_BONUS, len(query.cues & offered))
+
+
 def _names_a_new_place(kb: KnowledgeBase, i: int, query: Question) -> bool:
     """Whether sentence ``i`` names a place the question does not: "where" asks for one."""
     asked = set(query.terms)
@@ -565,12 +587,12 @@ def _choose(
             continue  # the first is ranked[0]: the best, or the newest answer to a question of now
         if i in quoted:
             continue
-        sentence = kb.sentences[i]
-        if (quotes and query.time.when not in _OF_NOW and sentence.source != quotes[0].sentence.source
-                and score < TIE_RATIO * quotes[0].score):
+        if (quotes and query.time.when not in _OF_NOW and score < TIE_RATIO * quotes[0].score
+                and kb.sentences.source(i) != quotes[0].sentence.source):
             continue  # one article answers, unless another's ties with it (ONE_ARTICLE)
         if quotes and query.time.when in _OF_NOW and not _earlier_state(kb, quotes[0], i, shares, keys):
             continue  # another article's near-tie that is no earlier answer to the question
+        sentence = kb.sentences[i]  # made only for a sentence that may be quoted
         if sentence.kind in LEAD_KINDS and any(
             q.sentence.kind in LEAD_KINDS and q.sentence.source == sentence.source for q in quotes
         ):

@@ -35,6 +35,7 @@ from knowledge.cues import ATTRIBUTES, PERSON_NOUNS, Cue, leans, months_named, o
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
+from knowledge.sentence_rows import SentenceRows
 from knowledge.sentence_table import SentenceTable
 from knowledge.spelling import Speller, is_english
 from knowledge.term_rows import term_rows
@@ -62,6 +63,8 @@ class CueTable:
         if leaning is None:
             leaning = frozenset(i for i, s in enumerate(sentences) if leans(s.text))
         self._leaning = leaning
+        self._leans = np.zeros(len(sentences), dtype=bool)  # the same, a byte a sentence
+        self._leans[np.fromiter(leaning, dtype=np.int64, count=len(leaning))] = True
 
     def __len__(self) -> int:
         return len(self._sentences)
@@ -90,6 +93,10 @@ class CueTable:
         """Whether the sentence needs the one before it ("This could entail…")."""
         return sentence_id in self._leaning
 
+    def leaning(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """For each of ``ids``, whether that sentence leans on the one before: many at once."""
+        return self._leans[ids]
+
 
 _MASK_BITS = 62  # terms a ``terms_held`` mask (an int64, sign bit left alone) can hold
 ARTICLE_COUNTS_KEPT = 512  # terms whose per-article counts a knowledge base keeps
@@ -116,6 +123,13 @@ class KnowledgeBase:
     lead_counts: Counter[str] = field(default_factory=Counter)  # leads naming each term
     news_leads: frozenset[int] = frozenset()  # each article's first body sentence
     dates: tuple[dt.date, ...] = ()  # the distinct dates of the articles, oldest first
+    # ``article_counts`` of the terms found in more sentences than there are articles, worked
+    # out while building: searching their long postings for every article's
+    # start cost a question up to a few hundred microseconds a term
+    common_counts: dict[str, np.ndarray] = field(default_factory=dict)
+    rows: SentenceRows | None = None  # each sentence's terms as the scorer's rows, in order
+    # each lead term's articles (by number): ``lead_terms`` the other way round
+    lead_articles: dict[str, np.ndarray] = field(default_factory=dict)
 
     @cached_property
     def attribute_terms(self) -> frozenset[str]:
@@ -125,6 +139,27 @@ class KnowledgeBase:
         return frozenset(
             term for word in ATTRIBUTES | PERSON_NOUNS for term in self.analyzer.terms(word)
         )
+
+    def lead_masks(self, terms: Sequence[str]) -> npt.NDArray[np.int64]:
+        """For each article (by number), a bit for each of ``terms`` (at most 63; bit k for
+        ``terms[k]``) its title and lead lines name (``lead_terms``)."""
+        masks = np.zeros(len(self.articles), dtype=np.int64)
+        for k, term in enumerate(terms):
+            naming = self.lead_articles.get(term)
+            if naming is not None:
+                masks[naming] |= np.int64(1) << np.int64(k)
+        return masks
+
+    @cached_property
+    def article_ages(self) -> npt.NDArray[np.float64]:
+        """How much older than the newest article each article is (by number), in years: what
+        ``answers._age`` gives its day (0 when undated)."""
+        newest = self.dates[-1] if self.dates else None
+        ages = []
+        for article in self.articles:
+            day = self.day(article.source)
+            ages.append(0.0 if day is None or newest is None else (newest - day).days / 365)
+        return np.array(ages, dtype=np.float64)
 
     @cached_property
     def recent_replies(self) -> dict[tuple[str, ...], tuple[int, ...]]:
@@ -155,19 +190,13 @@ class KnowledgeBase:
     def _article_counts(self) -> Callable[[str], np.ndarray]:
         # ~16 KB a term at 4,000 articles: 512 terms hold 8 MB at most. The function holds the
         # scorer and the boundaries, not the knowledge base: no cycle keeps a retired one alive.
-        docs_with, starts = self.scorer.docs_with, self.article_starts
+        docs_with, common = self.scorer.docs_with, self.common_counts
+        starts, number = self.article_starts, self.sentences.articles_of
 
         @functools.lru_cache(maxsize=ARTICLE_COUNTS_KEPT)
         def counts(term: str) -> np.ndarray:
-            docs = docs_with(term)
-            if len(docs) < len(starts):  # few postings: find each one's article
-                at = np.searchsorted(starts, docs, side="right") - 1
-                found = np.bincount(at, minlength=len(starts) - 1)
-            else:  # many: cut them at each article's start
-                found = np.diff(np.searchsorted(docs, starts))
-            found = found.astype(np.int32)
-            found.flags.writeable = False
-            return found
+            found = common.get(term)
+            return _article_counts(docs_with(term), starts, number) if found is None else found
 
         return counts
 
@@ -255,6 +284,43 @@ class KnowledgeBase:
         before = self.sentences.previous_id(sentence.id)
         return None if before is None else self.sentences[before]
 
+
+
+def _article_counts(
+    docs: np.ndarray, starts: np.ndarray, number: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Sentences holding a term in each article (read-only), from the term's postings
+    (``docs``, ascending), the articles' first sentences (``starts``, the total last) and each
+    sentence's article (``number``)."""
+    if len(docs) < len(starts):  # few postings: each one's article
+        found = np.bincount(number(docs), minlength=len(starts) - 1)
+    else:  # many: cut them at each article's start (searched as the postings' own type, or
+        # NumPy would copy every posting to the boundaries' type first)
+        found = np.diff(np.searchsorted(docs, starts.astype(docs.dtype, copy=False)))
+    found = found.astype(np.int32)
+    found.flags.writeable = False
+    return found
+
+
+def _lead_articles(
+    articles: Sequence[Article], lead: dict[str, frozenset[str]]
+) -> dict[str, np.ndarray]:
+    """Each term of an article's title and lead lines, and the articles (by number) naming it."""
+    naming: dict[str, list[int]] = {}
+    for number, article in enumerate(articles):
+        for term in lead.get(article.source, ()):
+            naming.setdefault(term, []).append(number)
+    return {term: np.array(found, dtype=np.int64) for term, found in naming.items()}
+
+
+def _common_counts(scorer: BM25Scorer, sentences: SentenceTable) -> dict[str, np.ndarray]:
+    """``article_counts`` of every term found in more sentences than there are articles
+    (``KnowledgeBase.common_counts``)."""
+    starts = np.array(sentences.article_starts, dtype=np.int64)
+    return {
+        term: _article_counts(scorer.docs_with(term), starts, sentences.articles_of)
+        for term in scorer.terms_in_at_least(len(starts))
+    }
 
 
 def split_article(
@@ -391,6 +457,7 @@ def build_knowledge_base(
     speller = Speller(analyzer.known_words(words))  # the articles' words, not questions'
     names = name_terms(sentences, analyzer, words)
     rows, lengths, vocabulary = term_rows(analyses, sentences.article_column, at_spans)
+    forward = SentenceRows(rows, lengths)  # before the scorer uses ``rows`` up
     scorer = BM25Scorer.from_rows(
         rows,
         lengths,
@@ -420,6 +487,9 @@ def build_knowledge_base(
         lead_counts=Counter(term for found in lead.values() for term in found),
         news_leads=_news_leads(sentences),
         dates=tuple(sorted({a.date.day for a in articles if a.date is not None})),
+        common_counts=_common_counts(scorer, sentences),
+        rows=forward,
+        lead_articles=_lead_articles(articles, lead),
     )
 
 

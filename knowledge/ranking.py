@@ -23,6 +23,7 @@ PAIR_BONUS = 0.2  # per pair of neighbouring question words side by side ("Forei
 MAX_PAIRS = 2
 ARTICLE_BONUS = 0.5  # per share of the question's weight its article's title and lead name
 ARTICLE_RELEVANCE = 0.5  # per share of the best article's relevance its article adds
+THREAD_NEAR = 3  # a follow-up's thread: the sentences up to this many after the one quoted
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +73,7 @@ class RankingWeights:
     # multi-article set 0.709 -> 0.727 and on the blind one (scored only) 0.66 -> 0.68.
     older: float = -0.3
     # A follow-up ("what did he say about it?") goes on with the story the previous reply told:
-    # 1 for the few sentences just after the one it quoted first (``answers.THREAD_NEAR``), ½ for
+    # 1 for the few sentences just after the one it quoted first (``THREAD_NEAR``), ½ for
     # the rest of that sentence's article. ln 1.6: a near-tie goes to the story being told.
     thread: float = math.log(1.6)
     # A period open on one side ("after Geneva", "before the London talks"): how far the

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.index import KnowledgeBase
 
@@ -33,10 +34,15 @@ class ArticleRelevance(Mapping[str, dict[str, float]]):
     through a ``memoryview`` (a Python float per read, where indexing the array makes a NumPy
     scalar first), and ``get`` is direct (``Mapping.get`` goes through a ``KeyError``)."""
 
-    def __init__(self, kb: KnowledgeBase, parts: dict[str, np.ndarray], best: float) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, terms: list[str], parts: npt.NDArray[np.float64], best: float
+    ) -> None:
+        """``parts``: what each of ``terms`` adds to each article's score (a row a term)."""
         self._kb = kb
         self._number = kb.sentences.article_number
-        self._parts = tuple((t, memoryview(np.ascontiguousarray(v))) for t, v in parts.items())
+        self._parts = tuple(zip(terms, map(memoryview, parts), strict=True))
+        self._terms = terms
+        self._matrix = parts
         self._best = best
         self._found: dict[str, dict[str, float]] = {}
 
@@ -63,6 +69,14 @@ class ArticleRelevance(Mapping[str, dict[str, float]]):
         self._found[source] = found
         return found
 
+    def columns(
+        self, numbers: npt.NDArray[np.integer]
+    ) -> tuple[list[str], npt.NDArray[np.float64]]:
+        """For the articles numbered ``numbers``: the terms in the order ``get`` lists them, and
+        each term's share for each article (a row a term; the floats ``get`` gives, 0 where
+        ``get`` leaves the term out: an article not holding it): ``get`` for many at once."""
+        return self._terms, self._matrix[:, numbers] / self._best
+
     def __iter__(self) -> Iterator[str]:
         return (a.source for a in self._kb.articles if self[a.source])
 
@@ -81,17 +95,20 @@ def article_relevance(kb: KnowledgeBase, terms: Iterable[str]) -> Mapping[str, d
     present = lengths > 0
     articles = int(present.sum())
     norm = K1 * (1 - B + B * lengths / float(lengths[present].mean()))
-    parts: dict[str, np.ndarray] = {}
-    for term in set(terms):
-        tf = kb.article_counts(term).astype(np.float64)
-        if not tf.any():
-            continue
-        df = int(np.count_nonzero(tf))
-        idf = math.log(1 + (articles - df + 0.5) / (df + 0.5))
-        parts[term] = idf * tf * (K1 + 1) / (tf + norm)
-    if not parts:
+    counts = {term: kb.article_counts(term) for term in set(terms)}
+    held = [term for term, found in counts.items() if found.any()]
+    if not held:
         return {}
-    best = float(sum(parts.values()).max())  # type: ignore[union-attr]
+    # every term at once, a row a term: the same operations, element by element, as one term
+    # at a time
+    tf = np.array([counts[term] for term in held], dtype=np.float64)
+    df = np.count_nonzero(tf, axis=1).tolist()
+    idf = np.array([[math.log(1 + (articles - d + 0.5) / (d + 0.5))] for d in df])
+    parts = idf * tf * (K1 + 1) / (tf + norm)
+    total = parts[0]
+    for row in parts[1:]:  # in order: the floats of summing them one after another
+        total = total + row
+    best = float(total.max())
     if best <= 0:
         return {}
-    return ArticleRelevance(kb, parts, best)
+    return ArticleRelevance(kb, held, parts, best)

@@ -282,6 +282,18 @@ class BM25Scorer:
         row = self._rows.get(term)  # .item(): no numpy scalars (answers call this ~700 times)
         return 0 if row is None else self._offsets.item(row + 1) - self._offsets.item(row)
 
+    def terms_in_at_least(self, count: int) -> list[str]:
+        """The terms found in at least ``count`` documents."""
+        frequent = np.flatnonzero(np.diff(self._offsets) >= count).tolist()
+        if not frequent:
+            return []
+        term_of = {row: term for term, row in self._rows.items()}
+        return [term_of[row] for row in frequent]
+
+    def row(self, term: str) -> int | None:
+        """The term's row (its number in the index), None for a term no document holds."""
+        return self._rows.get(term)
+
     def docs_with(self, term: str) -> np.ndarray:
         """Ids of the documents containing ``term``, ascending (a read-only view)."""
         row = self._rows.get(term)
@@ -293,8 +305,11 @@ class BM25Scorer:
         docs = self.docs_with(term)
         if not len(docs) or not len(doc_ids):
             return np.zeros(len(doc_ids), dtype=bool)
-        at = np.minimum(np.searchsorted(docs, doc_ids), len(docs) - 1)
-        return docs[at] == doc_ids
+        # the ids as the postings' own type: searched with wider ids, NumPy would first copy
+        # every posting of the term to that type (100,000 of a common term at 1M sentences)
+        ids = np.asarray(doc_ids).astype(docs.dtype, copy=False)
+        at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
+        return docs[at] == ids
 
     def matched(self, query_terms: Iterable[str], doc_id: int) -> set[str]:
         """The query terms that document ``doc_id`` contains."""

@@ -15,6 +15,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
+import numpy as np
+import numpy.typing as npt
+
 from knowledge.model import Article, Kind, Sentence
 
 _KINDS: tuple[Kind, ...] = tuple(Kind)
@@ -135,6 +138,18 @@ class SentenceTable(Sequence[Sentence]):
 
     def kind(self, i: int) -> Kind:
         return _KINDS[self._kind[i]]
+
+    def of_kinds(
+        self, ids: npt.NDArray[np.integer], kinds: Iterable[Kind]
+    ) -> npt.NDArray[np.bool_]:
+        """For each of ``ids``, whether that sentence is of one of ``kinds``: many at once."""
+        wanted = np.zeros(len(_KINDS), dtype=bool)
+        wanted[[_KIND_CODE[k] for k in kinds]] = True
+        return wanted[np.frombuffer(self._kind, dtype=np.int8)[ids]]
+
+    def articles_of(self, ids: npt.NDArray[np.integer]) -> npt.NDArray[np.int32]:
+        """For each of ``ids``, the number of its sentence's article: many at once."""
+        return np.frombuffer(self._article, dtype=np.int32)[ids]
 
     def previous_id(self, i: int) -> int | None:
         """The sentence just before ``i`` in the same article's body, if ``i`` may lean on it

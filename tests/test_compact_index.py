@@ -4,11 +4,13 @@ objects held: the same sentences, the same terms, the same scorer."""
 from __future__ import annotations
 
 import dataclasses
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from knowledge import sentence_rows
 from knowledge.analysis import Analyzer
 from knowledge.article_analysis import analyse_article, article_spans
 from knowledge.compact import SpanArray
@@ -165,3 +167,53 @@ def test_scorer_holding_is_membership_in_postings(repeated: KnowledgeBase) -> No
         assert np.array_equal(scorer.holding(term, ids), expected)
     assert scorer.holding("china", np.zeros(0, dtype=np.int64)).shape == (0,)
 
+
+
+def test_common_terms_counts_are_worked_out_while_building(repeated: KnowledgeBase) -> None:
+    """The terms in more sentences than there are articles have their per-article counts from
+    the build, equal to counting each article's sentences."""
+    common = repeated.common_counts
+    frequent = repeated.scorer.terms_in_at_least(len(repeated.articles) + 1)
+    assert common and set(common) == set(frequent)
+    for term in [*list(common)[:5], "nosuchterm", min(common, key=repeated.scorer.doc_freq)]:
+        expected = [
+            sum(term in repeated.terms[i] for i in repeated.sentences.ids_of(article.source))
+            for article in repeated.articles
+        ]
+        assert repeated.article_counts(term).tolist() == expected, term
+    assert all(repeated.scorer.doc_freq(t) > len(repeated.articles) for t in common)
+    assert len(common) < len(repeated.scorer.terms_in_at_least(1))
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_sentence_rows_hold_each_sentences_terms_in_order(
+    repeated: KnowledgeBase, compiled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which of some terms each sentence holds, and which pairs of them side by side (a term,
+    then the next), from the rows: as its terms say, compiled or not."""
+    if not compiled:
+        monkeypatch.setattr(sentence_rows, "_compiled", None)
+    elif sentence_rows._compiled is None:
+        pytest.skip("knowledge._rows is not built")
+    kb, scorer = repeated, repeated.scorer
+    assert kb.rows is not None and len(kb.rows) == len(kb)
+    every = sorted({t for i in range(len(kb)) for t in kb.terms[i]}, key=scorer.doc_freq)
+    wanted = [every[-1], every[len(every) // 2], "nosuchterm", every[0], every[-2], every[-3]]
+    pairs = [(a, b) for i in (0, 5, len(kb) - 1) for a, b in pairwise(kb.terms[i])][:6]
+    pairs += [(every[-1], every[-2]), (every[-2], every[-1])]
+    ids = [*range(len(kb)), 0, len(kb) - 1]  # every sentence, a repeat and the last
+    rows = [(scorer.row(a), scorer.row(b)) for a, b in pairs]
+    masks, together = kb.rows.held(np.array(ids), [scorer.row(t) for t in wanted], rows)
+    for i, mask, count in zip(ids, masks.tolist(), together.tolist(), strict=True):
+        terms = kb.terms[i]
+        assert mask == sum(1 << k for k, t in enumerate(wanted) if t in terms), i
+        assert count == len(set(pairs).intersection(pairwise(terms))), i
+    assert masks.any() and together.any() and not together.all()
+    empty = kb.rows.held(np.zeros(0, dtype=np.int64), [scorer.row(every[0])])
+    assert [len(found) for found in empty] == [0, 0]
+
+
+def test_leaning_sentences_many_at_once(repeated: KnowledgeBase) -> None:
+    ids = np.array([*range(len(repeated)), 3, 0])
+    assert repeated.cues.leaning(ids).tolist() == [repeated.cues.leans(i) for i in ids.tolist()]
+    assert repeated.cues.leaning(ids).any()

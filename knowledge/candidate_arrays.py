@@ -1,0 +1,326 @@
+"""The ranking of a question's candidates with every candidate at once as arrays, and the exact
+Python path only for the few that could be quoted: what ``answers._rank`` returns, faster.
+
+At a million sentences the best 200 BM25 candidates of a question score alike, and the largest
+boost any candidate of the question could get (``_rank``'s bound) left nearly all of them in
+reach of the best: each went through ``_admit`` and ``_features``, tens of microseconds of Python
+apiece. Here a matrix of which question terms each candidate, the sentence it leans on and its
+article's lead hold (NumPy over the postings) gives each candidate a bound of its own: its
+coverage of the question, what its article's lead adds, the names it says, the pairs of question
+words it could hold side by side, its article's age and what that article adds. A candidate the
+matrix shows to fail a filter is dropped, and the rest are worked out best bound first, each
+with its exact filters and features (the same floats as ``_admit`` and ``_features``, from bit
+masks), until no bound reaches the bar: a bound only ever lies above the exact score, so the
+quotes are those of the exact path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.backstory import tells_backstory
+from knowledge.index import KnowledgeBase
+from knowledge.model import LEAD_KINDS, Kind
+from knowledge.ranking import (
+    ARTICLE_BONUS,
+    ARTICLE_RELEVANCE,
+    CUE_BONUS,
+    CUES,
+    FEATURES,
+    MAX_PAIRS,
+    PAIR_BONUS,
+    THREAD_NEAR,
+    graded,
+    multiplier,
+)
+from knowledge.relevance import ArticleRelevance
+
+# The features worked out here, in order: with any other list the exact path ranks alone.
+KNOWN_FEATURES = (
+    "headline",
+    "news_lead",
+    "other_period",
+    "backstory",
+    "name_missing",
+    "together",
+    "through_article",
+    "article_relevance",
+    "cues",
+    "older",
+    "thread",
+    "far_from_edge",
+)
+_MASK_BITS = 62  # question terms a mask holds (an int64, sign bit left alone)
+# Relative slack on a bound: NumPy's exp, and sums in another order, differ from the exact
+# path's floats by a few units in the last place; this is far more, and far less than a bound
+# is ever loose by.
+_SLACK = 1e-9
+_AT = {name: k for k, name in enumerate(KNOWN_FEATURES)}
+_TOGETHER = [graded(PAIR_BONUS, count) for count in range(MAX_PAIRS + 1)]
+
+
+def _mask(column: Mapping[str, int], terms: Iterable[str]) -> int:
+    """The bits of ``terms`` (bit ``column[t]`` for term t)."""
+    return sum(1 << column[t] for t in set(terms))
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the ranking needs of a question (not of a period: its filters are regexes)."""
+
+    shares: Mapping[str, float]  # each term's share of the question's weight, in order
+    by_article: Sequence[tuple[str, float]]  # (term, share as far as leads tell articles apart)
+    focus: frozenset[str]
+    predicate: frozenset[str]
+    named: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+    cues: int  # how many cues the question has
+    of_news: bool  # a question of now or later: ``backstory`` counts
+    of_now: bool  # a question of now: ``older`` counts
+    min_coverage: float
+    context_coverage: float  # what a share held only by the sentence leaned on counts for
+    article_coverage: float  # what a share of its article's lead (``by_article``) counts for
+    thread: tuple[int, ...] = ()  # a follow-up's thread: sentences the previous reply quoted
+    picked_coverage: float = 1.0  # the share of ``min_coverage`` the thread's article needs
+
+
+def rank(
+    kb: KnowledgeBase,
+    asked: Asked,
+    candidates: Sequence[tuple[int, float]],
+    relevance: Mapping[str, dict[str, float]],
+    keep: float,
+    cues_of: Callable[[int], float | None],
+) -> list[tuple[float, int]] | None:
+    """What ``answers._rank`` returns for ``candidates`` (best BM25 first, no-match floor
+    taken off) when it is not collecting every candidate: (score, sentence), best first, the
+    same quotable candidates with the same scores. ``keep``: the share of the best below which
+    a candidate is never quoted; ``cues_of(i)``: sentence ``i``'s cue feature, None when it
+    lacks a cue the question requires. None when this path does not apply (more question terms
+    than a mask holds, features it does not know)."""
+    if FEATURES != KNOWN_FEATURES or kb.rows is None:
+        return None
+    terms = list(
+        dict.fromkeys(
+            [
+                *asked.shares,
+                *asked.focus,
+                *asked.predicate,
+                *asked.named,
+                *(t for pair in asked.pairs for t in pair),
+            ]
+        )
+    )
+    if len(terms) > _MASK_BITS or not candidates:
+        return None if candidates else []
+    return _Candidates(kb, asked, terms, candidates, relevance).ranked(keep, cues_of)
+
+
+class _Candidates:
+    """One question's candidates: bit masks of the question terms each holds (bit k: ``terms[k]``),
+    bounds, and the exact features of those worked out."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        asked: Asked,
+        terms: list[str],
+        candidates: Sequence[tuple[int, float]],
+        relevance: Mapping[str, dict[str, float]],
+    ) -> None:
+        self.kb, self.asked = kb, asked
+        self.weights = weights = kb.retrieval.ranking.vector()
+        n, column = len(candidates), {t: k for k, t in enumerate(terms)}
+        self.ids = [i for i, _ in candidates]
+        self.scores = [s for _, s in candidates]
+        ids = np.array(self.ids, dtype=np.int64)
+        # the terms of the candidates, and of the sentences those leaning lean on
+        before = kb.sentences.previous_id
+        leaners = [
+            (k, b)
+            for k in np.flatnonzero(kb.cues.leaning(ids)).tolist()
+            if (b := before(self.ids[k])) is not None
+        ]
+        rows = [kb.scorer.row(t) for t in terms]
+        pairs = [(rows[column[a]], rows[column[b]]) for a, b in asked.pairs]
+        found, side_by_side = kb.rows.held(
+            np.array(self.ids + [b for _, b in leaners], dtype=np.int64),
+            rows,
+            [(a, b) for a, b in pairs if a is not None and b is not None],
+        )
+        held = found[:n]
+        leaned_on = np.zeros(n, dtype=np.int64)
+        if leaners:
+            at = np.array([k for k, _ in leaners])
+            leaned_on[at] = found[n:] & ~held[at]
+        articles = kb.sentences.articles_of(ids)
+        lead = kb.lead_masks(terms)[articles]
+        about = held | leaned_on | lead
+        self.held, self.leaned_on, self.lead = held.tolist(), leaned_on.tolist(), lead.tolist()
+        # a follow-up's thread: ``answers._in_thread`` for every candidate, and whether its
+        # article is the thread's (where the coverage bar is lower)
+        thread = np.zeros(n)
+        in_thread = np.zeros(n, dtype=bool)
+        for t in asked.thread:
+            same = articles == kb.sentences.articles_of(np.array([t], dtype=np.int64))[0]
+            after = ids - t
+            thread = np.maximum(thread, np.where(
+                same & (after > 0) & (after <= THREAD_NEAR), 1.0, np.where(same & (after != 0), 0.5, 0.0)
+            ))
+            in_thread |= same
+        self.thread, self.in_thread = thread.tolist(), in_thread.tolist()
+        bar = asked.min_coverage * np.where(in_thread, asked.picked_coverage, 1.0)
+        self.shares = [(1 << column[t], s) for t, s in asked.shares.items()]
+        self.by_article = [(1 << column[t], w) for t, w in asked.by_article]
+        self.named = _mask(column, asked.named)
+
+        # the filters: exactly, but coverage as far as the slack (its exact sum decides)
+        shifts = np.arange(len(terms), dtype=np.int64)
+        holds = ((held[:, None] >> shifts) & 1).astype(bool)  # a column a term
+        share = np.zeros(len(terms))
+        share[[column[t] for t in asked.shares]] = list(asked.shares.values())
+        by_article = np.zeros(len(terms))
+        by_article[[column[t] for t, _ in asked.by_article]] = [w for _, w in asked.by_article]
+        through_article = (((lead & ~held)[:, None] >> shifts) & 1) @ by_article
+        coverage = (
+            holds @ share
+            + asked.context_coverage * (((leaned_on[:, None] >> shifts) & 1) @ share)
+            + asked.article_coverage * through_article
+        )
+        possible = coverage >= bar * (1 - _SLACK)
+        if asked.focus:
+            possible &= (held & _mask(column, asked.focus)) != 0
+        if asked.predicate:
+            possible &= (about & _mask(column, asked.predicate)) != 0
+
+        # the features but backstory and cues, exactly (``together`` as an integer, the rest
+        # as far as the slack), and those two at their largest for the question: the bounds
+        together = np.zeros(n, dtype=np.int64)
+        if asked.pairs:  # pairs of question words side by side, if it holds two of their terms
+            two = holds[:, sorted({column[t] for pair in asked.pairs for t in pair})].sum(1) > 1
+            together = np.where(two, np.minimum(side_by_side[:n], MAX_PAIRS), 0)
+        self.together = together.tolist()
+        headline = kb.sentences.of_kinds(ids, (Kind.HEADLINE,))
+        self.headline = headline.astype(float).tolist()
+        self._admitted: dict[tuple[int, int, int, bool], float | None] = {}
+        self.lead_kind = kb.sentences.of_kinds(ids, LEAD_KINDS).tolist()
+        # what each candidate's article adds (``relevance``): each term's share by candidate, in
+        # the order ``relevance.get`` lists them (0 where the article does not hold the term,
+        # which ``get`` leaves out)
+        self.relevance_terms: list[int] = []
+        self.relevance: list[list[float]] = [[]] * n
+        added = np.zeros(n)
+        if isinstance(relevance, ArticleRelevance):
+            names, values = relevance.columns(articles)
+            self.relevance_terms = [1 << column[t] for t in names]
+            added = (values * ~holds[:, [column[t] for t in names]].T).sum(axis=0)
+            self.relevance = values.T.tolist()
+        ages = kb.article_ages[articles]
+        self.ages = ages.tolist()
+        exponent = (
+            weights[_AT["headline"]] * headline
+            + weights[_AT["name_missing"]] * (bool(asked.named) & ((about & self.named) == 0))
+            + weights[_AT["together"]] * np.log1p(PAIR_BONUS * together)
+            + weights[_AT["through_article"]] * np.log1p(ARTICLE_BONUS * through_article)
+            + weights[_AT["article_relevance"]] * np.log1p(ARTICLE_RELEVANCE * added)
+            + (weights[_AT["older"]] * ages if asked.of_now else 0.0)
+            + weights[_AT["thread"]] * thread
+            + max(0.0, weights[_AT["backstory"]] * asked.of_news)
+            + max(0.0, weights[_AT["cues"]] * graded(CUE_BONUS, asked.cues))
+        )
+        bound = np.asarray(self.scores) * np.exp(exponent) * (1 + _SLACK)
+        order = np.argsort(-bound, kind="stable")
+        self.order = order[possible[order]].tolist()
+        self.bound = bound.tolist()
+
+    def ranked(
+        self, keep: float, cues_of: Callable[[int], float | None]
+    ) -> list[tuple[float, int]]:
+        """``answers._rank``'s loop over the candidates best bound first: each one that may
+        still reach the bar (``keep`` of the best so far) scored exactly."""
+        weights = self.weights
+        ranked: list[tuple[float, int]] = []
+        best_any = best_body = 0.0  # the bars for a lead sentence and a body sentence
+        most_cues = math.exp(max(0.0, weights[CUES] * graded(CUE_BONUS, self.asked.cues)))
+        for k in self.order:
+            bound, lead = self.bound[k], self.lead_kind[k]
+            if bound < keep * best_body:
+                break  # nor can any after it
+            if lead and bound < keep * best_any:
+                continue
+            features = self._features(k)
+            if features is None:
+                continue
+            i = self.ids[k]
+            score = self.scores[k] * multiplier(weights, features)
+            if score * most_cues < keep * (best_any if lead else best_body):
+                continue  # cannot be quoted even with every cue: its cues are not worked out
+            cues = cues_of(i) if self.asked.cues else 0.0  # no cue asked for: none offered
+            if cues is None:
+                continue
+            score *= math.exp(weights[CUES] * cues) if cues else 1.0
+            ranked.append((score, i))
+            best_any = max(best_any, score)
+            if not lead:
+                best_body = max(best_body, score)
+        ranked.sort(key=lambda item: (-item[0], item[1]))
+        return ranked
+
+    def _features(self, k: int) -> tuple[float, ...] | None:
+        """Candidate ``k``'s features but its cues, or None when it fails a filter: what
+        ``answers._admit`` and ``answers._features`` give, the same floats (the same sums of
+        the same terms in the same order)."""
+        held, leaned_on, lead = self.held[k], self.leaned_on[k], self.lead[k]
+        picked = self.in_thread[k]
+        key = (held, leaned_on, lead, picked)  # candidates of the same terms share these
+        if key not in self._admitted:
+            self._admitted[key] = self._admit(held, leaned_on, lead, picked)
+        through_article = self._admitted[key]
+        if through_article is None:
+            return None
+        asked, kb, i = self.asked, self.kb, self.ids[k]
+        backstory = 0.0
+        if asked.of_news:
+            day = kb.day(kb.sentences.source(i))
+            backstory = float(tells_backstory(kb.sentences.text(i), day))
+        parts = zip(self.relevance_terms, self.relevance[k], strict=True)
+        added = sum([part for b, part in parts if part > 0 and not held & b])
+        return (
+            self.headline[k],
+            0.0,  # news_lead and other_period: a period question's only
+            0.0,
+            backstory,
+            float(bool(self.named) and not self.named & (held | leaned_on | lead)),
+            _TOGETHER[self.together[k]],
+            graded(ARTICLE_BONUS, through_article),
+            graded(ARTICLE_RELEVANCE, added),
+            0.0,  # cues: worked out last
+            self.ages[k] if asked.of_now else 0.0,
+            self.thread[k],
+            0.0,  # far_from_edge: a period question's only
+        )
+
+    def _admit(self, held: int, leaned_on: int, lead: int, picked: bool) -> float | None:
+        """The share of the question its article's lead names and the sentence does not (see
+        ``answers._admit``), or None when its coverage is too low: ``_admit``'s sums (``picked``:
+        the thread's article, where the bar is lower)."""
+        asked = self.asked
+        coverage = sum([share for b, share in self.shares if held & b])
+        if leaned_on:
+            coverage += asked.context_coverage * sum(
+                [share for b, share in self.shares if leaned_on & b]
+            )
+        if coverage == 0:
+            return None
+        through_article = (
+            sum([w for b, w in self.by_article if lead & b and not held & b])
+            if self.by_article
+            else 0.0
+        )
+        coverage += asked.article_coverage * through_article
+        bar = asked.min_coverage * (asked.picked_coverage if picked else 1.0)
+        return None if coverage < bar else through_article

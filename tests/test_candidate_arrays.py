@@ -1,0 +1,108 @@
+"""The ranking over arrays (``knowledge.candidate_arrays``) answers exactly as the exact path, which
+runs ``_admit`` and ``_features`` on every candidate: on the read question sets and on a slice of
+the benchmark corpus, whose candidates score alike as they do at a million sentences."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmarks import corpus
+from benchmarks.questions import realistic
+from knowledge import answers, candidate_arrays
+from knowledge.config import KnowledgeConfig
+from knowledge.evaluation import load_question_set
+from knowledge.index import KnowledgeBase, load_knowledge_base
+from knowledge.model import LEAD_KINDS
+from tests.conftest import ROOT
+
+# read sets only: never an unread one (``unseen``, ``timeline_blind``, ``fresh2``) here
+READ_SETS = ("timeline", "timeline_fresh", "timeline2", "dev", "eval", "holdout", "fresh", "blind")
+
+
+@pytest.fixture(scope="module")
+def asked(
+    config: KnowledgeConfig, kb: KnowledgeBase
+) -> list[tuple[KnowledgeBase, str, tuple[str, ...]]]:
+    """(knowledge base, question, earlier questions) of every read set."""
+    built: dict[Path | None, KnowledgeBase] = {None: kb}
+    out = []
+    for name in READ_SETS:
+        questions = load_question_set(ROOT / "tests" / "data" / f"{name}_questions.yaml")
+        folder = questions.knowledge
+        if folder not in built:
+            built[folder] = load_knowledge_base(dataclasses.replace(config, seeds=folder))
+        out += [(built[folder], q.question, q.context) for q in questions.in_scope]
+        out += [(built[folder], q, ()) for q in questions.out_of_scope]
+    return out
+
+
+@pytest.fixture(scope="module")
+def benchmark_asked(
+    config: KnowledgeConfig, tmp_path_factory: pytest.TempPathFactory
+) -> list[tuple[KnowledgeBase, str, tuple[str, ...]]]:
+    """The benchmark's questions and follow-ups on its corpus's first 10,000 sentences."""
+    folder = tmp_path_factory.mktemp("bench-seeds")
+    corpus.write_articles(folder, corpus.real_sentences()[:10_000])
+    kb = load_knowledge_base(dataclasses.replace(config, seeds=folder))
+    queries, follow_ups = realistic(kb.analyzer)
+    return [(kb, q.text, ()) for q in queries] + [(kb, b, (a,)) for a, b in follow_ups]
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Whether each ``candidate_arrays.rank`` call ranked (True) or stood aside (None)."""
+    calls: list[bool] = []
+    rank = candidate_arrays.rank
+
+    def counting(*args, **kwargs):
+        ranked = rank(*args, **kwargs)
+        calls.append(ranked is not None)
+        return ranked
+
+    monkeypatch.setattr(candidate_arrays, "rank", counting)
+    yield calls
+
+
+def _exact_answer(
+    monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase, question: str, context: tuple[str, ...]
+) -> answers.Answer:
+    with monkeypatch.context() as patch:
+        patch.setattr(candidate_arrays, "rank", lambda *args, **kwargs: None)
+        return answers.answer(kb, question, context)
+
+
+@pytest.mark.parametrize("which", ["asked", "benchmark_asked"])
+def test_answers_are_those_of_the_exact_path(which, request, counted, monkeypatch):
+    questions = request.getfixturevalue(which)
+    for kb, question, context in questions:
+        fast = answers.answer(kb, question, context)
+        assert fast == _exact_answer(monkeypatch, kb, question, context), question
+    assert sum(counted) > len(questions) / 3  # many questions took the array path
+
+
+@pytest.mark.parametrize("which", ["asked", "benchmark_asked"])
+def test_ranked_candidates_are_the_quotable_ones_of_the_exact_path(which, request):
+    """The array path ranks every candidate passing the filters that could be quoted (at least
+    ``keep`` of the best; a body sentence, of the best body sentence) with its exact score, and
+    nothing that does not pass them (``ranking_of``: every candidate, the exact path)."""
+    for kb, question, context in request.getfixturevalue(which):
+        ranking = answers.ranking_of(kb, question, context)
+        if ranking is None:
+            continue
+        fast = answers._rank(kb, ranking.query, ranking.shares, ranking.keys)
+        admitted = {(c.score, c.sentence) for c in ranking.candidates}
+        assert set(fast) <= admitted, question
+        if not admitted:
+            continue
+        keep = kb.retrieval.follow_ratio
+        if len(kb.dates) > 1:
+            keep = min(keep, answers._TIME_RATIOS.get(ranking.query.time.when, 1.0))
+        lead = {i for _, i in admitted if kb.sentences.kind(i) in LEAD_KINDS}
+        best = max(s for s, _ in admitted)
+        best_body = max((s for s, i in admitted if i not in lead), default=best)
+        quotable = {(s, i) for s, i in admitted if s >= keep * (best if i in lead else best_body)}
+        assert quotable <= set(fast), question
