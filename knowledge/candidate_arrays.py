@@ -1,17 +1,19 @@
 """The ranking of a question's candidates with every candidate at once as arrays, and the exact
-Python path only for the few that could be quoted: what ``answers._rank`` returns, faster.
+Python path only for those that could be quoted: what ``answers._rank`` returns, faster.
 
 At a million sentences the best 200 BM25 candidates of a question score alike, and the largest
 boost any candidate of the question could get (``_rank``'s bound) left nearly all of them in
 reach of the best: each went through ``_admit`` and ``_features``, tens of microseconds of Python
-apiece. Here a matrix of which question terms each candidate, the sentence it leans on and its
-article's lead hold (NumPy over the postings) gives each candidate a bound of its own: its
-coverage of the question, what its article's lead adds, the names it says, the pairs of question
-words it could hold side by side, its article's age and what that article adds. A candidate the
-matrix shows to fail a filter is dropped, and the rest are worked out best bound first, each
-with its exact filters and features (the same floats as ``_admit`` and ``_features``, from bit
-masks), until no bound reaches the bar: a bound only ever lies above the exact score, so the
-quotes are those of the exact path.
+apiece. Here bit masks of the question terms each candidate, the sentence it leans on and its
+article's lead hold (one compiled pass over the candidates' terms, ``SentenceRows``) give each
+candidate a bound of its own: its coverage of the question, what its article's lead adds, the
+names it says, the question words it holds side by side, its article's age and what that
+article adds, all as they are; only backstory and cues (regexes) at their largest. A candidate
+the masks show to fail a filter is dropped, and the rest are worked out best bound first, each
+with its exact filters and features (the same floats as ``_admit`` and ``_features``: the same
+sums of the same terms in the same order), until no bound reaches the bar. A bound only ever
+lies above the exact score, so the candidates that may be quoted, and their scores, are those
+of the exact path (``tests/test_candidate_arrays.py``).
 """
 
 from __future__ import annotations
