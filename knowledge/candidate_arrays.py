@@ -144,11 +144,12 @@ class _Candidates:
         ]
         rows = [kb.scorer.row(t) for t in terms]
         pairs = [(rows[column[a]], rows[column[b]]) for a, b in asked.pairs]
+        if leaners:
+            ids = np.concatenate([ids, np.array([b for _, b in leaners], dtype=np.int64)])
         found, side_by_side = kb.rows.held(
-            np.array(self.ids + [b for _, b in leaners], dtype=np.int64),
-            rows,
-            [(a, b) for a, b in pairs if a is not None and b is not None],
+            ids, rows, [(a, b) for a, b in pairs if a is not None and b is not None]
         )
+        ids = ids[:n]
         held = found[:n]
         leaned_on = np.zeros(n, dtype=np.int64)
         if leaners:
