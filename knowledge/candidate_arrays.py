@@ -205,7 +205,7 @@ class _Candidates:
             added = (values * ~holds[:, [column[t] for t in names]].T).sum(axis=0)
             self.relevance = values.T.tolist()
         ages = kb.article_ages[articles]
-        self.ages = ages.tolist()
+        self.ages, self.articles = ages.tolist(), articles.tolist()
         exponent = (
             weights[_AT["headline"]] * headline
             + weights[_AT["name_missing"]] * (bool(asked.named) & ((about & self.named) == 0))
@@ -268,7 +268,7 @@ class _Candidates:
         asked, kb, i = self.asked, self.kb, self.ids[k]
         backstory = 0.0
         if asked.of_news:
-            day = kb.day(kb.sentences.source(i))
+            day = kb.article_days[self.articles[k]]
             backstory = float(tells_backstory(kb.sentences.text(i), day))
         parts = zip(self.relevance_terms, self.relevance[k], strict=True)
         added = sum([part for b, part in parts if part > 0 and not held & b])
