@@ -343,9 +343,6 @@ def _rank(
     # object made (see SentenceTable)
     kind_of = kb.sentences.kind
     candidates = _candidates(kb, query) if searched is None else searched
-    # Each candidate's terms among those the ranking asks about (and those of the sentence each
-    # leaning one leans on), from the postings for all at once: every use below only meets
-    # them with the question's terms, so no candidate's whole tuple of terms need be made.
     # Working out candidates best bound first, not best BM25 first (``candidate_arrays``) ranks
     # the same candidates that may be quoted: not for a period (its filters are regexes), nor
     # when one date leaves ``keep`` above the share of the best at which time may still put an
@@ -360,6 +357,9 @@ def _rank(
         ), candidates, relevance, keep, lambda i: _cues_of(kb, i, query))
         if fast is not None:
             return fast
+    # Each candidate's terms among those the ranking asks about (and those of the sentence each
+    # leaning one leans on), from the postings for all at once: every use below only meets
+    # them with the question's terms, so no candidate's whole tuple of terms need be made.
     leaning = {i: kb.sentences.previous_id(i) for i, _ in candidates if kb.cues.leans(i)}
     rows = [i for i, _ in candidates] + [b for b in leaning.values() if b is not None]
     asked = set(shares) | query.focus | query.predicate | named | {t for p in pairs for t in p}

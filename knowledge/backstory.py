@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from knowledge.cues import MONTH_NAMES, months_named
-from knowledge.dates import days_stated
+from knowledge.dates import days_stated, may_name_a_time
 
 # How long before its article's date a stated day is backstory: a report of a week's events
 # ("on Friday", "on November 1" in a report of the 6th) is the news itself.
@@ -21,7 +21,7 @@ RECENT = dt.timedelta(days=14)
 def tells_backstory(text: str, day: dt.date | None) -> bool:
     """Whether a sentence of an article of ``day`` states a day, or names a month of that year,
     ending more than ``RECENT`` before it (undated articles: never)."""
-    if day is None:
+    if day is None or not may_name_a_time(text):
         return False
     before = day - RECENT
     if any(stated < before for stated in days_stated(text, day)):

@@ -1,17 +1,19 @@
 """The ranking of a question's candidates with every candidate at once as arrays, and the exact
-Python path only for the few that could be quoted: what ``answers._rank`` returns, faster.
+Python path only for those that could be quoted: what ``answers._rank`` returns, faster.
 
 At a million sentences the best 200 BM25 candidates of a question score alike, and the largest
 boost any candidate of the question could get (``_rank``'s bound) left nearly all of them in
 reach of the best: each went through ``_admit`` and ``_features``, tens of microseconds of Python
-apiece. Here a matrix of which question terms each candidate, the sentence it leans on and its
-article's lead hold (NumPy over the postings) gives each candidate a bound of its own: its
-coverage of the question, what its article's lead adds, the names it says, the pairs of question
-words it could hold side by side, its article's age and what that article adds. A candidate the
-matrix shows to fail a filter is dropped, and the rest are worked out best bound first, each
-with its exact filters and features (the same floats as ``_admit`` and ``_features``, from bit
-masks), until no bound reaches the bar: a bound only ever lies above the exact score, so the
-quotes are those of the exact path.
+apiece. Here bit masks of the question terms each candidate, the sentence it leans on and its
+article's lead hold (one compiled pass over the candidates' terms, ``SentenceRows``) give each
+candidate a bound of its own: its coverage of the question, what its article's lead adds, the
+names it says, the question words it holds side by side, its article's age and what that
+article adds, all as they are; only backstory and cues (regexes) at their largest. A candidate
+the masks show to fail a filter is dropped, and the rest are worked out best bound first, each
+with its exact filters and features (the same floats as ``_admit`` and ``_features``: the same
+sums of the same terms in the same order), until no bound reaches the bar. A bound only ever
+lies above the exact score, so the candidates that may be quoted, and their scores, are those
+of the exact path (``tests/test_candidate_arrays.py``).
 """
 
 from __future__ import annotations
@@ -147,11 +149,12 @@ class _Candidates:
         ]
         rows = [kb.scorer.row(t) for t in terms]
         pairs = [(rows[column[a]], rows[column[b]]) for a, b in asked.pairs]
+        if leaners:
+            ids = np.concatenate([ids, np.array([b for _, b in leaners], dtype=np.int64)])
         found, side_by_side = kb.rows.held(
-            np.array(self.ids + [b for _, b in leaners], dtype=np.int64),
-            rows,
-            [(a, b) for a, b in pairs if a is not None and b is not None],
+            ids, rows, [(a, b) for a, b in pairs if a is not None and b is not None]
         )
+        ids = ids[:n]
         held = found[:n]
         leaned_on = np.zeros(n, dtype=np.int64)
         if leaners:
@@ -220,7 +223,7 @@ class _Candidates:
             added = (values * ~holds[:, [column[t] for t in names]].T).sum(axis=0)
             self.relevance = values.T.tolist()
         ages = kb.article_ages[articles]
-        self.ages = ages.tolist()
+        self.ages, self.articles = ages.tolist(), articles.tolist()
         exponent = (
             weights[_AT["headline"]] * headline
             + weights[_AT["name_missing"]] * (bool(asked.named) & ((about & self.named) == 0))
@@ -285,7 +288,7 @@ class _Candidates:
         asked, kb, i = self.asked, self.kb, self.ids[k]
         backstory = 0.0
         if asked.of_news:
-            day = kb.day(kb.sentences.source(i))
+            day = kb.article_days[self.articles[k]]
             backstory = float(tells_backstory(kb.sentences.text(i), day))
         parts = zip(self.relevance_terms, self.relevance[k], strict=True)
         added = sum([part for b, part in parts if part > 0 and not held & b])

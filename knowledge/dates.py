@@ -170,6 +170,18 @@ def weekdays_named(text: str, day: dt.date) -> tuple[tuple[str, dt.date], ...]:
 
 
 _MONTH_DAY = re.compile(rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>{_DAY})\b(?!,?\s+{_YEAR})")
+# What every pattern above needs (a month's name or its abbreviation, a weekday's name, an ISO
+# date), with no case folded: a text without any states no day and names no month.
+_TIME_WORD = re.compile(
+    r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday"
+    r"|Saturday|Sunday|\d-[01]\d-"
+)
+
+
+def may_name_a_time(text: str) -> bool:
+    """False for a text that states no day and names no month (``days_stated``,
+    ``cues.months_named``): most sentences, told apart with one quick look."""
+    return _TIME_WORD.search(text) is not None
 
 
 def days_stated(text: str, day: dt.date | None) -> set[dt.date]:

@@ -130,6 +130,10 @@ class KnowledgeBase:
     rows: SentenceRows | None = None  # each sentence's terms as the scorer's rows, in order
     # each lead term's articles (by number): ``lead_terms`` the other way round
     lead_articles: dict[str, np.ndarray] = field(default_factory=dict)
+    # each article's day (``day`` of its source), and how much older than the newest article
+    # it is, in years (what ``answers._age`` gives that day; 0 when undated), by number
+    article_days: tuple[dt.date | None, ...] = ()
+    article_ages: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @cached_property
     def attribute_terms(self) -> frozenset[str]:
@@ -149,17 +153,6 @@ class KnowledgeBase:
             if naming is not None:
                 masks[naming] |= np.int64(1) << np.int64(k)
         return masks
-
-    @cached_property
-    def article_ages(self) -> npt.NDArray[np.float64]:
-        """How much older than the newest article each article is (by number), in years: what
-        ``answers._age`` gives its day (0 when undated)."""
-        newest = self.dates[-1] if self.dates else None
-        ages = []
-        for article in self.articles:
-            day = self.day(article.source)
-            ages.append(0.0 if day is None or newest is None else (newest - day).days / 365)
-        return np.array(ages, dtype=np.float64)
 
     @cached_property
     def recent_replies(self) -> dict[tuple[str, ...], tuple[int, ...]]:
@@ -469,6 +462,11 @@ def build_knowledge_base(
         delta=retrieval.delta,
     )
     lead = _lead_terms(articles, sentences, terms, analyzer)
+    by_source = {a.source: a for a in articles}
+    days = tuple(
+        None if (found := by_source[a.source].date) is None else found.day for a in articles
+    )
+    dates = tuple(sorted({a.date.day for a in articles if a.date is not None}))
     return KnowledgeBase(
         articles=tuple(articles),
         sentences=sentences,
@@ -479,17 +477,21 @@ def build_knowledge_base(
         retrieval=retrieval,
         problems=tuple(problems),
         build_seconds=time.perf_counter() - started,
-        by_source={a.source: a for a in articles},
+        by_source=by_source,
         speller=speller,
         names=names,
         months=frozenset(m for article in articles for m in months_named(article.text)),
         lead_terms=lead,
         lead_counts=Counter(term for found in lead.values() for term in found),
         news_leads=_news_leads(sentences),
-        dates=tuple(sorted({a.date.day for a in articles if a.date is not None})),
+        dates=dates,
         common_counts=_common_counts(scorer, sentences),
         rows=forward,
         lead_articles=_lead_articles(articles, lead),
+        article_days=days,
+        article_ages=np.array(
+            [0.0 if day is None else (dates[-1] - day).days / 365 for day in days]
+        ),
     )
 
 

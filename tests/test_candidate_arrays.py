@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks import corpus
 from benchmarks.questions import realistic
-from knowledge import answers, candidate_arrays
+from knowledge import answers, candidate_arrays, sentence_rows
 from knowledge.config import KnowledgeConfig
 from knowledge.evaluation import load_question_set
 from knowledge.index import KnowledgeBase, load_knowledge_base
@@ -106,3 +106,12 @@ def test_ranked_candidates_are_the_quotable_ones_of_the_exact_path(which, reques
         best_body = max((s for s, i in admitted if i not in lead), default=best)
         quotable = {(s, i) for s, i in admitted if s >= keep * (best if i in lead else best_body)}
         assert quotable <= set(fast), question
+
+
+def test_answers_without_the_compiled_pass_are_the_same(benchmark_asked, monkeypatch):
+    """Where no C compiler built ``knowledge._rows``, NumPy reads the candidates' terms: the
+    same answers."""
+    expected = [answers.answer(kb, question, context) for kb, question, context in benchmark_asked]
+    monkeypatch.setattr(sentence_rows, "_compiled", None)
+    for (kb, question, context), answered in zip(benchmark_asked, expected, strict=True):
+        assert answers.answer(kb, question, context) == answered, question

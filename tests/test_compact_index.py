@@ -217,3 +217,12 @@ def test_leaning_sentences_many_at_once(repeated: KnowledgeBase) -> None:
     ids = np.array([*range(len(repeated)), 3, 0])
     assert repeated.cues.leaning(ids).tolist() == [repeated.cues.leans(i) for i in ids.tolist()]
     assert repeated.cues.leaning(ids).any()
+
+
+def test_article_days_and_ages_are_each_articles(timeline_kb: KnowledgeBase) -> None:
+    from knowledge.answers import _age
+
+    kb = timeline_kb
+    assert kb.article_days == tuple(kb.day(a.source) for a in kb.articles)
+    assert kb.article_ages.tolist() == [_age(kb, kb.day(a.source)) for a in kb.articles]
+    assert len(set(kb.article_days)) > 1 and kb.article_ages.max() > 0

@@ -6,7 +6,15 @@ import datetime as dt
 
 import pytest
 
-from knowledge.dates import DateOrigin, infer_date, parse_published, weekday_before
+from knowledge.cues import months_named
+from knowledge.dates import (
+    DateOrigin,
+    days_stated,
+    infer_date,
+    may_name_a_time,
+    parse_published,
+    weekday_before,
+)
 from knowledge.ingest import parse_article
 
 
@@ -90,3 +98,18 @@ def test_days_stated_in_a_sentence_are_resolved_against_its_article():
         dt.date(2025, 12, 20)
     }
     assert days_stated("no day here", None) == set()
+
+
+def test_a_text_without_a_time_word_states_no_day_and_names_no_month(timeline_kb, kb):
+    """``may_name_a_time`` tells apart at one look the sentences that cannot state a day or name
+    a month (what ``backstory`` asks of every candidate): on every sentence of the articles, and
+    on texts of each kind of date."""
+    texts = [*timeline_kb.sentences.texts(), *kb.sentences.texts()]
+    texts += ["On Monday the talks resumed.", "It ran until 2025-11-10.", "Sept. 15 2025, Madrid",
+              "In April, tariffs rose.", "the may talks", "no date at all"]
+    day = dt.date(2025, 11, 6)
+    for text in texts:
+        if not may_name_a_time(text):
+            assert not days_stated(text, day) and not months_named(text), text
+    assert sum(map(may_name_a_time, texts)) < len(texts) / 2  # most sentences: one look
+    assert not may_name_a_time("the may talks") and may_name_a_time("It ran until 2025-11-10.")

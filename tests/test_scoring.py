@@ -269,6 +269,22 @@ def test_larger_corpus_is_exact_in_float64() -> None:
             assert [s for _, s in top] == want[best_first(want, 10)].tolist()
 
 
+def test_top_k_over_many_blocks_of_documents_is_the_dense_sum() -> None:
+    """The compiled loop sums a block of documents at a time (16,384): across block edges, with
+    a term repeated, it gives the floats and the order the dense sum gives."""
+    rng = np.random.default_rng(12)
+    ranks = np.arange(1, 201)
+    p = (1 / ranks) / (1 / ranks).sum()
+    corpus = [[f"t{j}" for j in rng.choice(200, rng.integers(1, 6), p=p)] for _ in range(40_000)]
+    index = BM25Scorer(corpus, "plus", dtype=np.float64)
+    for query in (["t0", "t5"], ["t1", "t1", "t150"], ["t3", "t40", "t120", "t199"], ["t199"]):
+        want = index.scores(query)
+        top = index.top_k(query, 200)
+        assert [d for d, _ in top] == best_first(want, 200)
+        assert [s for _, s in top] == want[best_first(want, 200)].tolist()
+        assert {d // 16_384 for d, _ in top} == {0, 1, 2}  # from every block
+
+
 def test_concurrent_queries_match_sequential() -> None:
     corpus = [list(d) for d in CORPORA["large vocabulary"]] * 20
     index = BM25Scorer(corpus, "plus")
