@@ -182,11 +182,9 @@ class _Candidates:
         by_article = np.zeros(len(terms))
         by_article[[column[t] for t, _ in asked.by_article]] = [w for _, w in asked.by_article]
         through_article = (((lead & ~held)[:, None] >> shifts) & 1) @ by_article
-        coverage = (
-            holds @ share
-            + asked.context_coverage * (((leaned_on[:, None] >> shifts) & 1) @ share)
-            + asked.article_coverage * through_article
-        )
+        coverage = holds @ share + asked.article_coverage * through_article
+        if leaners:
+            coverage += asked.context_coverage * (((leaned_on[:, None] >> shifts) & 1) @ share)
         possible = coverage >= asked.min_coverage * (1 - _SLACK)
         if asked.focus:
             possible &= (held & _mask(column, asked.focus)) != 0
@@ -217,16 +215,22 @@ class _Candidates:
             self.relevance = values.T.tolist()
         ages = kb.article_ages[articles]
         self.ages, self.articles = ages.tolist(), articles.tolist()
+        graded_values = np.log1p(
+            np.array(
+                [PAIR_BONUS * together, ARTICLE_BONUS * through_article, ARTICLE_RELEVANCE * added]
+            )
+        )
         exponent = (
-            weights[_AT["headline"]] * headline
-            + weights[_AT["name_missing"]] * (bool(asked.named) & ((about & self.named) == 0))
-            + weights[_AT["together"]] * np.log1p(PAIR_BONUS * together)
-            + weights[_AT["through_article"]] * np.log1p(ARTICLE_BONUS * through_article)
-            + weights[_AT["article_relevance"]] * np.log1p(ARTICLE_RELEVANCE * added)
-            + (weights[_AT["older"]] * ages if asked.of_now else 0.0)
-            + max(0.0, weights[_AT["backstory"]] * asked.of_news)
+            np.array([weights[_TOGETHER], weights[_THROUGH_ARTICLE], weights[_ARTICLE_RELEVANCE]])
+            @ graded_values
+            + weights[_HEADLINE] * headline
+            + max(0.0, weights[_BACKSTORY] * asked.of_news)
             + max(0.0, weights[_AT["cues"]] * graded(CUE_BONUS, asked.cues))
         )
+        if asked.named:
+            exponent += weights[_NAME_MISSING] * ((about & self.named) == 0)
+        if asked.of_now:
+            exponent += weights[_OLDER] * ages
         bound = np.asarray(self.scores) * np.exp(exponent) * (1 + _SLACK)
         order = np.argsort(-bound, kind="stable")
         self.order = order[possible[order]].tolist()
