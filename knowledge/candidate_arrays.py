@@ -37,7 +37,6 @@ from knowledge.ranking import (
     PAIR_BONUS,
     THREAD_NEAR,
     graded,
-    multiplier,
 )
 from knowledge.relevance import ArticleRelevance
 
@@ -62,7 +61,20 @@ _MASK_BITS = 62  # question terms a mask holds (an int64, sign bit left alone)
 # is ever loose by.
 _SLACK = 1e-9
 _AT = {name: k for k, name in enumerate(KNOWN_FEATURES)}
-_TOGETHER = [graded(PAIR_BONUS, count) for count in range(MAX_PAIRS + 1)]
+_THREAD = _AT["thread"]
+_HEADLINE, _BACKSTORY, _NAME_MISSING, _TOGETHER, _THROUGH_ARTICLE, _ARTICLE_RELEVANCE, _OLDER = (
+    _AT[name]
+    for name in (
+        "headline",
+        "backstory",
+        "name_missing",
+        "together",
+        "through_article",
+        "article_relevance",
+        "older",
+    )
+)
+_PAIRS = [graded(PAIR_BONUS, count) for count in range(MAX_PAIRS + 1)]  # ``together``'s values
 
 
 def _mask(column: Mapping[str, int], terms: Iterable[str]) -> int:
@@ -189,11 +201,9 @@ class _Candidates:
         by_article = np.zeros(len(terms))
         by_article[[column[t] for t, _ in asked.by_article]] = [w for _, w in asked.by_article]
         through_article = (((lead & ~held)[:, None] >> shifts) & 1) @ by_article
-        coverage = (
-            holds @ share
-            + asked.context_coverage * (((leaned_on[:, None] >> shifts) & 1) @ share)
-            + asked.article_coverage * through_article
-        )
+        coverage = holds @ share + asked.article_coverage * through_article
+        if leaners:
+            coverage += asked.context_coverage * (((leaned_on[:, None] >> shifts) & 1) @ share)
         possible = coverage >= bar * (1 - _SLACK)
         if asked.focus:
             possible &= (held & _mask(column, asked.focus)) != 0
@@ -224,17 +234,23 @@ class _Candidates:
             self.relevance = values.T.tolist()
         ages = kb.article_ages[articles]
         self.ages, self.articles = ages.tolist(), articles.tolist()
+        graded_values = np.log1p(
+            np.array(
+                [PAIR_BONUS * together, ARTICLE_BONUS * through_article, ARTICLE_RELEVANCE * added]
+            )
+        )
         exponent = (
-            weights[_AT["headline"]] * headline
-            + weights[_AT["name_missing"]] * (bool(asked.named) & ((about & self.named) == 0))
-            + weights[_AT["together"]] * np.log1p(PAIR_BONUS * together)
-            + weights[_AT["through_article"]] * np.log1p(ARTICLE_BONUS * through_article)
-            + weights[_AT["article_relevance"]] * np.log1p(ARTICLE_RELEVANCE * added)
-            + (weights[_AT["older"]] * ages if asked.of_now else 0.0)
-            + weights[_AT["thread"]] * thread
-            + max(0.0, weights[_AT["backstory"]] * asked.of_news)
+            np.array([weights[_TOGETHER], weights[_THROUGH_ARTICLE], weights[_ARTICLE_RELEVANCE]])
+            @ graded_values
+            + weights[_HEADLINE] * headline
+            + max(0.0, weights[_BACKSTORY] * asked.of_news)
+            + weights[_THREAD] * thread
             + max(0.0, weights[_AT["cues"]] * graded(CUE_BONUS, asked.cues))
         )
+        if asked.named:
+            exponent += weights[_NAME_MISSING] * ((about & self.named) == 0)
+        if asked.of_now:
+            exponent += weights[_OLDER] * ages
         bound = np.asarray(self.scores) * np.exp(exponent) * (1 + _SLACK)
         order = np.argsort(-bound, kind="stable")
         self.order = order[possible[order]].tolist()
@@ -255,11 +271,11 @@ class _Candidates:
                 break  # nor can any after it
             if lead and bound < keep * best_any:
                 continue
-            features = self._features(k)
-            if features is None:
+            boost = self._multiplier(k)
+            if boost is None:
                 continue
             i = self.ids[k]
-            score = self.scores[k] * multiplier(weights, features)
+            score = self.scores[k] * boost
             if score * most_cues < keep * (best_any if lead else best_body):
                 continue  # cannot be quoted even with every cue: its cues are not worked out
             cues = cues_of(i) if self.asked.cues else 0.0  # no cue asked for: none offered
@@ -273,10 +289,11 @@ class _Candidates:
         ranked.sort(key=lambda item: (-item[0], item[1]))
         return ranked
 
-    def _features(self, k: int) -> tuple[float, ...] | None:
-        """Candidate ``k``'s features but its cues, or None when it fails a filter: what
-        ``answers._admit`` and ``answers._features`` give, the same floats (the same sums of
-        the same terms in the same order)."""
+    def _multiplier(self, k: int) -> float | None:
+        """What candidate ``k``'s features but its cues multiply its BM25 score by, or None when
+        it fails a filter: ``ranking.multiplier`` of what ``answers._admit`` and
+        ``answers._features`` give, the same float (the same sums of the same terms in the same
+        order; a feature that is 0 adds nothing, as there)."""
         held, leaned_on, lead = self.held[k], self.leaned_on[k], self.lead[k]
         picked = self.in_thread[k]
         key = (held, leaned_on, lead, picked)  # candidates of the same terms share these
@@ -285,27 +302,31 @@ class _Candidates:
         through_article = self._admitted[key]
         if through_article is None:
             return None
-        asked, kb, i = self.asked, self.kb, self.ids[k]
-        backstory = 0.0
-        if asked.of_news:
-            day = kb.article_days[self.articles[k]]
-            backstory = float(tells_backstory(kb.sentences.text(i), day))
+        asked, kb, w = self.asked, self.kb, self.weights
         parts = zip(self.relevance_terms, self.relevance[k], strict=True)
         added = sum([part for b, part in parts if part > 0 and not held & b])
-        return (
-            self.headline[k],
-            0.0,  # news_lead and other_period: a period question's only
-            0.0,
-            backstory,
-            float(bool(self.named) and not self.named & (held | leaned_on | lead)),
-            _TOGETHER[self.together[k]],
-            graded(ARTICLE_BONUS, through_article),
-            graded(ARTICLE_RELEVANCE, added),
-            0.0,  # cues: worked out last
-            self.ages[k] if asked.of_now else 0.0,
-            self.thread[k],
-            0.0,  # far_from_edge: a period question's only
-        )
+        # each feature's weight × value, in the order of ``ranking.FEATURES``: news_lead and
+        # other_period are a period question's only, cues are worked out last
+        terms = [w[_HEADLINE]] if self.headline[k] else []
+        if asked.of_news:
+            day = kb.article_days[self.articles[k]]
+            if tells_backstory(kb.sentences.text(self.ids[k]), day):
+                terms.append(w[_BACKSTORY])
+        if self.named and not self.named & (held | leaned_on | lead):
+            terms.append(w[_NAME_MISSING])
+        if self.together[k]:
+            terms.append(w[_TOGETHER] * _PAIRS[self.together[k]])
+        through_article = graded(ARTICLE_BONUS, through_article)
+        if through_article:
+            terms.append(w[_THROUGH_ARTICLE] * through_article)
+        added = graded(ARTICLE_RELEVANCE, added)
+        if added:
+            terms.append(w[_ARTICLE_RELEVANCE] * added)
+        if asked.of_now and self.ages[k]:
+            terms.append(w[_OLDER] * self.ages[k])
+        if self.thread[k]:
+            terms.append(w[_THREAD] * self.thread[k])  # far_from_edge: a period question's only
+        return math.exp(sum(terms))
 
     def _admit(self, held: int, leaned_on: int, lead: int, picked: bool) -> float | None:
         """The share of the question its article's lead names and the sentence does not (see
