@@ -66,15 +66,12 @@ CANDIDATES = 200  # sentences re-ranked per question
 FOLLOWERS = 30  # of the best candidates, the sentences leaning on them are candidates too
 MAX_QUESTION_CHARS = 2000
 
-# A follow-up goes on with the story the previous reply told (``RankingWeights.thread``): the
-# sentences just after the one it quoted first (``ranking.THREAD_NEAR``), and the rest of its
-# article, where a candidate needs only PICKED_COVERAGE of the coverage others need ("What did
-# he say about it?" after "Xi made his first public comments…" is answered by the next
-# sentence, "'There are no winners in a tariff war,' Xi said", which shares no word with it).
 # The share of the coverage bar a candidate needs where the question's context has already picked
-# its article: the story a follow-up goes on with, or an article of the period a question names
-# ("How did China justify hitting back in July 2018?": the one article of July 2018 says
-# "China promised not to fire the first shot…", which shares little else with the question).
+# its article. A follow-up's story (``RankingWeights.thread``): "What did he say about it?" after
+# "Xi made his first public comments…" is answered by the next sentence, "'There are no winners
+# in a tariff war,' Xi said", which shares no word with it. An article of the period a question
+# names: "How did China justify hitting back in July 2018?" is answered by the one article of
+# July 2018, "China promised not to fire the first shot…", which shares little else with it.
 PICKED_COVERAGE = 0.5
 RECENT_REPLIES = 256  # previous replies kept per knowledge base (a follow-up's thread)
 
