@@ -566,21 +566,24 @@ def _choose(
     keys: frozenset[str],
 ) -> list[Quote]:
     """The quotes: the first of ``ranked``, then each further one closer to the best; a sentence
-    that leans on another brings it along, one that continues it runs on."""
+    that leans on another brings it along, one that continues it runs on. ``ranked``: best
+    first, but for its first (``_by_time`` may put a newer answer there)."""
     retrieval = kb.retrieval
     # Lead sentences (headline, summary line, subtitle) restate the body in few, dense words: they
     # set the bar for each other, not for the body sentences that report the same thing in full.
-    best = max(score for score, _ in ranked)
+    best = max(ranked)[0]
     kind = kb.sentences.kind  # not a whole Sentence made for its kind
     best_body = max((s for s, i in ranked if kind(i) not in LEAD_KINDS), default=best)
     quotes: list[Quote] = []
     quoted: set[int] = set()
-    for score, i in ranked:
+    for at, (score, i) in enumerate(ranked):
         # Each further quote must come closer to the best: a third one only if nearly as good.
         needed = min(retrieval.follow_ratio + retrieval.follow_step * max(len(quotes) - 1, 0), 1)
         if len(quotes) >= retrieval.max_quotes:
             break
         if quotes and score < needed * (best if kind(i) in LEAD_KINDS else best_body):
+            if at and score < needed * min(best, best_body):
+                break  # after the first, scores only fall (and the bar only rises): none is quoted
             continue  # the first is ranked[0]: the best, or the newest answer to a question of now
         if i in quoted:
             continue
