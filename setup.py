@@ -1,5 +1,6 @@
-"""The compiled parts: BM25Scorer.top_k's inner loop (knowledge/_topk.c) and the terms a question's
-candidates hold (knowledge/_rows.c), plain C against the CPython API, no other headers.
+"""The compiled parts: BM25Scorer.top_k's inner loop (knowledge/_topk.c), the terms a question's
+candidates hold (knowledge/_rows.c) and their filters, features and bounds
+(knowledge/_candidates.c), plain C against the CPython API, no other headers.
 Everything else is in pyproject.toml. Where no C compiler is found the build goes on without them
 and the NumPy paths are used (same results, slower)."""
 
@@ -25,6 +26,12 @@ setup(
     ext_modules=[
         Extension("knowledge._topk", ["knowledge/_topk.c"], extra_compile_args=["-O3"]),
         Extension("knowledge._rows", ["knowledge/_rows.c"], extra_compile_args=["-O3"]),
+        # exact floats: no multiply-add fused where the Python path rounds twice
+        Extension(
+            "knowledge._candidates",
+            ["knowledge/_candidates.c"],
+            extra_compile_args=["-O3", "-ffp-contract=off"],
+        ),
     ],
     cmdclass={"build_ext": OptionalBuildExt},
 )

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.backstory import tells_backstory
 from knowledge.index import KnowledgeBase
@@ -39,6 +40,11 @@ from knowledge.ranking import (
     graded,
 )
 from knowledge.relevance import ArticleRelevance
+
+try:  # the compiled pass (knowledge/_candidates.c, built on install); else the NumPy path
+    from knowledge import _candidates as _compiled
+except ImportError:  # pragma: no cover - no C compiler where the project was installed
+    _compiled = None
 
 # The features worked out here, in order: with any other list the exact path ranks alone.
 KNOWN_FEATURES = (
@@ -75,6 +81,11 @@ _HEADLINE, _BACKSTORY, _NAME_MISSING, _TOGETHER, _THROUGH_ARTICLE, _ARTICLE_RELE
     )
 )
 _PAIRS = [graded(PAIR_BONUS, count) for count in range(MAX_PAIRS + 1)]  # ``together``'s values
+_PAIRS_ARRAY = np.array(_PAIRS)
+_NO_RELEVANCE = np.zeros((0, 0))
+# Whether ``sum`` adds floats one after another (before Python 3.12; later ones compensate): as
+# the compiled pass adds them. Otherwise it would not give the exact path's floats.
+_SUMS_IN_ORDER = sum([1.0, 1e100, 1.0, -1e100]) == 0.0
 
 
 def _mask(column: Mapping[str, int], terms: Iterable[str]) -> int:
@@ -134,6 +145,22 @@ def rank(
     return _Candidates(kb, asked, terms, candidates, relevance).ranked(keep, cues_of)
 
 
+@dataclass(frozen=True)
+class _Masks:
+    """What ``_Candidates`` reads of its candidates, an array each (a row a candidate)."""
+
+    column: dict[str, int]  # each question term's bit
+    held: npt.NDArray[np.int64]  # the question terms it holds
+    leaned_on: npt.NDArray[np.int64]  # those only the sentence it leans on holds
+    lead: npt.NDArray[np.int64]  # those its article's lead names
+    side_by_side: npt.NDArray[np.int64]  # question-word pairs it holds side by side
+    articles: npt.NDArray[np.int32]  # its article's number
+    headline: npt.NDArray[np.bool_]
+    thread: npt.NDArray[np.float64]  # ``answers._in_thread``
+    in_thread: npt.NDArray[np.bool_]  # of the thread's article
+    ages: npt.NDArray[np.float64]  # its article's age, in years
+
+
 class _Candidates:
     """One question's candidates: bit masks of the question terms each holds (bit k: ``terms[k]``),
     bounds, and the exact features of those worked out."""
@@ -147,10 +174,9 @@ class _Candidates:
         relevance: Mapping[str, dict[str, float]],
     ) -> None:
         self.kb, self.asked = kb, asked
-        self.weights = weights = kb.retrieval.ranking.vector()
+        self.weights = kb.retrieval.ranking.vector()
         n, column = len(candidates), {t: k for k, t in enumerate(terms)}
-        self.ids = [i for i, _ in candidates]
-        self.scores = [s for _, s in candidates]
+        self.ids, self.scores = zip(*candidates, strict=True)  # pairs; never none
         ids = np.array(self.ids, dtype=np.int64)
         # the terms of the candidates, and of the sentences those leaning lean on
         before = kb.sentences.previous_id
@@ -174,8 +200,6 @@ class _Candidates:
             leaned_on[at] = found[n:] & ~held[at]
         articles = kb.sentences.articles_of(ids)
         lead = kb.lead_masks(terms)[articles]
-        about = held | leaned_on | lead
-        self.held, self.leaned_on, self.lead = held.tolist(), leaned_on.tolist(), lead.tolist()
         # a follow-up's thread: ``answers._in_thread`` for every candidate, and whether its
         # article is the thread's (where the coverage bar is lower)
         thread = np.zeros(n)
@@ -187,22 +211,91 @@ class _Candidates:
                 same & (after > 0) & (after <= THREAD_NEAR), 1.0, np.where(same & (after != 0), 0.5, 0.0)
             ))
             in_thread |= same
-        self.thread, self.in_thread = thread.tolist(), in_thread.tolist()
-        bar = asked.min_coverage * np.where(in_thread, asked.picked_coverage, 1.0)
+        headline = kb.sentences.of_kinds(ids, (Kind.HEADLINE,))
+        self.lead_kind = kb.sentences.of_kinds(ids, LEAD_KINDS).tolist()
+        self.articles = articles.tolist()
+        ages = kb.article_ages[articles]
+        masks = _Masks(column, held, leaned_on, lead, side_by_side[:n], articles, headline,
+                       thread, in_thread, ages)
+        if _compiled is not None and _SUMS_IN_ORDER:
+            self._score_compiled(masks, relevance)
+        else:
+            self._bounds(masks, relevance)
+
+    def _score_compiled(self, masks: _Masks, relevance: Mapping[str, dict[str, float]]) -> None:
+        """Every candidate's filters, exact multiplier and bound in one compiled pass
+        (``knowledge/_candidates.c``): what ``_bounds`` and ``_multiplier`` work out, the same
+        floats."""
+        asked, column, weights = self.asked, masks.column, self.weights
+        flags = masks.headline | masks.in_thread.astype(np.int64) << 1
+        if asked.pairs:
+            flags |= masks.side_by_side << 2
+        names: list[str] = []
+        matrix, best = _NO_RELEVANCE, 1.0
+        if isinstance(relevance, ArticleRelevance):
+            names, matrix, best = relevance.matrix()
+        shares = list(asked.shares.items())
+        question = np.array([
+            _mask(column, asked.focus),
+            _mask(column, asked.predicate),
+            _mask(column, asked.named),
+            _mask(column, (t for pair in asked.pairs for t in pair)),
+        ], dtype=np.int64)
+        settings = np.array([
+            asked.min_coverage, asked.picked_coverage, asked.context_coverage,
+            asked.article_coverage, ARTICLE_BONUS, ARTICLE_RELEVANCE, best,
+            math.exp(max(0.0, weights[_AT["cues"]] * graded(CUE_BONUS, asked.cues))),
+            float(asked.of_news), float(asked.of_now),
+        ])
+        self.order, self.bound, self.plain, self.with_backstory = _compiled.score(
+            np.array([masks.held, masks.leaned_on, masks.lead, masks.articles, flags], np.int64),
+            np.array([self.scores, masks.thread, masks.ages], np.float64),
+            matrix,
+            np.array([1 << column[t] for t in names], dtype=np.int64),
+            np.array([1 << column[t] for t, _ in shares], dtype=np.int64),
+            np.array([s for _, s in shares], dtype=np.float64),
+            np.array([1 << column[t] for t, _ in asked.by_article], dtype=np.int64),
+            np.array([w for _, w in asked.by_article], dtype=np.float64),
+            question,
+            np.asarray(weights, dtype=np.float64),
+            _PAIRS_ARRAY,
+            settings,
+        )
+        self._boost = self._compiled_multiplier
+
+    def _compiled_multiplier(self, k: int) -> float | None:
+        """``_multiplier`` from the compiled pass: its backstory, a regex, worked out here."""
+        if self.asked.of_news:
+            day = self.kb.article_days[self.articles[k]]
+            if day is not None and tells_backstory(self.kb.sentences.text(self.ids[k]), day):
+                return self.with_backstory[k]
+        return self.plain[k]
+
+    def _bounds(self, masks: _Masks, relevance: Mapping[str, dict[str, float]]) -> None:
+        """Each candidate's bound and whether it may pass the filters, over arrays, and what
+        ``_multiplier`` reads for those worked out: where ``knowledge._candidates`` is not
+        built (or Python's ``sum`` does not add one float after another)."""
+        asked, weights, column = self.asked, self.weights, masks.column
+        n, terms = len(self.ids), len(column)
+        held, leaned_on, lead = masks.held, masks.leaned_on, masks.lead
+        about = held | leaned_on | lead
+        self.held, self.leaned_on, self.lead = held.tolist(), leaned_on.tolist(), lead.tolist()
+        self.thread, self.in_thread = masks.thread.tolist(), masks.in_thread.tolist()
+        bar = asked.min_coverage * np.where(masks.in_thread, asked.picked_coverage, 1.0)
         self.shares = [(1 << column[t], s) for t, s in asked.shares.items()]
         self.by_article = [(1 << column[t], w) for t, w in asked.by_article]
         self.named = _mask(column, asked.named)
 
         # the filters: exactly, but coverage as far as the slack (its exact sum decides)
-        shifts = np.arange(len(terms), dtype=np.int64)
+        shifts = np.arange(terms, dtype=np.int64)
         holds = ((held[:, None] >> shifts) & 1).astype(bool)  # a column a term
-        share = np.zeros(len(terms))
+        share = np.zeros(terms)
         share[[column[t] for t in asked.shares]] = list(asked.shares.values())
-        by_article = np.zeros(len(terms))
+        by_article = np.zeros(terms)
         by_article[[column[t] for t, _ in asked.by_article]] = [w for _, w in asked.by_article]
         through_article = (((lead & ~held)[:, None] >> shifts) & 1) @ by_article
         coverage = holds @ share + asked.article_coverage * through_article
-        if leaners:
+        if leaned_on.any():
             coverage += asked.context_coverage * (((leaned_on[:, None] >> shifts) & 1) @ share)
         possible = coverage >= bar * (1 - _SLACK)
         if asked.focus:
@@ -215,12 +308,11 @@ class _Candidates:
         together = np.zeros(n, dtype=np.int64)
         if asked.pairs:  # pairs of question words side by side, if it holds two of their terms
             two = holds[:, sorted({column[t] for pair in asked.pairs for t in pair})].sum(1) > 1
-            together = np.where(two, np.minimum(side_by_side[:n], MAX_PAIRS), 0)
+            together = np.where(two, np.minimum(masks.side_by_side, MAX_PAIRS), 0)
         self.together = together.tolist()
-        headline = kb.sentences.of_kinds(ids, (Kind.HEADLINE,))
+        headline = masks.headline
         self.headline = headline.astype(float).tolist()
         self._admitted: dict[tuple[int, int, int, bool], float | None] = {}
-        self.lead_kind = kb.sentences.of_kinds(ids, LEAD_KINDS).tolist()
         # what each candidate's article adds (``relevance``): each term's share by candidate, in
         # the order ``relevance.get`` lists them (0 where the article does not hold the term,
         # which ``get`` leaves out)
@@ -228,12 +320,12 @@ class _Candidates:
         self.relevance: list[list[float]] = [[]] * n
         added = np.zeros(n)
         if isinstance(relevance, ArticleRelevance):
-            names, values = relevance.columns(articles)
+            names, values = relevance.columns(masks.articles)
             self.relevance_terms = [1 << column[t] for t in names]
             added = (values * ~holds[:, [column[t] for t in names]].T).sum(axis=0)
             self.relevance = values.T.tolist()
-        ages = kb.article_ages[articles]
-        self.ages, self.articles = ages.tolist(), articles.tolist()
+        ages = masks.ages
+        self.ages = ages.tolist()
         graded_values = np.log1p(
             np.array(
                 [PAIR_BONUS * together, ARTICLE_BONUS * through_article, ARTICLE_RELEVANCE * added]
@@ -244,7 +336,7 @@ class _Candidates:
             @ graded_values
             + weights[_HEADLINE] * headline
             + max(0.0, weights[_BACKSTORY] * asked.of_news)
-            + weights[_THREAD] * thread
+            + weights[_THREAD] * masks.thread
             + max(0.0, weights[_AT["cues"]] * graded(CUE_BONUS, asked.cues))
         )
         if asked.named:
@@ -255,6 +347,7 @@ class _Candidates:
         order = np.argsort(-bound, kind="stable")
         self.order = order[possible[order]].tolist()
         self.bound = bound.tolist()
+        self._boost = self._multiplier
 
     def ranked(
         self, keep: float, cues_of: Callable[[int], float | None]
@@ -265,27 +358,30 @@ class _Candidates:
         ranked: list[tuple[float, int]] = []
         best_any = best_body = 0.0  # the bars for a lead sentence and a body sentence
         most_cues = math.exp(max(0.0, weights[CUES] * graded(CUE_BONUS, self.asked.cues)))
+        bounds, lead_kinds, ids, scores = self.bound, self.lead_kind, self.ids, self.scores
+        multiplier, cued = self._boost, bool(self.asked.cues)
         for k in self.order:
-            bound, lead = self.bound[k], self.lead_kind[k]
+            bound, lead = bounds[k], lead_kinds[k]
             if bound < keep * best_body:
                 break  # nor can any after it
             if lead and bound < keep * best_any:
                 continue
-            boost = self._multiplier(k)
+            boost = multiplier(k)
             if boost is None:
                 continue
-            i = self.ids[k]
-            score = self.scores[k] * boost
+            i = ids[k]
+            score = scores[k] * boost
             if score * most_cues < keep * (best_any if lead else best_body):
                 continue  # cannot be quoted even with every cue: its cues are not worked out
-            cues = cues_of(i) if self.asked.cues else 0.0  # no cue asked for: none offered
+            cues = cues_of(i) if cued else 0.0  # no cue asked for: none offered
             if cues is None:
                 continue
             score *= math.exp(weights[CUES] * cues) if cues else 1.0
             ranked.append((score, i))
-            best_any = max(best_any, score)
-            if not lead:
-                best_body = max(best_body, score)
+            if score > best_any:
+                best_any = score
+            if not lead and score > best_body:
+                best_body = score
         ranked.sort(key=lambda item: (-item[0], item[1]))
         return ranked
 
@@ -310,7 +406,8 @@ class _Candidates:
         terms = [w[_HEADLINE]] if self.headline[k] else []
         if asked.of_news:
             day = kb.article_days[self.articles[k]]
-            if tells_backstory(kb.sentences.text(self.ids[k]), day):
+            # an undated article tells no backstory: its sentence's text is not made
+            if day is not None and tells_backstory(kb.sentences.text(self.ids[k]), day):
                 terms.append(w[_BACKSTORY])
         if self.named and not self.named & (held | leaned_on | lead):
             terms.append(w[_NAME_MISSING])

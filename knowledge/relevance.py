@@ -77,6 +77,12 @@ class ArticleRelevance(Mapping[str, dict[str, float]]):
         ``get`` leaves the term out: an article not holding it): ``get`` for many at once."""
         return self._terms, self._matrix[:, numbers] / self._best
 
+    def matrix(self) -> tuple[list[str], npt.NDArray[np.float64], float]:
+        """The terms in the order ``get`` lists them, what each adds to each article's score (a
+        row a term, a column an article by number) and the best article's whole score: a share
+        of ``get`` is that over this."""
+        return self._terms, self._matrix, self._best
+
     def __iter__(self) -> Iterator[str]:
         return (a.source for a in self._kb.articles if self[a.source])
 

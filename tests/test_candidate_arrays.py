@@ -108,10 +108,53 @@ def test_ranked_candidates_are_the_quotable_ones_of_the_exact_path(which, reques
         assert quotable <= set(fast), question
 
 
-def test_answers_without_the_compiled_pass_are_the_same(benchmark_asked, monkeypatch):
-    """Where no C compiler built ``knowledge._rows``, NumPy reads the candidates' terms: the
-    same answers."""
+@pytest.mark.parametrize("compiled", [(sentence_rows, "_compiled"), (candidate_arrays, "_compiled")])
+def test_answers_without_the_compiled_pass_are_the_same(compiled, benchmark_asked, monkeypatch):
+    """Where no C compiler built ``knowledge._rows`` (NumPy reads the candidates' terms) or
+    ``knowledge._candidates`` (NumPy bounds them, Python scores them): the same answers."""
     expected = [answers.answer(kb, question, context) for kb, question, context in benchmark_asked]
-    monkeypatch.setattr(sentence_rows, "_compiled", None)
+    monkeypatch.setattr(*compiled, None)
     for (kb, question, context), answered in zip(benchmark_asked, expected, strict=True):
         assert answers.answer(kb, question, context) == answered, question
+
+
+def _made(
+    questions: list[tuple[KnowledgeBase, str, tuple[str, ...]]], monkeypatch: pytest.MonkeyPatch
+) -> list[tuple]:
+    """The arguments of every ``candidate_arrays._Candidates`` that answering the questions makes."""
+    made = []
+
+    class Recorded(candidate_arrays._Candidates):
+        def __init__(self, *args):
+            made.append(args)
+            super().__init__(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(candidate_arrays, "_Candidates", Recorded)
+        for kb, question, context in questions:
+            answers.answer(kb, question, context)
+    return made
+
+
+@pytest.mark.skipif(candidate_arrays._compiled is None, reason="knowledge._candidates not built")
+@pytest.mark.parametrize("which", ["asked", "benchmark_asked"])
+def test_the_compiled_pass_gives_each_candidate_the_python_multiplier(which, request, monkeypatch):
+    """``knowledge/_candidates.c`` passes the candidates that pass the filters of the NumPy path
+    and ``_multiplier``, gives each the float ``_multiplier`` gives it (with and without its
+    backstory), and orders them best bound first, each bound above what the candidate can
+    score."""
+    made = _made(request.getfixturevalue(which), monkeypatch)
+    assert made
+    for args in made:
+        compiled = candidate_arrays._Candidates(*args)
+        with monkeypatch.context() as patch:
+            patch.setattr(candidate_arrays, "_compiled", None)
+            python = candidate_arrays._Candidates(*args)
+        passing = {k for k in python.order if python._multiplier(k) is not None}
+        assert set(compiled.order) == passing
+        bounds = [compiled.bound[k] for k in compiled.order]
+        assert bounds == sorted(bounds, reverse=True)
+        for k in passing:
+            assert compiled._boost(k) == python._multiplier(k)
+            for boost in (compiled.plain[k], compiled.with_backstory[k]):
+                assert compiled.scores[k] * boost <= compiled.bound[k] or not boost
