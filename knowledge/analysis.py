@@ -61,6 +61,8 @@ STOP_WORDS: frozenset[str] = frozenset(
 
 def normalise(text: str) -> str:
     """The matching form of a text: NFKC, straight quotes, plain hyphens. Never shown to users."""
+    if text.isascii():  # already its own form (``_QUOTES`` maps none of its characters)
+        return text
     return unicodedata.normalize("NFKC", text).translate(_QUOTES)
 
 
