@@ -202,16 +202,49 @@ def _token(
     amount = _ABBREVIATED_AMOUNT.fullmatch(lower)
     if amount:  # "300bn" is "300 billion", as the articles write it
         return [_Token(amount[1]), _Token(stem(_AMOUNT_UNITS[amount[2]]))]
-    pieces = [p for p in lower.split("-") if p]
+    pieces = _numerals([p for p in lower.split("-") if p])
     if len(pieces) == 1:
-        return [_Token(stem(pieces[0]))]
+        return [_Token(pieces[0] if pieces[0].isdigit() else stem(pieces[0]))]
     out = [_Token(stem("".join(pieces)))] if pieces else []
     for piece in pieces:  # "de-escalate" matches "deescalate", and "escalate" too
         country = case_sensitive.get(piece.upper())  # "us-china": no pronoun in there
         if country is not None:
             out.append(_Token(country, canonical=country))
-        elif len(piece) > 2 and piece not in stop_words:
-            out.append(_Token(stem(piece)))
+        elif piece.isdigit() or (len(piece) > 2 and piece not in stop_words):
+            out.append(_Token(piece if piece.isdigit() else stem(piece)))
+    return out
+
+
+# Numbers spelled out, as digits: "a ninety-day truce" is the "90-day" truce of another article,
+# and "twenty-four points" its "24 points". "One" is left alone ("no one", "the one who…").
+_UNITS = ("two", "three", "four", "five", "six", "seven", "eight", "nine")
+_NUMBER_WORDS = {
+    **{word: value for value, word in enumerate(_UNITS, start=2)},
+    **{word: value for value, word in enumerate(
+        ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen"), start=10)},
+    **{word: value for word, value in zip(
+        ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"),
+        range(20, 100, 10), strict=True)},
+}
+
+_TENS = frozenset(str(value) for value in range(20, 100, 10))
+
+
+def _numerals(pieces: list[str]) -> list[str]:
+    """The pieces of a (hyphenated) word with number words as digits, a tens word and a unit
+    word as one number ("twenty-four" → "24")."""
+    if not any(piece in _NUMBER_WORDS for piece in pieces):
+        return pieces
+    out: list[str] = []
+    for piece in pieces:
+        value = _NUMBER_WORDS.get(piece)
+        if value is None:
+            out.append(piece)
+        elif value < 10 and out and out[-1] in _TENS:
+            out[-1] = str(int(out[-1]) + value)
+        else:
+            out.append(str(value))
     return out
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from knowledge import candidate_arrays
 from knowledge.analysis import normalise
 from knowledge.backstory import tells_backstory
-from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named, places_named
+from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named, places_named, speculates
 from knowledge.dates import days_stated, opens_with_dateline, weekdays_named
 from knowledge.index import KnowledgeBase
 from knowledge.intents import about_the_articles
@@ -344,7 +344,9 @@ def _rank(
     # the same candidates that may be quoted: not for a period (its filters are regexes), nor
     # when one date leaves ``keep`` above the share of the best at which time may still put an
     # answer of the dated article before undated ones (those ranked then depend on the order).
-    in_order = period or (len(kb.dates) == 1 and query.time.when in _TIME_RATIOS)
+    in_order = period or query.time.when is When.LATER or (
+        len(kb.dates) == 1 and query.time.when in _TIME_RATIOS
+    )
     if collect is None and trace is None and not in_order:
         fast = candidate_arrays.rank(kb, candidate_arrays.Asked(
             shares, by_article, query.focus, query.predicate, named, frozenset(pairs),
@@ -507,6 +509,7 @@ def _features(
         _age(kb, kb.day(source)) if time.when in _OF_NOW else 0.0,
         _in_thread(kb, i, source, thread),
         _from_edge(kb, time, source),
+        float(time.when is When.LATER and speculates(kb.sentences.text(i))),
     )
 
 

@@ -83,6 +83,21 @@ _SPEECH = re.compile(
     re.IGNORECASE,
 )
 
+# What may happen or was only planned, not what happened: "described another 90-day pause as one
+# option", "I was to meet President Xi… but", "he would cut". ("may": lower case only, not May.)
+_SPECULATION = re.compile(
+    r"\b(?:could|might|would|(?-i:may)|options?|possib\w+|consider\w*|weigh\w*|if|whether|"
+    r"plans? to|planned|propos\w*|seem\w*|hope\w*|likely|unlikely|"
+    r"was to|were to)\b",
+    re.IGNORECASE,
+)
+
+
+def speculates(text: str) -> bool:
+    """Whether a sentence tells of what may happen rather than what did."""
+    return _SPECULATION.search(text) is not None
+
+
 # First words that make a sentence lean on the one before it ("This could entail…").
 _LEANING = re.compile(
     r"^(?:This|That|These|Those|It|Its|He|She|They|Their|His|Her|Such|However|But|Yet|Also|"
