@@ -63,7 +63,9 @@ REACHED = {
     # reason (the noun is the reason cue, not a topic the articles must name).
     # precision 0.625 → 0.617: a period question's own articles need half the coverage (below).
     # precision 0.617 → 0.625: a period open on one side prefers articles near its edge.
-    "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.745, "precision": 0.625,
+    # precision 0.625 → 0.612: numbers spelled out are digits ("two-day" counts "2"), and "where in
+    # Stockholm" quotes another sentence that misses as before (recorded with timeline2's trade).
+    "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.745, "precision": 0.612,
                                 "abstention": 0.84, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
@@ -117,7 +119,7 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.533, "p
 # Spent on 2026-12-02 (scored many times in two rounds) and read since as a training set.
 # hit@1 0.466 → 0.483: a question of how things turned out puts a sentence of what may happen
 # ("described another 90-day pause as one option") below what did (``speculation``).
-REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.5, "precision": 0.493,
+REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.5, "precision": 0.492,
                                             "abstention": 0.833, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
