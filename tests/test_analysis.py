@@ -146,3 +146,13 @@ def test_alias_variants_take_in_no_other_common_word_unreviewed(config):
                     and english_frequency(root) > 2000):
                 taken_in.add(root)
     assert taken_in <= _STEMS_TAKEN_IN, sorted(taken_in - _STEMS_TAKEN_IN)
+
+
+def test_numbers_spelled_out_are_the_digits_articles_write(config):
+    analyzer = Analyzer.from_aliases()
+    assert analyzer.terms("a ninety-day truce") == analyzer.terms("a 90-day truce")
+    assert "90" in analyzer.terms("for another 90 days")
+    assert "90" in analyzer.terms("a 90-day truce")  # the number alone, not only "90day"
+    assert analyzer.terms("twenty-four points") == analyzer.terms("24 points")
+    assert analyzer.terms("three months") == analyzer.terms("3 months")
+    assert "1" not in analyzer.terms("no one would say")  # "one" is left alone

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.cues import Cue, implied_words, question_cues, question_focus, sentence_cues
+from knowledge.cues import (
+    Cue,
+    implied_words,
+    question_cues,
+    question_focus,
+    sentence_cues,
+    speculates,
+)
 
 
 @pytest.mark.parametrize(
@@ -152,3 +159,21 @@ def test_the_cue_table_remembers_in_fixed_space_what_the_patterns_say(timeline_k
             expected = {c for c in cues if offers(timeline_kb.sentences.text(i), c)}
             assert table.offers(i, cues) == expected
     assert table._known.buffer_info() == before
+
+
+@pytest.mark.parametrize("text", [
+    'Bessent described another 90-day pause as one option.',
+    '"I was to meet President Xi in two weeks, at APEC, but now there seems to be no reason."',
+    "Trump said he would cut the fentanyl tariff to 10%.",
+])
+def test_a_sentence_of_what_may_happen_speculates(text):
+    assert speculates(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Trump signed an executive order extending the truce for another 90 days.",
+    "The talks resumed in May in Geneva.",  # the month, not the modal
+    "Bessent said the threat of the 100% has gone away.",
+])
+def test_a_sentence_of_what_happened_does_not(text):
+    assert not speculates(text)
