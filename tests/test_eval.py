@@ -144,6 +144,9 @@ REACHED["timeline2_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.472, "precis
 # questions by the same helper, kept unread. Its first score, taken once, is its floor.
 REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.38, "hit@any": 0.48, "precision": 0.484,
                                              "abstention": 0.76, "faithfulness": 1.0}
+# A training set on the same four articles by another helper (first score in its header).
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.363, "precision": 0.418,
+                                      "abstention": 0.8, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
 UNREAD = ("unseen_", "timeline_blind")
 
