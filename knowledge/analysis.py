@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 from itertools import pairwise
 
 import Stemmer
+from lemminflect import getLemma
 
 from knowledge.spelling import is_english
 
@@ -204,7 +205,10 @@ def _token(
         return [_Token(amount[1]), _Token(stem(_AMOUNT_UNITS[amount[2]]))]
     pieces = _numerals([p for p in lower.split("-") if p])
     if len(pieces) == 1:
-        return [_Token(pieces[0] if pieces[0].isdigit() else stem(pieces[0]))]
+        piece = pieces[0]
+        if piece.isdigit():
+            return [_Token(piece)]
+        return [_Token(stem(_base_form(piece) if token.islower() else piece))]
     out = [_Token(stem("".join(pieces)))] if pieces else []
     for piece in pieces:  # "de-escalate" matches "deescalate", and "escalate" too
         country = case_sensitive.get(piece.upper())  # "us-china": no pronoun in there
@@ -365,8 +369,25 @@ _STEMMER = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65536)
+def _base_form(word: str) -> str:
+    """The base form of an irregular verb form ("met" → "meet", "held" → "hold"), which the
+    stemmer leaves alone, so that "did they meet" finds "the leaders met"; other words as they
+    are. Only a form lemminflect's dictionary knows with one base form: "found" (find, found) and
+    "saw" (see, saw) could be either, and words it does not know are left to the stemmer."""
+    bases = getLemma(word, upos="VERB", lemmatize_oov=False)
+    if len(bases) == 1 and bases[0] != word and _STEMMER.stemWord(bases[0]) != _STEMMER.stemWord(word):
+        return bases[0]
+    return word
+
+
+# Plurals that name something else than their singular: "goods" are merchandise, not "good"
+# ("any good movies?" is no question about trade), "customs" a border agency, "arms" weapons.
+_OWN_PLURALS = frozenset({"goods", "customs", "arms", "earnings", "savings"})
+
+
 def stem(word: str) -> str:
     """Snowball (Porter 2) stem of a lower-case word; cached because news vocabulary repeats."""
-    if any(ch.isdigit() for ch in word) or "." in word:
+    if any(ch.isdigit() for ch in word) or "." in word or word in _OWN_PLURALS:
         return word
     return _STEMMER.stemWord(word)

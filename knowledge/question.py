@@ -178,7 +178,15 @@ _CUE_PHRASES = re.compile(r"\bhow (?:long|many|much|often|far)\b", re.IGNORECASE
 _LASTED = re.compile(r"\b(?:last|lasted|take|took)\W*$", re.IGNORECASE)
 
 
+# A request's opening ("give me", "can you show me"): how it asks, not what it asks about.
+_REQUEST = re.compile(
+    r"^\W*(?:(?:can|could|would|will) (?:you|u) )?(?:pls |please )?(?:give|show|get|send|find) me\b",
+    re.IGNORECASE,
+)
+
+
 def _without_cue_phrases(question: str) -> str:
+    question = _REQUEST.sub(" ", question)
     if not _CUE_PHRASES.search(question):
         return question
     return _CUE_PHRASES.sub(" ", _LASTED.sub(" ", question))

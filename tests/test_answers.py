@@ -336,7 +336,8 @@ def test_a_question_about_nothing_the_articles_discuss_is_refused(timeline2_kb):
     """On a few short articles the one sentence holding an off-topic question's rarest word
     ("match" of a "numbers match") would answer it; the question shares no name, lead word or
     recurring word with the articles."""
-    for question in ("who scored in the football match yesterday", "how do I bake sourdough bread"):
+    for question in ("who scored in the football match yesterday", "how do I bake sourdough bread",
+                     "give me a good dumpling recipe pls"):  # "give me" is how it asks; "goods"
         result = answer(timeline2_kb, question)
         assert not result.answered and result.reason == OFF_TOPIC, question
     assert answer(timeline2_kb, "how long did the dinner in buenos aires last?").answered
