@@ -210,6 +210,7 @@ def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
     """Rank, reorder by time, choose: the quotes for a question, best first."""
     shares = _weights(kb, query)
     keys = _key_terms(kb, shares)  # read by ranking, reordering by time and choosing
+    query = _with_event_day(kb, query, shares)
     return _compose(kb, query, _rank(kb, query, shares, keys), shares, keys)
 
 
@@ -221,7 +222,7 @@ def _compose(
     keys: frozenset[str],
 ) -> list[Quote]:
     """The stages after ranking: reorder by the time asked about, then choose the quotes."""
-    since = _best_article_day(kb, shares) if query.time.when is When.LATER else None
+    since = query.time.start if query.time.when is When.LATER else None
     ranked = _by_time(kb, ranked, query.time, keys, since)
     return _choose(kb, query, ranked, shares, keys) if ranked else []
 
@@ -250,6 +251,7 @@ def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) ->
         return None
     shares = _weights(kb, read)
     keys = _key_terms(kb, shares)
+    read = _with_event_day(kb, read, shares)
     found: list[Candidate] = []
     dropped: dict[int, str] = {}
     searched = _candidates(kb, read)
@@ -482,7 +484,9 @@ def _features(
     """
     kind, source = kb.sentences.kind(i), kb.sentences.source(i)
     news_lead = other_period = backstory = 0.0
-    if time.when in _OF_NEWS and tells_backstory(kb.sentences.text(i), kb.day(source)):
+    if time.when in _OF_NEWS and tells_backstory(
+        kb.sentences.text(i), kb.day(source), time.start if time.when is When.LATER else None
+    ):
         backstory = 1.0
     if time.when is When.PERIOD:
         if not time.admits(kb.day(source)):
@@ -739,6 +743,17 @@ def _by_time(
     else:
         _, score, chosen = max(pool, key=lambda item: (item[0], item[1], -item[2]))
     return [(score, chosen), *((s, i) for s, i in ranked if i != chosen)]
+
+
+def _with_event_day(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> Question:
+    """A question of how things turned out with the day of the event it asks about as its
+    time's ``start``: the day of the article matching it best as a whole. What came after that
+    day tells how it turned out (``_features``' backstory, ``_by_time``)."""
+    if query.time.when is not When.LATER:
+        return query
+    return dataclasses.replace(
+        query, time=dataclasses.replace(query.time, start=_best_article_day(kb, shares))
+    )
 
 
 def _best_article_day(kb: KnowledgeBase, shares: dict[str, float]) -> dt.date | None:

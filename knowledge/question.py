@@ -58,7 +58,7 @@ class Question:
 def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Question:
     """Read ``question``; ``context`` holds earlier questions of the conversation, oldest first."""
     corrected = _corrected(kb, question)
-    asked = _without_attribution(corrected)
+    asked = _with_countries(kb, _without_attribution(corrected))
     time = time_asked(normalise(asked), kb.dates, kb.event_date)
     terms = _known_forms(kb, kb.analyzer.terms(_without_cue_phrases(time.rest)))
     earlier = _known_forms(kb, [t for q in context[-1:] for t in kb.analyzer.terms(q)])
@@ -267,6 +267,57 @@ def _countries() -> dict[tuple[str, ...], str]:
             if name and "," not in name:
                 names[tuple(name.lower().split())] = name
     return names
+
+
+@cache
+def _demonyms() -> dict[str, tuple[str, str]]:
+    """Each country's demonym, lower case, to its name and capital ("swiss" → Switzerland, Bern),
+    from countryinfo's table; a demonym of several (French, Indian) is the most populous one's."""
+    import countryinfo  # loaded on the first question, not at import
+
+    best: dict[str, tuple[int, str, str]] = {}
+    for country in countryinfo.all_countries():
+        info = country.info()
+        demonym, name = info.get("demonym"), info.get("name")
+        if not demonym or not name:
+            continue
+        population = int(info.get("population") or 0)
+        key = demonym.lower()
+        if key not in best or population > best[key][0]:
+            best[key] = (population, name, info.get("capital") or "")
+    return {key: (name, capital) for key, (_, name, capital) in best.items()}
+
+
+_DEMONYM_WORDS = re.compile(r"\b(?:south |north |new )?[a-z]+(?: capital\b)?", re.IGNORECASE)
+
+
+def _with_countries(kb: KnowledgeBase, question: str) -> str:
+    """The question with a demonym the articles do not use as the country it stands for ("the
+    Swiss talks" → "the Switzerland talks"), and "the <demonym> capital" as the capital city
+    ("the Malaysian capital" → "the Kuala Lumpur"), where the articles name them: people
+    paraphrase places so, and "Swiss" is no name the articles lack when they say Switzerland."""
+    demonyms = _demonyms()
+
+    def known(name: str) -> bool:
+        terms = kb.analyzer.terms(name)
+        return bool(terms) and all(kb.scorer.doc_freq(t) > 0 for t in terms)
+
+    def place(match: re.Match[str]) -> str:
+        words = match[0]
+        capital = words.lower().endswith(" capital")
+        demonym = words[: -len(" capital")] if capital else words
+        found = demonyms.get(demonym.lower())
+        if found is None:
+            return words
+        country, city = found
+        ours = known(demonym)  # "Chinese": the articles' own word stays
+        if capital and city and known(city):
+            return f"{demonym} {city}" if ours else city
+        if not ours and known(country):
+            return country + (" capital" if capital else "")
+        return words
+
+    return _DEMONYM_WORDS.sub(place, question)
 
 
 def _unknown_country(kb: KnowledgeBase, question: str) -> str | None:

@@ -67,7 +67,11 @@ REACHED = {
     # Stockholm" quotes another sentence that misses as before (recorded with timeline2's trade).
     # 0.654/0.745/0.612 → 0.636/0.727/0.6: the lemma round (below): "kept hiking" now
     # finds every "keeps" (a trade, recorded: the other read sets gained four hits).
-    "timeline_questions.yaml": {"hit@1": 0.636, "hit@any": 0.727, "precision": 0.6,
+    # hit@1 0.636 → 0.618: "how did it turn out" counts a sentence's day against the event's
+    # ("What followed an event is not its backstory", test_answers): "was the truce eventually
+    # extended?" is answered by October's recap of the September extension (a trade, recorded:
+    # timeline2 0.418 → 0.436, unseen2 hit@any 0.58 → 0.6, blind precision 0.708 → 0.718).
+    "timeline_questions.yaml": {"hit@1": 0.618, "hit@any": 0.727, "precision": 0.6,
                                 "abstention": 0.84, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
@@ -100,7 +104,8 @@ REACHED = {
     # A period open on one side prefers articles near its edge (scored only): precision 0.697 →
     # 0.708; unseen2 0.540 → 0.547.
     # Irregular verb forms meet their base (scored only): abstention 0.72 → 0.76.
-    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.707,
+    # What followed an event is not its backstory (scored only): precision 0.708 → 0.718.
+    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.718,
                                       "abstention": 0.76, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
@@ -108,7 +113,9 @@ REACHED = {
     # "status of", "how many", follow-up and alias changes): abstention 0.52 → 0.56, the rest
     # unchanged. Spent on 2026-12-02 (scored many times in two rounds): read since, for training.
     # 0.48/0.52/0.546 → 0.5/0.56/0.568: the lemma round (verb forms, "goods", "give me").
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.5, "hit@any": 0.56, "precision": 0.568,
+    # 0.5/0.56/0.568 → 0.52/0.6/0.576: a demonym is its country, "the X capital" its city
+    # ("the Malaysian capital" → Kuala Lumpur); what followed an event is not its backstory.
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.52, "hit@any": 0.6, "precision": 0.576,
                                         "abstention": 0.6, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
@@ -128,7 +135,8 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.533, "p
 # hit@1 0.466 → 0.483: a question of how things turned out puts a sentence of what may happen
 # ("described another 90-day pause as one option") below what did (``speculation``).
 # 0.483/0.5/0.833 → 0.5/0.516/0.866 (hit@1, hit@any, abstention): the lemma round (below).
-REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.516, "precision": 0.492,
+# precision 0.492 → 0.506: what followed an event is not its backstory.
+REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.516, "precision": 0.506,
                                             "abstention": 0.866, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
@@ -137,7 +145,9 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.516, "pr
 # only): abstention 0.633 → 0.7; same change, timeline_blind 0.68 → 0.72, timeline_unseen 0.833 →
 # 0.866, timeline_unseen2 0.56 → 0.64; the timeline2 training set 0.52 → 0.56.
 # Irregular verb forms meet their base (scored only): abstention 0.7 → 0.733.
-REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "precision": 0.448,
+# Demonyms and capitals, what followed an event not its backstory (scored only): precision
+# 0.449 → 0.443, a trade (blind precision +0.01 in the same change).
+REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "precision": 0.443,
                                              "abstention": 0.733, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
@@ -148,7 +158,8 @@ REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "p
 # counts now): "the 90-day deadline … ever enforced?" gains a term the gold lacks (a trade,
 # recorded: timeline_unseen 0.472 → 0.490 and timeline2_unseen precision up in the same round).
 # 0.381/0.472/0.465/0.56 → 0.418/0.509/0.5/0.6: the lemma round (verb forms, "goods", "give me").
-REACHED["timeline2_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.509, "precision": 0.5,
+# hit@1 0.418 → 0.436: what followed an event is not its backstory.
+REACHED["timeline2_questions.yaml"] = {"hit@1": 0.436, "hit@any": 0.509, "precision": 0.5,
                                        "abstention": 0.6, "faithfulness": 1.0}
 # The shape of the issue's own measure: the seed and three later articles (Geneva, London,
 # Busan), written anew by a helper who never saw the engine nor the other corpora, with a set of
@@ -157,7 +168,9 @@ REACHED["timeline2_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.509, "precis
 REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.38, "hit@any": 0.48, "precision": 0.484,
                                              "abstention": 0.72, "faithfulness": 1.0}
 # A training set on the same four articles by another helper (first score in its header).
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.363, "precision": 0.417,
+# precision 0.417 → 0.405: "the Swiss talks" are the Geneva talks now, no longer refused as a name
+# the articles lack, and "the British capital" is London: both answered, not yet rightly.
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.363, "precision": 0.405,
                                       "abstention": 0.8, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
