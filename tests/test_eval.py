@@ -115,7 +115,7 @@ REACHED = {
     # 0.48/0.52/0.546 → 0.5/0.56/0.568: the lemma round (verb forms, "goods", "give me").
     # 0.5/0.56/0.568 → 0.52/0.6/0.576: a demonym is its country, "the X capital" its city
     # ("the Malaysian capital" → Kuala Lumpur); what followed an event is not its backstory.
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.52, "hit@any": 0.6, "precision": 0.576,
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.52, "hit@any": 0.6, "precision": 0.575,
                                         "abstention": 0.6, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
