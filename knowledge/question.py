@@ -185,8 +185,21 @@ _REQUEST = re.compile(
 )
 
 
+# "What reason did Mnuchin give", "what rationale did China offer": with a reason noun, the verb
+# is how the question asks for a reason, not something the answer must say ("gave 90 days").
+_REASON_NOUN = re.compile(
+    r"\b(?:reasons?|rationale|justification|explanation|excuse|motive|grounds)\b", re.IGNORECASE
+)
+_GIVING = re.compile(
+    r"\b(?:give|gave|given|giving|offer(?:s|ed|ing)?|provid(?:e|es|ed|ing)|cite[sd]?|citing)\b",
+    re.IGNORECASE,
+)
+
+
 def _without_cue_phrases(question: str) -> str:
     question = _REQUEST.sub(" ", question)
+    if _REASON_NOUN.search(question):
+        question = _GIVING.sub(" ", question)
     if not _CUE_PHRASES.search(question):
         return question
     return _CUE_PHRASES.sub(" ", _LASTED.sub(" ", question))
@@ -321,16 +334,24 @@ def _with_countries(kb: KnowledgeBase, question: str) -> str:
 
 
 def _unknown_country(kb: KnowledgeBase, question: str) -> str | None:
-    """A country the question names in any case ("did india get a deal?") that no article
-    mentions: capitalised names are caught by ``_unknown_name``, chat is often lower case."""
+    """A country the question names in any case ("did india get a deal?", "whats indias rate",
+    "australian wine") that no article mentions: capitalised names are caught by
+    ``_unknown_name``, chat is often lower case and drops the apostrophe."""
     words = [w.lower() for w in surface_tokens(question)]
-    countries = _countries()
+    countries, demonyms = _countries(), _demonyms()
+
+    def unknown(name: str) -> bool:
+        terms = kb.analyzer.terms(name)
+        return bool(terms) and all(kb.scorer.doc_freq(t) == 0 for t in terms)
+
     for length in (3, 2, 1):
         for start in range(len(words) - length + 1):
-            name = countries.get(tuple(words[start : start + length]))
-            if name is None:
-                continue
-            terms = kb.analyzer.terms(name)
-            if terms and all(kb.scorer.doc_freq(t) == 0 for t in terms):
+            named = tuple(words[start : start + length])
+            name = countries.get(named)
+            if name is None and length == 1 and named[0].endswith("s"):
+                name = countries.get((named[0][:-1],))  # "indias": India's
+            if name is None and " ".join(named) in demonyms and unknown(" ".join(named)):
+                name = demonyms[" ".join(named)][0]  # "australian": Australia
+            if name is not None and unknown(name):
                 return name
     return None

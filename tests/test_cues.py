@@ -59,7 +59,8 @@ def test_sentence_cues_and_leaning():
 def test_a_sentence_saying_why_or_in_response_to_what_offers_a_reason():
     for text in ("The fentanyl duty stays, which is why the rate settles at 30 percent.",
                  "Trump said he would impose an extra 100% tariff in response to China's curbs.",
-                 "He accused Beijing of failing to buy farm products."):
+                 "He accused Beijing of failing to buy farm products.",
+                 "Based on the lack of respect China has shown, I am raising the tariff."):
         assert Cue.REASON in sentence_cues(text).cues, text
     assert Cue.REASON not in sentence_cues("The tariff took effect on Friday.").cues
 

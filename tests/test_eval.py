@@ -71,7 +71,9 @@ REACHED = {
     # ("What followed an event is not its backstory", test_answers): "was the truce eventually
     # extended?" is answered by October's recap of the September extension (a trade, recorded:
     # timeline2 0.418 → 0.436, unseen2 hit@any 0.58 → 0.6, blind precision 0.708 → 0.718).
-    "timeline_questions.yaml": {"hit@1": 0.618, "hit@any": 0.727, "precision": 0.6,
+    # 0.618/0.6 → 0.636/0.607 (hit@1, precision): "based on", "owing to", "in light of" give a
+    # reason; "what reason did Mnuchin give": with a reason noun, give/offer/cite is the asking.
+    "timeline_questions.yaml": {"hit@1": 0.636, "hit@any": 0.727, "precision": 0.607,
                                 "abstention": 0.84, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
@@ -115,8 +117,9 @@ REACHED = {
     # 0.48/0.52/0.546 → 0.5/0.56/0.568: the lemma round (verb forms, "goods", "give me").
     # 0.5/0.56/0.568 → 0.52/0.6/0.576: a demonym is its country, "the X capital" its city
     # ("the Malaysian capital" → Kuala Lumpur); what followed an event is not its backstory.
+    # abstention 0.6 → 0.64: unknown demonyms ("australian") and "indias" are unknown countries.
     "timeline_unseen2_questions.yaml": {"hit@1": 0.52, "hit@any": 0.6, "precision": 0.575,
-                                        "abstention": 0.6, "faithfulness": 1.0},
+                                        "abstention": 0.64, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
@@ -136,8 +139,9 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.533, "p
 # ("described another 90-day pause as one option") below what did (``speculation``).
 # 0.483/0.5/0.833 → 0.5/0.516/0.866 (hit@1, hit@any, abstention): the lemma round (below).
 # precision 0.492 → 0.506: what followed an event is not its backstory.
+# abstention 0.866 → 0.9: unknown demonyms and "indias" (as timeline2's).
 REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.516, "precision": 0.506,
-                                            "abstention": 0.866, "faithfulness": 1.0}
+                                            "abstention": 0.9, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
 # unread: how the engine does on articles nobody here tuned it on. Its first score is its floor.
@@ -159,8 +163,10 @@ REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "p
 # recorded: timeline_unseen 0.472 → 0.490 and timeline2_unseen precision up in the same round).
 # 0.381/0.472/0.465/0.56 → 0.418/0.509/0.5/0.6: the lemma round (verb forms, "goods", "give me").
 # hit@1 0.418 → 0.436: what followed an event is not its backstory.
+# abstention 0.6 → 0.64: a demonym of a country no article names is an unknown name in any case
+# ("australian wine"), and "indias" is India's.
 REACHED["timeline2_questions.yaml"] = {"hit@1": 0.436, "hit@any": 0.509, "precision": 0.5,
-                                       "abstention": 0.6, "faithfulness": 1.0}
+                                       "abstention": 0.64, "faithfulness": 1.0}
 # The shape of the issue's own measure: the seed and three later articles (Geneva, London,
 # Busan), written anew by a helper who never saw the engine nor the other corpora, with a set of
 # questions by the same helper, kept unread. Its first score, taken once, is its floor.
