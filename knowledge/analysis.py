@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 from itertools import pairwise
 
 import Stemmer
+from lemminflect import getLemma
 
 from knowledge.spelling import is_english
 
@@ -204,16 +205,52 @@ def _token(
     amount = _ABBREVIATED_AMOUNT.fullmatch(lower)
     if amount:  # "300bn" is "300 billion", as the articles write it
         return [_Token(amount[1]), _Token(stem(_AMOUNT_UNITS[amount[2]]))]
-    pieces = [p for p in lower.split("-") if p]
+    pieces = _numerals([p for p in lower.split("-") if p])
     if len(pieces) == 1:
-        return [_Token(stem(pieces[0]))]
+        piece = pieces[0]
+        if piece.isdigit():
+            return [_Token(piece)]
+        return [_Token(stem(_base_form(piece) if token.islower() else piece))]
     out = [_Token(stem("".join(pieces)))] if pieces else []
     for piece in pieces:  # "de-escalate" matches "deescalate", and "escalate" too
         country = case_sensitive.get(piece.upper())  # "us-china": no pronoun in there
         if country is not None:
             out.append(_Token(country, canonical=country))
-        elif len(piece) > 2 and piece not in stop_words:
-            out.append(_Token(stem(piece)))
+        elif piece.isdigit() or (len(piece) > 2 and piece not in stop_words):
+            out.append(_Token(piece if piece.isdigit() else stem(piece)))
+    return out
+
+
+# Numbers spelled out, as digits: "a ninety-day truce" is the "90-day" truce of another article,
+# and "twenty-four points" its "24 points". "One" is left alone ("no one", "the one who…").
+_UNITS = ("two", "three", "four", "five", "six", "seven", "eight", "nine")
+_NUMBER_WORDS = {
+    **{word: value for value, word in enumerate(_UNITS, start=2)},
+    **{word: value for value, word in enumerate(
+        ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen"), start=10)},
+    **{word: value for word, value in zip(
+        ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"),
+        range(20, 100, 10), strict=True)},
+}
+
+_TENS = frozenset(str(value) for value in range(20, 100, 10))
+
+
+def _numerals(pieces: list[str]) -> list[str]:
+    """The pieces of a (hyphenated) word with number words as digits, a tens word and a unit
+    word as one number ("twenty-four" → "24")."""
+    if not any(piece in _NUMBER_WORDS for piece in pieces):
+        return pieces
+    out: list[str] = []
+    for piece in pieces:
+        value = _NUMBER_WORDS.get(piece)
+        if value is None:
+            out.append(piece)
+        elif value < 10 and out and out[-1] in _TENS:
+            out[-1] = str(int(out[-1]) + value)
+        else:
+            out.append(str(value))
     return out
 
 
@@ -334,8 +371,25 @@ _STEMMER = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65536)
+def _base_form(word: str) -> str:
+    """The base form of an irregular verb form ("met" → "meet", "held" → "hold"), which the
+    stemmer leaves alone, so that "did they meet" finds "the leaders met"; other words as they
+    are. Only a form lemminflect's dictionary knows with one base form: "found" (find, found) and
+    "saw" (see, saw) could be either, and words it does not know are left to the stemmer."""
+    bases = getLemma(word, upos="VERB", lemmatize_oov=False)
+    if len(bases) == 1 and bases[0] != word and _STEMMER.stemWord(bases[0]) != _STEMMER.stemWord(word):
+        return bases[0]
+    return word
+
+
+# Plurals that name something else than their singular: "goods" are merchandise, not "good"
+# ("any good movies?" is no question about trade), "customs" a border agency, "arms" weapons.
+_OWN_PLURALS = frozenset({"goods", "customs", "arms", "earnings", "savings"})
+
+
 def stem(word: str) -> str:
     """Snowball (Porter 2) stem of a lower-case word; cached because news vocabulary repeats."""
-    if any(ch.isdigit() for ch in word) or "." in word:
+    if any(ch.isdigit() for ch in word) or "." in word or word in _OWN_PLURALS:
         return word
     return _STEMMER.stemWord(word)

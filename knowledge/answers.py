@@ -22,7 +22,7 @@ import numpy as np
 from knowledge import candidate_arrays
 from knowledge.analysis import normalise
 from knowledge.backstory import tells_backstory
-from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named, places_named
+from knowledge.cues import MONTH_NAMES, REQUIRED, Cue, months_named, places_named, speculates
 from knowledge.dates import days_stated, opens_with_dateline, weekdays_named
 from knowledge.index import KnowledgeBase
 from knowledge.intents import about_the_articles
@@ -210,6 +210,7 @@ def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
     """Rank, reorder by time, choose: the quotes for a question, best first."""
     shares = _weights(kb, query)
     keys = _key_terms(kb, shares)  # read by ranking, reordering by time and choosing
+    query = _with_event_day(kb, query, shares)
     return _compose(kb, query, _rank(kb, query, shares, keys), shares, keys)
 
 
@@ -221,7 +222,7 @@ def _compose(
     keys: frozenset[str],
 ) -> list[Quote]:
     """The stages after ranking: reorder by the time asked about, then choose the quotes."""
-    since = _best_article_day(kb, shares) if query.time.when is When.LATER else None
+    since = query.time.start if query.time.when is When.LATER else None
     ranked = _by_time(kb, ranked, query.time, keys, since)
     return _choose(kb, query, ranked, shares, keys) if ranked else []
 
@@ -250,6 +251,7 @@ def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) ->
         return None
     shares = _weights(kb, read)
     keys = _key_terms(kb, shares)
+    read = _with_event_day(kb, read, shares)
     found: list[Candidate] = []
     dropped: dict[int, str] = {}
     searched = _candidates(kb, read)
@@ -344,7 +346,9 @@ def _rank(
     # the same candidates that may be quoted: not for a period (its filters are regexes), nor
     # when one date leaves ``keep`` above the share of the best at which time may still put an
     # answer of the dated article before undated ones (those ranked then depend on the order).
-    in_order = period or (len(kb.dates) == 1 and query.time.when in _TIME_RATIOS)
+    in_order = period or query.time.when is When.LATER or (
+        len(kb.dates) == 1 and query.time.when in _TIME_RATIOS
+    )
     if collect is None and trace is None and not in_order:
         fast = candidate_arrays.rank(kb, candidate_arrays.Asked(
             shares, by_article, query.focus, query.predicate, named, frozenset(pairs),
@@ -480,7 +484,9 @@ def _features(
     """
     kind, source = kb.sentences.kind(i), kb.sentences.source(i)
     news_lead = other_period = backstory = 0.0
-    if time.when in _OF_NEWS and tells_backstory(kb.sentences.text(i), kb.day(source)):
+    if time.when in _OF_NEWS and tells_backstory(
+        kb.sentences.text(i), kb.day(source), time.start if time.when is When.LATER else None
+    ):
         backstory = 1.0
     if time.when is When.PERIOD:
         if not time.admits(kb.day(source)):
@@ -507,6 +513,7 @@ def _features(
         _age(kb, kb.day(source)) if time.when in _OF_NOW else 0.0,
         _in_thread(kb, i, source, thread),
         _from_edge(kb, time, source),
+        float(time.when is When.LATER and speculates(kb.sentences.text(i))),
     )
 
 
@@ -739,6 +746,17 @@ def _by_time(
     else:
         _, score, chosen = max(pool, key=lambda item: (item[0], item[1], -item[2]))
     return [(score, chosen), *((s, i) for s, i in ranked if i != chosen)]
+
+
+def _with_event_day(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> Question:
+    """A question of how things turned out with the day of the event it asks about as its
+    time's ``start``: the day of the article matching it best as a whole. What came after that
+    day tells how it turned out (``_features``' backstory, ``_by_time``)."""
+    if query.time.when is not When.LATER:
+        return query
+    return dataclasses.replace(
+        query, time=dataclasses.replace(query.time, start=_best_article_day(kb, shares))
+    )
 
 
 def _best_article_day(kb: KnowledgeBase, shares: dict[str, float]) -> dt.date | None:

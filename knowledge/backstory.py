@@ -18,12 +18,15 @@ from knowledge.dates import days_stated, may_name_a_time
 RECENT = dt.timedelta(days=14)
 
 
-def tells_backstory(text: str, day: dt.date | None) -> bool:
+def tells_backstory(text: str, day: dt.date | None, before: dt.date | None = None) -> bool:
     """Whether a sentence of an article of ``day`` states a day, or names a month of that year,
-    ending more than ``RECENT`` before it (undated articles: never)."""
+    ending before ``before`` (by default ``RECENT`` before ``day``; undated articles: never).
+    How things turned out after an event is told by what came after its day: ``before`` is then
+    that day, and a sentence telling the event again ("the ceasefire agreed on December 1") is
+    its backstory, one of what followed ("on February 24, …") is not."""
     if day is None or not may_name_a_time(text):
         return False
-    before = day - RECENT
+    before = day - RECENT if before is None else before
     if any(stated < before for stated in days_stated(text, day)):
         return True
     for name in months_named(text):

@@ -60,6 +60,7 @@ KNOWN_FEATURES = (
     "older",
     "thread",
     "far_from_edge",
+    "speculation",  # only a question of how things turned out has it: the exact path ranks those
 )
 _MASK_BITS = 62  # question terms a mask holds (an int64, sign bit left alone)
 # Relative slack on a bound: NumPy's exp, and sums in another order, differ from the exact

@@ -57,6 +57,7 @@ _REASON = re.compile(
     r"\b(?:because|since|due to|as a result|so that|in order to|believ\w*|confident|reason|"
     r"thanks to|given that|unless|perceive|pressure|fear\w*|aim\w* (?:at|to)|"
     r"why|in (?:response|retaliation|reaction) (?:to|for|against)|citing|accus\w+ \w+ of|"
+    r"based on|on the grounds|owing to|in (?:light|view) of|"
     r"(?:^|,\s)as\s)",
     re.IGNORECASE,
 )
@@ -83,6 +84,21 @@ _SPEECH = re.compile(
     r"insists|refuted|assertions?)\b",
     re.IGNORECASE,
 )
+
+# What may happen or was only planned, not what happened: "described another 90-day pause as one
+# option", "I was to meet President Xi… but", "he would cut". ("may": lower case only, not May.)
+_SPECULATION = re.compile(
+    r"\b(?:could|might|would|(?-i:may)|options?|possib\w+|consider\w*|weigh\w*|if|whether|"
+    r"plans? to|planned|propos\w*|seem\w*|hope\w*|likely|unlikely|"
+    r"was to|were to)\b",
+    re.IGNORECASE,
+)
+
+
+def speculates(text: str) -> bool:
+    """Whether a sentence tells of what may happen rather than what did."""
+    return _SPECULATION.search(text) is not None
+
 
 # First words that make a sentence lean on the one before it ("This could entail…").
 _LEANING = re.compile(

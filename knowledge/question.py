@@ -58,7 +58,7 @@ class Question:
 def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Question:
     """Read ``question``; ``context`` holds earlier questions of the conversation, oldest first."""
     corrected = _corrected(kb, question)
-    asked = _without_attribution(corrected)
+    asked = _with_countries(kb, _without_attribution(corrected))
     time = time_asked(normalise(asked), kb.dates, kb.event_date)
     terms = _known_forms(kb, kb.analyzer.terms(_without_cue_phrases(time.rest)))
     earlier = _known_forms(kb, [t for q in context[-1:] for t in kb.analyzer.terms(q)])
@@ -178,7 +178,28 @@ _CUE_PHRASES = re.compile(r"\bhow (?:long|many|much|often|far)\b", re.IGNORECASE
 _LASTED = re.compile(r"\b(?:last|lasted|take|took)\W*$", re.IGNORECASE)
 
 
+# A request's opening ("give me", "can you show me"): how it asks, not what it asks about.
+_REQUEST = re.compile(
+    r"^\W*(?:(?:can|could|would|will) (?:you|u) )?(?:pls |please )?(?:give|show|get|send|find) me\b",
+    re.IGNORECASE,
+)
+
+
+# "What reason did Mnuchin give", "what rationale did China offer": with a reason noun, the verb
+# is how the question asks for a reason, not something the answer must say ("gave 90 days").
+_REASON_NOUN = re.compile(
+    r"\b(?:reasons?|rationale|justification|explanation|excuse|motive|grounds)\b", re.IGNORECASE
+)
+_GIVING = re.compile(
+    r"\b(?:give|gave|given|giving|offer(?:s|ed|ing)?|provid(?:e|es|ed|ing)|cite[sd]?|citing)\b",
+    re.IGNORECASE,
+)
+
+
 def _without_cue_phrases(question: str) -> str:
+    question = _REQUEST.sub(" ", question)
+    if _REASON_NOUN.search(question):
+        question = _GIVING.sub(" ", question)
     if not _CUE_PHRASES.search(question):
         return question
     return _CUE_PHRASES.sub(" ", _LASTED.sub(" ", question))
@@ -261,17 +282,76 @@ def _countries() -> dict[tuple[str, ...], str]:
     return names
 
 
+@cache
+def _demonyms() -> dict[str, tuple[str, str]]:
+    """Each country's demonym, lower case, to its name and capital ("swiss" → Switzerland, Bern),
+    from countryinfo's table; a demonym of several (French, Indian) is the most populous one's."""
+    import countryinfo  # loaded on the first question, not at import
+
+    best: dict[str, tuple[int, str, str]] = {}
+    for country in countryinfo.all_countries():
+        info = country.info()
+        demonym, name = info.get("demonym"), info.get("name")
+        if not demonym or not name:
+            continue
+        population = int(info.get("population") or 0)
+        key = demonym.lower()
+        if key not in best or population > best[key][0]:
+            best[key] = (population, name, info.get("capital") or "")
+    return {key: (name, capital) for key, (_, name, capital) in best.items()}
+
+
+_DEMONYM_WORDS = re.compile(r"\b(?:south |north |new )?[a-z]+(?: capital\b)?", re.IGNORECASE)
+
+
+def _with_countries(kb: KnowledgeBase, question: str) -> str:
+    """The question with a demonym the articles do not use as the country it stands for ("the
+    Swiss talks" → "the Switzerland talks"), and "the <demonym> capital" as the capital city
+    ("the Malaysian capital" → "the Kuala Lumpur"), where the articles name them: people
+    paraphrase places so, and "Swiss" is no name the articles lack when they say Switzerland."""
+    demonyms = _demonyms()
+
+    def known(name: str) -> bool:
+        terms = kb.analyzer.terms(name)
+        return bool(terms) and all(kb.scorer.doc_freq(t) > 0 for t in terms)
+
+    def place(match: re.Match[str]) -> str:
+        words = match[0]
+        capital = words.lower().endswith(" capital")
+        demonym = words[: -len(" capital")] if capital else words
+        found = demonyms.get(demonym.lower())
+        if found is None:
+            return words
+        country, city = found
+        ours = known(demonym)  # "Chinese": the articles' own word stays
+        if capital and city and known(city):
+            return f"{demonym} {city}" if ours else city
+        if not ours and known(country):
+            return country + (" capital" if capital else "")
+        return words
+
+    return _DEMONYM_WORDS.sub(place, question)
+
+
 def _unknown_country(kb: KnowledgeBase, question: str) -> str | None:
-    """A country the question names in any case ("did india get a deal?") that no article
-    mentions: capitalised names are caught by ``_unknown_name``, chat is often lower case."""
+    """A country the question names in any case ("did india get a deal?", "whats indias rate",
+    "australian wine") that no article mentions: capitalised names are caught by
+    ``_unknown_name``, chat is often lower case and drops the apostrophe."""
     words = [w.lower() for w in surface_tokens(question)]
-    countries = _countries()
+    countries, demonyms = _countries(), _demonyms()
+
+    def unknown(name: str) -> bool:
+        terms = kb.analyzer.terms(name)
+        return bool(terms) and all(kb.scorer.doc_freq(t) == 0 for t in terms)
+
     for length in (3, 2, 1):
         for start in range(len(words) - length + 1):
-            name = countries.get(tuple(words[start : start + length]))
-            if name is None:
-                continue
-            terms = kb.analyzer.terms(name)
-            if terms and all(kb.scorer.doc_freq(t) == 0 for t in terms):
+            named = tuple(words[start : start + length])
+            name = countries.get(named)
+            if name is None and length == 1 and named[0].endswith("s"):
+                name = countries.get((named[0][:-1],))  # "indias": India's
+            if name is None and " ".join(named) in demonyms and unknown(" ".join(named)):
+                name = demonyms[" ".join(named)][0]  # "australian": Australia
+            if name is not None and unknown(name):
                 return name
     return None

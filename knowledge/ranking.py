@@ -81,6 +81,10 @@ class RankingWeights:
     # answers "after Geneva" better than what came months later, which the period admits too.
     # -1: a month away ×0.92, half a year ×0.61 (read sets: precision and hit@any up, no loss).
     far_from_edge: float = -1.0
+    # A question of how things turned out ("did the pause get extended in the end?"): a sentence
+    # telling what may happen or was planned ("described another 90-day pause as one option")
+    # is not the outcome the question asks about.
+    speculation: float = math.log(0.7)
 
     def __post_init__(self) -> None:
         for name in FEATURES:  # beyond ±5 a feature would outweigh any difference in words

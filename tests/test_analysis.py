@@ -146,3 +146,27 @@ def test_alias_variants_take_in_no_other_common_word_unreviewed(config):
                     and english_frequency(root) > 2000):
                 taken_in.add(root)
     assert taken_in <= _STEMS_TAKEN_IN, sorted(taken_in - _STEMS_TAKEN_IN)
+
+
+def test_numbers_spelled_out_are_the_digits_articles_write(config):
+    analyzer = Analyzer.from_aliases()
+    assert analyzer.terms("a ninety-day truce") == analyzer.terms("a 90-day truce")
+    assert "90" in analyzer.terms("for another 90 days")
+    assert "90" in analyzer.terms("a 90-day truce")  # the number alone, not only "90day"
+    assert analyzer.terms("twenty-four points") == analyzer.terms("24 points")
+    assert analyzer.terms("three months") == analyzer.terms("3 months")
+    assert "1" not in analyzer.terms("no one would say")  # "one" is left alone
+
+
+def test_irregular_verb_forms_meet_their_base_form():
+    analyzer = Analyzer.from_aliases()
+    assert analyzer.terms("the leaders met in Busan") == analyzer.terms("the leaders meet in Busan")
+    assert analyzer.terms("Xi spoke to Trump") == analyzer.terms("Xi speaks to Trump")
+    assert analyzer.terms("found") == ["found"]  # find or found: left to the stemmer
+    assert analyzer.terms("the Fed") == ["fed"]  # a capitalised word is a name, not "feed"
+
+
+def test_plurals_naming_something_else_keep_their_own_term():
+    analyzer = Analyzer.from_aliases()
+    assert analyzer.terms("tariffs on goods") != analyzer.terms("tariffs on good")
+    assert analyzer.terms("customs") != analyzer.terms("custom")

@@ -7,7 +7,7 @@ import pytest
 from knowledge.answers import AFTERWARDS, answer, is_verbatim
 from knowledge.index import load_knowledge_base
 from knowledge.model import Kind
-from knowledge.question import OFF_TOPIC
+from knowledge.question import OFF_TOPIC, read_question
 from knowledge.summaries import summarize
 
 
@@ -336,7 +336,8 @@ def test_a_question_about_nothing_the_articles_discuss_is_refused(timeline2_kb):
     """On a few short articles the one sentence holding an off-topic question's rarest word
     ("match" of a "numbers match") would answer it; the question shares no name, lead word or
     recurring word with the articles."""
-    for question in ("who scored in the football match yesterday", "how do I bake sourdough bread"):
+    for question in ("who scored in the football match yesterday", "how do I bake sourdough bread",
+                     "give me a good dumpling recipe pls"):  # "give me" is how it asks; "goods"
         result = answer(timeline2_kb, question)
         assert not result.answered and result.reason == OFF_TOPIC, question
     assert answer(timeline2_kb, "how long did the dinner in buenos aires last?").answered
@@ -426,3 +427,20 @@ def test_a_question_of_now_on_articles_without_any_date(seeds_dir, config_for):
     assert not kb.dates
     reply = answer(kb, "are they still talking about tariffs?")
     assert reply.quotes and "tariffs on steel" in reply.quotes[0].text
+
+
+def test_a_demonym_is_its_country_and_a_capital_its_city(timeline_kb, timeline2_kb):
+    """People paraphrase places: "the Malaysian capital" is Kuala Lumpur, which the articles
+    name; a demonym whose country no article names is still unknown."""
+    read = read_question(timeline_kb, "In which building in the Malaysian capital were the talks?")
+    assert "kuala" in read.terms and not read.refusal
+    assert "KUALA LUMPUR" in answer(timeline_kb, "who met in the malaysian capital?").quotes[0].text
+    refused = answer(timeline2_kb, "what did the Swiss hosts say about the tariffs?")
+    assert not refused.answered and "Swiss" in refused.reason
+
+
+def test_what_followed_an_event_is_not_its_backstory(timeline2_kb):
+    """"Ever enforced?": the May 2019 article's sentence telling the December dinner again is
+    the event's backstory; the one telling what came after it (February 24) is the outcome."""
+    result = answer(timeline2_kb, "Was the 90-day deadline set at the G20 dinner ever enforced?")
+    assert "never enforced" in result.quotes[0].text

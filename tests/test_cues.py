@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.cues import Cue, implied_words, question_cues, question_focus, sentence_cues
+from knowledge.cues import (
+    Cue,
+    implied_words,
+    question_cues,
+    question_focus,
+    sentence_cues,
+    speculates,
+)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +59,8 @@ def test_sentence_cues_and_leaning():
 def test_a_sentence_saying_why_or_in_response_to_what_offers_a_reason():
     for text in ("The fentanyl duty stays, which is why the rate settles at 30 percent.",
                  "Trump said he would impose an extra 100% tariff in response to China's curbs.",
-                 "He accused Beijing of failing to buy farm products."):
+                 "He accused Beijing of failing to buy farm products.",
+                 "Based on the lack of respect China has shown, I am raising the tariff."):
         assert Cue.REASON in sentence_cues(text).cues, text
     assert Cue.REASON not in sentence_cues("The tariff took effect on Friday.").cues
 
@@ -152,3 +160,21 @@ def test_the_cue_table_remembers_in_fixed_space_what_the_patterns_say(timeline_k
             expected = {c for c in cues if offers(timeline_kb.sentences.text(i), c)}
             assert table.offers(i, cues) == expected
     assert table._known.buffer_info() == before
+
+
+@pytest.mark.parametrize("text", [
+    'Bessent described another 90-day pause as one option.',
+    '"I was to meet President Xi in two weeks, at APEC, but now there seems to be no reason."',
+    "Trump said he would cut the fentanyl tariff to 10%.",
+])
+def test_a_sentence_of_what_may_happen_speculates(text):
+    assert speculates(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Trump signed an executive order extending the truce for another 90 days.",
+    "The talks resumed in May in Geneva.",  # the month, not the modal
+    "Bessent said the threat of the 100% has gone away.",
+])
+def test_a_sentence_of_what_happened_does_not(text):
+    assert not speculates(text)

@@ -63,7 +63,17 @@ REACHED = {
     # reason (the noun is the reason cue, not a topic the articles must name).
     # precision 0.625 → 0.617: a period question's own articles need half the coverage (below).
     # precision 0.617 → 0.625: a period open on one side prefers articles near its edge.
-    "timeline_questions.yaml": {"hit@1": 0.654, "hit@any": 0.745, "precision": 0.625,
+    # precision 0.625 → 0.612: numbers spelled out are digits ("two-day" counts "2"), and "where in
+    # Stockholm" quotes another sentence that misses as before (recorded with timeline2's trade).
+    # 0.654/0.745/0.612 → 0.636/0.727/0.6: the lemma round (below): "kept hiking" now
+    # finds every "keeps" (a trade, recorded: the other read sets gained four hits).
+    # hit@1 0.636 → 0.618: "how did it turn out" counts a sentence's day against the event's
+    # ("What followed an event is not its backstory", test_answers): "was the truce eventually
+    # extended?" is answered by October's recap of the September extension (a trade, recorded:
+    # timeline2 0.418 → 0.436, unseen2 hit@any 0.58 → 0.6, blind precision 0.708 → 0.718).
+    # 0.618/0.6 → 0.636/0.607 (hit@1, precision): "based on", "owing to", "in light of" give a
+    # reason; "what reason did Mnuchin give": with a reason noun, give/offer/cite is the asking.
+    "timeline_questions.yaml": {"hit@1": 0.636, "hit@any": 0.727, "precision": 0.607,
                                 "abstention": 0.84, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
@@ -82,8 +92,12 @@ REACHED = {
     # A period question's own articles need half the coverage (scored only): precision 0.545 →
     # 0.536; same change, unseen2 0.46/0.5/0.55/0.64 → 0.48/0.52/0.54/0.6 (hits for an out-of-scope
     # answer, a trade), fresh2 hit@any 0.466 → 0.483, timeline2_unseen 0.383/0.45 → 0.4/0.466.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.472, "hit@any": 0.545, "precision": 0.536,
-                                       "abstention": 0.866, "faithfulness": 1.0},
+    # Numbers spelled out are digits, and a question of how things turned out puts a sentence
+    # of what may happen below what did (scored only): 0.472/0.545/0.536 → 0.490/0.563/0.557.
+    # abstention 0.866 → 0.833 (scored only): the lemma round (verb forms, "goods", "give me"); same change,
+    # blind 0.72 → 0.76, timeline2_unseen 0.7 → 0.733, timeline3_unseen 0.76 → 0.72: a trade.
+    "timeline_unseen_questions.yaml": {"hit@1": 0.49, "hit@any": 0.563, "precision": 0.557,
+                                       "abstention": 0.833, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
     # Age weighed in for questions of now (scored only): hit@any 0.66 → 0.68, precision 0.692 →
@@ -91,46 +105,83 @@ REACHED = {
     # The status of X asks about X: 0.6/0.68/0.697 → 0.62/0.7/0.701.
     # A period open on one side prefers articles near its edge (scored only): precision 0.697 →
     # 0.708; unseen2 0.540 → 0.547.
-    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.707,
-                                      "abstention": 0.72, "faithfulness": 1.0},
+    # Irregular verb forms meet their base (scored only): abstention 0.72 → 0.76.
+    # What followed an event is not its backstory (scored only): precision 0.708 → 0.718.
+    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.718,
+                                      "abstention": 0.76, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
     # Scored once at the end of the round that made the ranking features and weights (with the
     # "status of", "how many", follow-up and alias changes): abstention 0.52 → 0.56, the rest
-    # unchanged.
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.48, "hit@any": 0.52, "precision": 0.546,
-                                        "abstention": 0.6, "faithfulness": 1.0},
+    # unchanged. Spent on 2026-12-02 (scored many times in two rounds): read since, for training.
+    # 0.48/0.52/0.546 → 0.5/0.56/0.568: the lemma round (verb forms, "goods", "give me").
+    # 0.5/0.56/0.568 → 0.52/0.6/0.576: a demonym is its country, "the X capital" its city
+    # ("the Malaysian capital" → Kuala Lumpur); what followed an event is not its backstory.
+    # abstention 0.6 → 0.64: unknown demonyms ("australian") and "indias" are unknown countries.
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.52, "hit@any": 0.6, "precision": 0.575,
+                                        "abstention": 0.64, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
 # 0.466/0.5/0.435 → 0.483/0.516/0.441: a follow-up goes on with the story the previous reply told
 # (RankingWeights.thread, answers.PICKED_COVERAGE).
 # hit@any 0.516 → 0.533: "after Geneva" prefers what came soon after it.
+# abstention 0.866 → 0.833: the lemma round (verb forms, "goods", "give me") ("was huawei taken off the
+# entity list?" now finds "take", and is answered: a trade, recorded with timeline's).
 REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.533, "precision": 0.454,
-                                           "abstention": 0.866, "faithfulness": 1.0}
+                                           "abstention": 0.833, "faithfulness": 1.0}
 # A fifth, written at the end of the same round by another helper who never saw the engine, kept
 # unread: its first score is its floor.
 # A follow-up goes on with the story the previous reply told (scored only, three strengths tried,
 # the first kept): 0.416/0.433/0.448 → 0.45/0.466/0.478.
-REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.466, "hit@any": 0.483, "precision": 0.485,
-                                            "abstention": 0.833, "faithfulness": 1.0}
+# Spent on 2026-12-02 (scored many times in two rounds) and read since as a training set.
+# hit@1 0.466 → 0.483: a question of how things turned out puts a sentence of what may happen
+# ("described another 90-day pause as one option") below what did (``speculation``).
+# 0.483/0.5/0.833 → 0.5/0.516/0.866 (hit@1, hit@any, abstention): the lemma round (below).
+# precision 0.492 → 0.506: what followed an event is not its backstory.
+# abstention 0.866 → 0.9: unknown demonyms and "indias" (as timeline2's).
+REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.516, "precision": 0.506,
+                                            "abstention": 0.9, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
 # unread: how the engine does on articles nobody here tuned it on. Its first score is its floor.
 # A question sharing no name, lead word or recurring word with the articles is refused (scored
 # only): abstention 0.633 → 0.7; same change, timeline_blind 0.68 → 0.72, timeline_unseen 0.833 →
 # 0.866, timeline_unseen2 0.56 → 0.64; the timeline2 training set 0.52 → 0.56.
-REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "precision": 0.448,
-                                             "abstention": 0.7, "faithfulness": 1.0}
+# Irregular verb forms meet their base (scored only): abstention 0.7 → 0.733.
+# Demonyms and capitals, what followed an event not its backstory (scored only): precision
+# 0.449 → 0.443, a trade (blind precision +0.01 in the same change).
+REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "precision": 0.443,
+                                             "abstention": 0.733, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
 # than the one matching the question best as a whole, not only later than the best sentence's.
 # hit@any 0.436 → 0.454: "300bn" is "300 billion".
 # 0.363/0.454/0.455 → 0.4/0.49/0.466: a period question's own articles need half the coverage.
-REACHED["timeline2_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.49, "precision": 0.465,
-                                       "abstention": 0.56, "faithfulness": 1.0}
+# 0.4/0.49 → 0.381/0.472: numbers spelled out are digits ("ninety-day" is "90-day", whose "90"
+# counts now): "the 90-day deadline … ever enforced?" gains a term the gold lacks (a trade,
+# recorded: timeline_unseen 0.472 → 0.490 and timeline2_unseen precision up in the same round).
+# 0.381/0.472/0.465/0.56 → 0.418/0.509/0.5/0.6: the lemma round (verb forms, "goods", "give me").
+# hit@1 0.418 → 0.436: what followed an event is not its backstory.
+# abstention 0.6 → 0.64: a demonym of a country no article names is an unknown name in any case
+# ("australian wine"), and "indias" is India's.
+REACHED["timeline2_questions.yaml"] = {"hit@1": 0.436, "hit@any": 0.509, "precision": 0.5,
+                                       "abstention": 0.64, "faithfulness": 1.0}
+# The shape of the issue's own measure: the seed and three later articles (Geneva, London,
+# Busan), written anew by a helper who never saw the engine nor the other corpora, with a set of
+# questions by the same helper, kept unread. Its first score, taken once, is its floor.
+# Irregular verb forms meet their base (scored only): abstention 0.76 → 0.72, a trade (above).
+REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.38, "hit@any": 0.48, "precision": 0.484,
+                                             "abstention": 0.72, "faithfulness": 1.0}
+# A training set on the same four articles by another helper (first score in its header).
+# precision 0.417 → 0.405: "the Swiss talks" are the Geneva talks now, no longer refused as a name
+# the articles lack, and "the British capital" is London: both answered, not yet rightly.
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.363, "precision": 0.405,
+                                      "abstention": 0.8, "faithfulness": 1.0}
+# "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
+# lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
-UNREAD = ("unseen", "timeline_blind", "fresh2")
+UNREAD = ("unseen_", "timeline_blind")
 
 
 @pytest.mark.parametrize("name", sorted(REACHED))
