@@ -8,7 +8,7 @@
  * score(candidates: int64[5, n], values: float64[3, n], relevance: float64[r, articles],
  *       relevance_bits: int64[r], share_bits: int64[s], shares: float64[s],
  *       article_bits: int64[a], by_article: float64[a], question: int64[4],
- *       weights: float64[12], pairs: float64[p], settings: float64[10])
+ *       weights: float64[13], pairs: float64[p], settings: float64[10])
  *   -> (order: list[int], bound: list[float], plain: list[float], backstory: list[float])
  * candidates rows: the question terms each holds, those only the sentence it leans on holds,
  * those its article's lead names (bit k for term k), its article's number (the column of
@@ -28,10 +28,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-enum { /* the order of ranking.FEATURES (the fast path knows no other) */
+/* The order of ranking.FEATURES this pass knows (``FEATURES`` below; knowledge/candidate_arrays.py
+ * uses it only while its own list is this). News lead, other period and far from edge are a
+ * period question's, speculation one of how things turned out: none comes this way. */
+enum {
     HEADLINE, NEWS_LEAD, OTHER_PERIOD, BACKSTORY, NAME_MISSING, TOGETHER, THROUGH_ARTICLE,
-    ARTICLE_RELEVANCE, CUES, OLDER, THREAD, FAR_FROM_EDGE, NFEATURES
+    ARTICLE_RELEVANCE, CUES, OLDER, THREAD, FAR_FROM_EDGE, SPECULATION, NFEATURES
 };
+static const char *FEATURE_NAMES[NFEATURES] = {
+    "headline", "news_lead", "other_period", "backstory", "name_missing", "together",
+    "through_article", "article_relevance", "cues", "older", "thread", "far_from_edge",
+    "speculation"};
 enum {
     SETTING_MIN_COVERAGE, SETTING_PICKED_COVERAGE, SETTING_CONTEXT_COVERAGE,
     SETTING_ARTICLE_COVERAGE, SETTING_ARTICLE_BONUS, SETTING_RELEVANCE_BONUS, SETTING_BEST,
@@ -268,4 +275,18 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_candidates", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__candidates(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__candidates(void) {
+    PyObject *m = PyModule_Create(&module), *names = PyTuple_New(NFEATURES);
+    if (m == NULL || names == NULL) goto fail;
+    for (int i = 0; i < NFEATURES; i++) {
+        PyObject *name = PyUnicode_FromString(FEATURE_NAMES[i]);
+        if (name == NULL) goto fail;
+        PyTuple_SET_ITEM(names, i, name);
+    }
+    if (PyModule_AddObject(m, "FEATURES", names) < 0) goto fail;
+    return m;
+fail:
+    Py_XDECREF(names);
+    Py_XDECREF(m);
+    return NULL;
+}

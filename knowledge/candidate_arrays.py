@@ -87,6 +87,10 @@ _NO_RELEVANCE = np.zeros((0, 0))
 # Whether ``sum`` adds floats one after another (before Python 3.12; later ones compensate): as
 # the compiled pass adds them. Otherwise it would not give the exact path's floats.
 _SUMS_IN_ORDER = sum([1.0, 1e100, 1.0, -1e100]) == 0.0
+# The compiled pass, where it was built for these features and sums add as it does
+_COMPILED = (
+    _compiled is not None and _compiled.FEATURES == KNOWN_FEATURES and _SUMS_IN_ORDER
+)
 
 
 def _mask(column: Mapping[str, int], terms: Iterable[str]) -> int:
@@ -218,7 +222,7 @@ class _Candidates:
         ages = kb.article_ages[articles]
         masks = _Masks(column, held, leaned_on, lead, side_by_side[:n], articles, headline,
                        thread, in_thread, ages)
-        if _compiled is not None and _SUMS_IN_ORDER:
+        if _COMPILED:
             self._score_compiled(masks, relevance)
         else:
             self._bounds(masks, relevance)

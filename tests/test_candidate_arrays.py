@@ -20,7 +20,9 @@ from knowledge.model import LEAD_KINDS
 from tests.conftest import ROOT
 
 # read sets only: never an unread one (``unseen``, ``timeline_blind``, ``fresh2``) here
-READ_SETS = ("timeline", "timeline_fresh", "timeline2", "dev", "eval", "holdout", "fresh", "blind")
+READ_SETS = (
+    "timeline", "timeline_fresh", "timeline2", "timeline3", "dev", "eval", "holdout", "fresh", "blind"
+)
 
 
 @pytest.fixture(scope="module")
@@ -108,12 +110,12 @@ def test_ranked_candidates_are_the_quotable_ones_of_the_exact_path(which, reques
         assert quotable <= set(fast), question
 
 
-@pytest.mark.parametrize("compiled", [(sentence_rows, "_compiled"), (candidate_arrays, "_compiled")])
+@pytest.mark.parametrize("compiled", [(sentence_rows, "_compiled"), (candidate_arrays, "_COMPILED")])
 def test_answers_without_the_compiled_pass_are_the_same(compiled, benchmark_asked, monkeypatch):
     """Where no C compiler built ``knowledge._rows`` (NumPy reads the candidates' terms) or
     ``knowledge._candidates`` (NumPy bounds them, Python scores them): the same answers."""
     expected = [answers.answer(kb, question, context) for kb, question, context in benchmark_asked]
-    monkeypatch.setattr(*compiled, None)
+    monkeypatch.setattr(*compiled, None if compiled[1] == "_compiled" else False)
     for (kb, question, context), answered in zip(benchmark_asked, expected, strict=True):
         assert answers.answer(kb, question, context) == answered, question
 
@@ -137,6 +139,13 @@ def _made(
 
 
 @pytest.mark.skipif(candidate_arrays._compiled is None, reason="knowledge._candidates not built")
+def test_the_compiled_pass_knows_the_features_ranked() -> None:
+    """A feature added to ``KNOWN_FEATURES`` turns the compiled pass off until it knows it."""
+    assert candidate_arrays._compiled.FEATURES == candidate_arrays.KNOWN_FEATURES
+    assert candidate_arrays._COMPILED
+
+
+@pytest.mark.skipif(not candidate_arrays._COMPILED, reason="knowledge._candidates not in use")
 @pytest.mark.parametrize("which", ["asked", "benchmark_asked"])
 def test_the_compiled_pass_gives_each_candidate_the_python_multiplier(which, request, monkeypatch):
     """``knowledge/_candidates.c`` passes the candidates that pass the filters of the NumPy path
@@ -148,7 +157,7 @@ def test_the_compiled_pass_gives_each_candidate_the_python_multiplier(which, req
     for args in made:
         compiled = candidate_arrays._Candidates(*args)
         with monkeypatch.context() as patch:
-            patch.setattr(candidate_arrays, "_compiled", None)
+            patch.setattr(candidate_arrays, "_COMPILED", False)
             python = candidate_arrays._Candidates(*args)
         passing = {k for k in python.order if python._multiplier(k) is not None}
         assert set(compiled.order) == passing
