@@ -17,8 +17,6 @@ import re
 from collections.abc import Container, Iterable, Sequence
 from itertools import pairwise
 
-import numpy as np
-
 from knowledge import candidate_arrays
 from knowledge.analysis import normalise
 from knowledge.backstory import tells_backstory
@@ -628,7 +626,7 @@ def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
     most = KEY_TERM_ARTICLES * len(kb.articles)
     return frozenset(
         term for term in shares
-        if 0 < np.count_nonzero(kb.article_counts(term)) <= most
+        if 0 < kb.articles_holding(term) <= most
     )
 
 

@@ -179,6 +179,29 @@ class KnowledgeBase:
         their common terms."""
         return self._article_counts(term)
 
+    def articles_holding(self, term: str) -> int:
+        """How many articles hold ``term`` (``article_counts``' nonzero entries): kept for the
+        terms asked about most recently, which reading a question, its key terms and its
+        articles' relevance each count."""
+        return self._articles_holding(term)
+
+    @cached_property
+    def _articles_holding(self) -> Callable[[str], int]:
+        counts = self._article_counts
+
+        @functools.lru_cache(maxsize=ARTICLE_COUNTS_KEPT)
+        def holding(term: str) -> int:
+            return int(np.count_nonzero(counts(term)))
+
+        return holding
+
+    @cached_property
+    def memo(self) -> dict[str, object]:
+        """What is worked out from this knowledge base alone when first needed, by its user's
+        name for it (``relevance``: the articles' length norms): not again for every question.
+        A new knowledge base starts with none."""
+        return {}
+
     @cached_property
     def _article_counts(self) -> Callable[[str], np.ndarray]:
         # ~16 KB a term at 4,000 articles: 512 terms hold 8 MB at most. The function holds the

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-import numpy as np
-
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import MONTH_NAMES, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
@@ -102,7 +100,7 @@ def _on_topic(kb: KnowledgeBase, question: str, terms: Sequence[str]) -> bool:
     if any(
         term in kb.names
         or kb.lead_counts.get(term, 0) > 0
-        or np.count_nonzero(kb.article_counts(term)) >= recurring
+        or kb.articles_holding(term) >= recurring
         for term in terms
     ):
         return True

@@ -95,20 +95,16 @@ def article_relevance(kb: KnowledgeBase, terms: Iterable[str]) -> Mapping[str, d
     article holds any of them. Costs the terms' postings and a few passes over the articles, not
     the sentences."""
     count = len(kb.articles)
-    lengths = kb.article_lengths
     if not len(kb.sentences) or count == 0:
         return {}
-    present = lengths > 0
-    articles = int(present.sum())
-    norm = K1 * (1 - B + B * lengths / float(lengths[present].mean()))
-    counts = {term: kb.article_counts(term) for term in set(terms)}
-    held = [term for term, found in counts.items() if found.any()]
+    articles, norm = _length_norms(kb)
+    held = [term for term in set(terms) if kb.articles_holding(term)]
     if not held:
         return {}
     # every term at once, a row a term: the same operations, element by element, as one term
     # at a time
-    tf = np.array([counts[term] for term in held], dtype=np.float64)
-    df = np.count_nonzero(tf, axis=1).tolist()
+    tf = np.array([kb.article_counts(term) for term in held], dtype=np.float64)
+    df = [kb.articles_holding(term) for term in held]
     idf = np.array([[math.log(1 + (articles - d + 0.5) / (d + 0.5))] for d in df])
     parts = idf * tf * (K1 + 1) / (tf + norm)
     total = parts[0]
@@ -118,3 +114,15 @@ def article_relevance(kb: KnowledgeBase, terms: Iterable[str]) -> Mapping[str, d
     if best <= 0:
         return {}
     return ArticleRelevance(kb, held, parts, best)
+
+
+def _length_norms(kb: KnowledgeBase) -> tuple[int, npt.NDArray[np.float64]]:
+    """The articles with a sentence, and each article's length norm (BM25's ``K1 · (1 - B + B ·
+    length / average length)``): the knowledge base's alone, worked out once (``memo``)."""
+    found = kb.memo.get("relevance.length_norms")
+    if found is None:
+        lengths = kb.article_lengths
+        present = lengths > 0
+        norm = K1 * (1 - B + B * lengths / float(lengths[present].mean()))
+        found = kb.memo["relevance.length_norms"] = (int(present.sum()), norm)
+    return found  # type: ignore[return-value]

@@ -394,6 +394,7 @@ def test_article_counts_equal_counting_each_articles_sentences(timeline_kb):
             for article in kb.articles
         ]
         assert kb.article_counts(term).tolist() == expected, term
+        assert kb.articles_holding(term) == sum(count > 0 for count in expected), term
     assert sum(kb.article_counts("china")) > len(kb.articles)  # a common term, many articles
 
 
