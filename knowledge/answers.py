@@ -16,6 +16,9 @@ import math
 import re
 from collections.abc import Container, Iterable, Sequence
 from itertools import pairwise
+from operator import itemgetter
+
+import numpy as np
 
 from knowledge import candidate_arrays
 from knowledge.analysis import normalise
@@ -725,10 +728,9 @@ def _by_time(
     # newest article that shares the story's common words
     wanted = keys.intersection(kb.terms[ranked[0][1]]) if time.when in _OF_NOW else frozenset()
     pool = [
-        (kb.day(kb.sentences.source(i)), score, i)
-        for score, i in ranked
-        if score >= ratio * best_score and kb.day(kb.sentences.source(i)) is not None
-        and wanted.issubset(kb.terms[i])
+        (day, score, i)
+        for (score, i), day in zip(ranked, _days(kb, [i for _, i in ranked]), strict=True)
+        if score >= ratio * best_score and day is not None and wanted.issubset(kb.terms[i])
     ]
     if time.when is When.LATER:
         # how it turned out: the best answer of an article later than the first that tells of it
@@ -744,6 +746,12 @@ def _by_time(
     else:
         _, score, chosen = max(pool, key=lambda item: (item[0], item[1], -item[2]))
     return [(score, chosen), *((s, i) for s, i in ranked if i != chosen)]
+
+
+def _days(kb: KnowledgeBase, ids: list[int]) -> list[dt.date | None]:
+    """Each sentence's article's day (``kb.day`` of its source), for many at once."""
+    days = kb.article_days
+    return [days[n] for n in kb.sentences.articles_of(np.array(ids, dtype=np.int64)).tolist()]
 
 
 def _with_event_day(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> Question:
@@ -811,7 +819,7 @@ def _with_followers(kb: KnowledgeBase, hits: list[tuple[int, float]]) -> list[tu
             found.add(after)
     if not followers:
         return hits
-    return sorted(hits + followers, key=lambda item: -item[1])
+    return sorted(hits + followers, key=itemgetter(1), reverse=True)  # stable, as ascending
 
 
 def _context(kb: KnowledgeBase, sentence: Sentence) -> tuple[Sentence, ...]:
