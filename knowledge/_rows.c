@@ -109,8 +109,59 @@ done:
     return result;
 }
 
+/* counts(ids: int32[], starts: int64[], out: int32[]) -> None
+ * How many of ``ids`` (ascending) fall in each range starts[n] <= id < starts[n + 1] (``starts``
+ * ascending, one more than ``out``): a term's sentences counted by article in one merge of the
+ * two lists. NumPy looked up each sentence's article in an array of every sentence's, a cache
+ * miss a posting the first time a question asks about the term. */
+static PyObject *counts(PyObject *self, PyObject *args) {
+    PyObject *o[3];
+    const char *names[3] = {"ids", "starts", "out"};
+    if (!PyArg_ParseTuple(args, "OOO", &o[0], &o[1], &o[2])) return NULL;
+    Py_buffer b[3];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 3; got++) {
+        if (get(o[got], &b[got], got == 2, names[got]) < 0) goto done;
+    }
+    if (b[0].itemsize != 4 || b[1].itemsize != 8 || b[2].itemsize != 4) {
+        PyErr_SetString(PyExc_TypeError, "expected int32 ids, int64 starts, int32 out");
+        goto done;
+    }
+    const int32_t *ids = b[0].buf;
+    const int64_t *starts = b[1].buf;
+    int32_t *out = b[2].buf;
+    Py_ssize_t nids = b[0].len / 4, nranges = b[2].len / 4;
+    if (b[1].len / 8 != nranges + 1) {
+        PyErr_SetString(PyExc_ValueError, "starts: one more than out");
+        goto done;
+    }
+    for (Py_ssize_t n = 0; n < nranges; n++) {
+        out[n] = 0;
+        if (starts[n] > starts[n + 1]) {
+            PyErr_SetString(PyExc_ValueError, "starts: not ascending");
+            goto done;
+        }
+    }
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = 0; i < nids; i++) {
+        if (ids[i] < starts[0] || ids[i] >= starts[nranges] || (i && ids[i] < ids[i - 1])) {
+            PyErr_SetString(PyExc_ValueError, "ids: not ascending within the ranges");
+            goto done;
+        }
+        while (ids[i] >= starts[n + 1]) n++;
+        out[n]++;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int k = 0; k < got; k++) PyBuffer_Release(&b[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"held", held, METH_VARARGS, "Masks of the wanted rows each sentence holds, and pairs."},
+    {"counts", counts, METH_VARARGS, "How many ascending ids fall in each of ascending ranges."},
     {NULL, NULL, 0, NULL},
 };
 

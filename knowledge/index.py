@@ -35,7 +35,7 @@ from knowledge.cues import ATTRIBUTES, PERSON_NOUNS, Cue, leans, months_named, o
 from knowledge.ingest import load_articles, match_key
 from knowledge.model import LEAD_KINDS, Article, Citation, Kind, Problem, Quote, Sentence
 from knowledge.scoring import BM25Scorer
-from knowledge.sentence_rows import SentenceRows
+from knowledge.sentence_rows import SentenceRows, counts_in_ranges
 from knowledge.sentence_table import SentenceTable
 from knowledge.spelling import Speller, is_english
 from knowledge.term_rows import term_rows
@@ -308,12 +308,13 @@ def _article_counts(
     """Sentences holding a term in each article (read-only), from the term's postings
     (``docs``, ascending), the articles' first sentences (``starts``, the total last) and each
     sentence's article (``number``)."""
-    if len(docs) < len(starts):  # few postings: each one's article
+    found = counts_in_ranges(docs, starts)  # compiled: one merge of the two
+    if found is None and len(docs) < len(starts):  # few postings: each one's article
         found = np.bincount(number(docs), minlength=len(starts) - 1)
-    else:  # many: cut them at each article's start (searched as the postings' own type, or
-        # NumPy would copy every posting to the boundaries' type first)
+    elif found is None:  # many: cut them at each article's start (searched as the postings'
+        # own type, or NumPy would copy every posting to the boundaries' type first)
         found = np.diff(np.searchsorted(docs, starts.astype(docs.dtype, copy=False)))
-    found = found.astype(np.int32)
+    found = found.astype(np.int32, copy=False)
     found.flags.writeable = False
     return found
 

@@ -23,6 +23,19 @@ except ImportError:  # pragma: no cover - no C compiler where the project was in
     _compiled = None
 
 
+def counts_in_ranges(
+    ids: npt.NDArray[np.int32], starts: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int32] | None:
+    """How many of ``ids`` (ascending) fall in each range ``starts[n]`` to ``starts[n + 1]``
+    (ascending): one merge of the two, compiled (``knowledge/_rows.c``); None where it is not
+    built."""
+    if _compiled is None or ids.dtype != np.int32:
+        return None
+    out = np.empty(len(starts) - 1, dtype=np.int32)
+    _compiled.counts(np.ascontiguousarray(ids), np.ascontiguousarray(starts, dtype=np.int64), out)
+    return out
+
+
 class SentenceRows:
     """The rows of each sentence's terms (``BM25Scorer`` rows), repeats and order kept."""
 

@@ -398,6 +398,22 @@ def test_article_counts_equal_counting_each_articles_sentences(timeline_kb):
     assert sum(kb.article_counts("china")) > len(kb.articles)  # a common term, many articles
 
 
+def test_article_counts_without_the_compiled_merge_are_the_same(timeline_kb, monkeypatch):
+    """Where ``knowledge._rows`` is not built, NumPy counts a term's sentences by article (each
+    one's article, or the articles' starts searched in the postings): the same counts."""
+    from knowledge import sentence_rows
+    from knowledge.index import _article_counts
+
+    kb = timeline_kb
+    starts, number = kb.article_starts, kb.sentences.articles_of
+    terms = ("china", "tariff", "busan", "soybean", "rosenbad", "nosuchterm")
+    compiled = [_article_counts(kb.scorer.docs_with(t), starts, number) for t in terms]
+    monkeypatch.setattr(sentence_rows, "_compiled", None)
+    for term, expected in zip(terms, compiled, strict=True):
+        found = _article_counts(kb.scorer.docs_with(term), starts, number)
+        assert found.tolist() == expected.tolist() and found.dtype == expected.dtype, term
+
+
 def test_an_undoubled_stem_finds_the_articles_term(timeline_kb):
     """Snowball undoubles a consonant before a suffix ("tariffed" → "tarif"), not without one."""
     from knowledge.question import read_question
