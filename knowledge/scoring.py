@@ -361,9 +361,10 @@ class BM25Scorer:
             return []
         rows = self._known(query_terms)
         base = self._base(rows)
-        if rows and _compiled is not None:  # every posting once, in C: the bot's path
+        if rows and _compiled is not None:  # in C, skipping what cannot reach the k best
             found, above = _compiled.top_k(
-                self._offsets, self._docs, self._weights, rows, k, base, self._scratch()
+                self._offsets, self._docs, self._weights, rows, k, base, self._scratch(), None,
+                self._best,
             )
             if above >= k:
                 return found
@@ -406,7 +407,8 @@ class BM25Scorer:
             return []
         if _compiled is not None:
             found, _ = _compiled.top_k(
-                self._offsets, self._docs, self._weights, rows, k, 0.0, self._scratch(), scales
+                self._offsets, self._docs, self._weights, rows, k, 0.0, self._scratch(), scales,
+                self._best,
             )
             return found
         sums = np.zeros(self.corpus_size, dtype=np.float64)
