@@ -5,28 +5,36 @@
  * what each candidate's cues could still add. In Python, forty small NumPy steps and a loop over
  * the candidates took most of a question's ranking at a million sentences.
  *
- * score(candidates: int64[5, n], values: float64[3, n], relevance: float64[r, articles],
- *       relevance_bits: int64[r], share_bits: int64[s], shares: float64[s],
- *       article_bits: int64[a], by_article: float64[a], question: int64[4],
- *       weights: float64[13], pairs: float64[p], settings: float64[10])
- *   -> (order: list[int], bound: list[float], plain: list[float], backstory: list[float])
- * candidates rows: the question terms each holds, those only the sentence it leans on holds,
- * those its article's lead names (bit k for term k), its article's number (the column of
- * ``relevance``), and flags (bit 0: a headline; bit 1: of the thread's article, where the
- * coverage bar is lower; from bit 2, how many question-word pairs it holds side by side).
- * values rows: BM25 score, ``thread``, its article's age. question: the masks of its focus, its
- * predicate, its names and the terms of its pairs. pairs: ``together``'s graded value by count.
- * settings: see the SETTING_ names below.
+ * score(candidates, articles, question, weights: float64[13], pairs: float64[p],
+ *       settings: float64[10])
+ *   -> (order: list[int], bound: list[float], plain: list[float], backstory: list[float],
+ *       lead: list[bool])
+ * candidates, a tuple, for n candidates and the l sentences that l of them lean on:
+ *   found: int64[n + l], the question terms each sentence holds (bit k for term k), the
+ *     candidates' first; side: int64[n + l], how many question-word pairs each holds side by
+ *     side; leaners: int64[l], which candidate leans on each of the l; article: int32[n], each
+ *     candidate's article's number; kind: int8[n], its kind's code; bm25: float64[n];
+ *     thread: float64[n] and in_thread: bool[n] (``answers._in_thread``, and whether it is of
+ *     the thread's article), or both empty for a question without a thread.
+ * articles, a tuple: kind_flags: int64[kinds] by kind code (bit 0: a headline; bit 1: a lead
+ *   kind); lead: int64[a], the question terms each article's lead names; age: float64[a];
+ *   relevance: float64[r, a], what each relevance term adds to each article (over ``best``);
+ *   relevance_bits: int64[r].
+ * question, a tuple: share_bits: int64[s], shares: float64[s], article_bits: int64[t],
+ *   by_article: float64[t], masks: int64[4] (its focus, predicate, names, pairs' terms).
+ * pairs: ``together``'s graded value by count. settings: see the SETTING_ names below.
  * order: the candidates passing the filters, best bound first (ties: lower index first);
  * bound: each one's score with backstory and cues at their largest for the question (0 for one
- * failing a filter), a little above; plain and backstory: each candidate's multiplier without and with the backstory feature
- * (0 for one failing a filter; backstory 0 unless the question is of news).
+ * failing a filter), a little above; plain and backstory: each one's multiplier without and
+ * with the backstory feature (0 for one failing a filter; backstory 0 unless the question is of
+ * news); lead: whether each is of a lead kind.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The order of ranking.FEATURES this pass knows (``FEATURES`` below; knowledge/candidate_arrays.py
  * uses it only while its own list is this). News lead, other period and far from edge are a
@@ -48,7 +56,18 @@ enum { FOCUS, PREDICATE, NAMED, PAIRED, NQUESTION };
 /* Relative slack on a bound, as knowledge/candidate_arrays.py's: exp and sums in another order
  * differ by a few units in the last place; this is far more. */
 #define SLACK 1e-9
-#define NARGS 12
+
+enum { FOUND, SIDE, LEANERS, ARTICLE, KIND, BM25, THREAD_VALUE, IN_THREAD,         /* candidates */
+       KIND_FLAGS, LEAD, AGE, RELEVANCE, RELEVANCE_BITS,                             /* articles */
+       SHARE_BITS, SHARES, ARTICLE_BITS, BY_ARTICLE, MASKS,                          /* question */
+       WEIGHTS, PAIRS, SETTINGS, NBUFFERS };
+static const char *NAMES[NBUFFERS] = {
+    "found", "side", "leaners", "article", "kind", "bm25", "thread", "in_thread",
+    "kind_flags", "lead", "age", "relevance", "relevance_bits",
+    "share_bits", "shares", "article_bits", "by_article", "masks",
+    "weights", "pairs", "settings"};
+static const Py_ssize_t ITEMSIZE[NBUFFERS] = {8, 8, 8, 4, 1, 8, 8, 1, 8, 8, 8, 8, 8,
+                                              8, 8, 8, 8, 8, 8, 8, 8};
 
 typedef struct {
     double bound;
@@ -59,19 +78,6 @@ static int best_bound_first(const void *x, const void *y) {
     const Ranked *a = x, *b = y;
     if (a->bound != b->bound) return a->bound > b->bound ? -1 : 1;
     return (a->at > b->at) - (a->at < b->at);
-}
-
-static int get(PyObject *object, Py_buffer *view, const char *name) {
-    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous buffer", name);
-        return -1;
-    }
-    if (view->itemsize != 8) {
-        PyErr_Format(PyExc_TypeError, "%s: expected int64 or float64 items", name);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
 }
 
 /* ranking.graded: ln(1 + bonus × amount), 0 for none; math.log1p keeps a zero as it is. */
@@ -89,131 +95,171 @@ static double share_of(int64_t mask, const int64_t *bits, const double *shares, 
     return sum;
 }
 
+#define COUNT(b, which) ((b)[which].len / ITEMSIZE[which])
+#define AS(type, b, which) ((const type *)(b)[which].buf)
+
 typedef struct {
-    Py_ssize_t n, nrelevance, columns, nshares, narticle, npairs;
-    const int64_t *held, *leaned, *lead, *article, *flags;
-    const double *bm25, *thread, *age;
-    const double *relevance;
-    const int64_t *relevance_bits, *share_bits, *article_bits, *question;
-    const double *shares, *by_article, *w, *pair_values, *setting;
+    Py_buffer *b;
+    Py_ssize_t n, narticles, nrelevance, nshares, narticle_terms, npairs, nkinds;
+    int threaded;
+    int64_t *leaned; /* the question terms only the sentence a candidate leans on holds */
 } Inputs;
+
+static int read_inputs(Py_buffer *b, Inputs *in) {
+    Py_ssize_t n = COUNT(b, ARTICLE), nleaners = COUNT(b, LEANERS);
+    in->b = b;
+    in->n = n;
+    in->narticles = COUNT(b, LEAD);
+    in->nrelevance = COUNT(b, RELEVANCE_BITS);
+    in->nshares = COUNT(b, SHARE_BITS);
+    in->narticle_terms = COUNT(b, ARTICLE_BITS);
+    in->npairs = COUNT(b, PAIRS);
+    in->nkinds = COUNT(b, KIND_FLAGS);
+    in->threaded = COUNT(b, THREAD_VALUE) != 0;
+    if (COUNT(b, FOUND) != n + nleaners || COUNT(b, SIDE) != n + nleaners ||
+        COUNT(b, KIND) != n || COUNT(b, BM25) != n ||
+        (in->threaded && (COUNT(b, THREAD_VALUE) != n || COUNT(b, IN_THREAD) != n)) ||
+        COUNT(b, AGE) != in->narticles ||
+        COUNT(b, RELEVANCE) != in->nrelevance * in->narticles ||
+        COUNT(b, SHARES) != in->nshares || COUNT(b, BY_ARTICLE) != in->narticle_terms ||
+        COUNT(b, MASKS) != NQUESTION || COUNT(b, WEIGHTS) != NFEATURES || in->npairs < 1 ||
+        COUNT(b, SETTINGS) != NSETTINGS) {
+        PyErr_SetString(PyExc_ValueError, "score: arrays of mismatched shapes");
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int32_t article = AS(int32_t, b, ARTICLE)[k];
+        int8_t kind = AS(int8_t, b, KIND)[k];
+        if (article < 0 || article >= in->narticles || kind < 0 || kind >= in->nkinds ||
+            AS(int64_t, b, SIDE)[k] < 0) {
+            PyErr_SetString(PyExc_ValueError, "score: an article, kind or count out of range");
+            return -1;
+        }
+    }
+    in->leaned = PyMem_Calloc(n ? n : 1, sizeof(int64_t));
+    if (in->leaned == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    const int64_t *found = AS(int64_t, b, FOUND), *leaners = AS(int64_t, b, LEANERS);
+    for (Py_ssize_t j = 0; j < nleaners; j++) {
+        if (leaners[j] < 0 || leaners[j] >= n) {
+            PyErr_SetString(PyExc_ValueError, "score: a leaner out of range");
+            return -1;
+        }
+        in->leaned[leaners[j]] = found[n + j] & ~found[leaners[j]];
+    }
+    return 0;
+}
 
 /* answers._admit's filters: None there is 0 here; else 1, and the share of the question its
  * article's lead names and it does not. */
 static int admitted(const Inputs *in, Py_ssize_t k, double *through_article) {
-    int64_t h = in->held[k], l = in->leaned[k], d = in->lead[k];
-    int64_t focus = in->question[FOCUS], predicate = in->question[PREDICATE];
-    if ((focus && !(h & focus)) || (predicate && !((h | l | d) & predicate))) return 0;
-    double coverage = share_of(h, in->share_bits, in->shares, in->nshares);
-    if (l) {
-        double leaned = share_of(l, in->share_bits, in->shares, in->nshares);
-        coverage += in->setting[SETTING_CONTEXT_COVERAGE] * leaned;
-    }
+    Py_buffer *b = in->b;
+    const int64_t *masks = AS(int64_t, b, MASKS);
+    const double *setting = AS(double, b, SETTINGS);
+    int64_t h = AS(int64_t, b, FOUND)[k], l = in->leaned[k];
+    int64_t d = AS(int64_t, b, LEAD)[AS(int32_t, b, ARTICLE)[k]];
+    if ((masks[FOCUS] && !(h & masks[FOCUS])) || (masks[PREDICATE] && !((h | l | d) & masks[PREDICATE])))
+        return 0;
+    const int64_t *share_bits = AS(int64_t, b, SHARE_BITS);
+    const double *shares = AS(double, b, SHARES);
+    double coverage = share_of(h, share_bits, shares, in->nshares);
+    if (l) coverage += setting[SETTING_CONTEXT_COVERAGE] * share_of(l, share_bits, shares, in->nshares);
     if (coverage == 0.0) return 0;
-    *through_article = share_of(d & ~h, in->article_bits, in->by_article, in->narticle);
-    coverage += in->setting[SETTING_ARTICLE_COVERAGE] * *through_article;
-    double picked = in->flags[k] & 2 ? in->setting[SETTING_PICKED_COVERAGE] : 1.0;
-    return !(coverage < in->setting[SETTING_MIN_COVERAGE] * picked);
+    *through_article = share_of(d & ~h, AS(int64_t, b, ARTICLE_BITS), AS(double, b, BY_ARTICLE),
+                                in->narticle_terms);
+    coverage += setting[SETTING_ARTICLE_COVERAGE] * *through_article;
+    int picked = in->threaded && AS(uint8_t, b, IN_THREAD)[k];
+    double bar = setting[SETTING_MIN_COVERAGE] * (picked ? setting[SETTING_PICKED_COVERAGE] : 1.0);
+    return !(coverage < bar);
 }
 
 /* answers._features but backstory and cues: each nonzero feature's weighted value, in the order
  * of ranking.FEATURES; where backstory's would go, in ``at_backstory``. */
 static int weighted(const Inputs *in, Py_ssize_t k, double through_article, double *terms,
                     int *at_backstory) {
-    int64_t h = in->held[k], about = h | in->leaned[k] | in->lead[k], flags = in->flags[k];
-    const double *w = in->w, *setting = in->setting;
+    Py_buffer *b = in->b;
+    const double *w = AS(double, b, WEIGHTS), *setting = AS(double, b, SETTINGS);
+    const int64_t *masks = AS(int64_t, b, MASKS);
+    int32_t article = AS(int32_t, b, ARTICLE)[k];
+    int64_t h = AS(int64_t, b, FOUND)[k];
+    int64_t about = h | in->leaned[k] | AS(int64_t, b, LEAD)[article];
+    int64_t flags = AS(int64_t, b, KIND_FLAGS)[AS(int8_t, b, KIND)[k]];
     double added = 0.0; /* what its article adds: the shares of the terms it lacks */
+    const double *relevance = AS(double, b, RELEVANCE);
+    const int64_t *relevance_bits = AS(int64_t, b, RELEVANCE_BITS);
     for (Py_ssize_t r = 0; r < in->nrelevance; r++) {
-        double part = in->relevance[r * in->columns + in->article[k]] / setting[SETTING_BEST];
-        if (part > 0 && !(h & in->relevance_bits[r])) added += part;
+        double part = relevance[r * in->narticles + article] / setting[SETTING_BEST];
+        if (part > 0 && !(h & relevance_bits[r])) added += part;
     }
     int count = 0;
     if (flags & 1) terms[count++] = w[HEADLINE];
     *at_backstory = count;
-    int64_t named = in->question[NAMED], paired = h & in->question[PAIRED];
-    if (named && !(named & about)) terms[count++] = w[NAME_MISSING];
-    int64_t together = paired & (paired - 1) ? flags >> 2 : 0; /* two of the pairs' terms */
+    int64_t paired = h & masks[PAIRED];
+    if (masks[NAMED] && !(masks[NAMED] & about)) terms[count++] = w[NAME_MISSING];
+    int64_t together = paired & (paired - 1) ? AS(int64_t, b, SIDE)[k] : 0; /* two pair terms */
     if (together >= in->npairs) together = in->npairs - 1;
-    if (together) terms[count++] = w[TOGETHER] * in->pair_values[together];
+    if (together) terms[count++] = w[TOGETHER] * AS(double, b, PAIRS)[together];
     double through = graded(setting[SETTING_ARTICLE_BONUS], through_article);
     if (through != 0.0) terms[count++] = w[THROUGH_ARTICLE] * through;
     double relevant = graded(setting[SETTING_RELEVANCE_BONUS], added);
     if (relevant != 0.0) terms[count++] = w[ARTICLE_RELEVANCE] * relevant;
-    if (setting[SETTING_OF_NOW] != 0.0 && in->age[k] != 0.0) terms[count++] = w[OLDER] * in->age[k];
-    if (in->thread[k] != 0.0) terms[count++] = w[THREAD] * in->thread[k];
+    double age = AS(double, b, AGE)[article];
+    if (setting[SETTING_OF_NOW] != 0.0 && age != 0.0) terms[count++] = w[OLDER] * age;
+    double thread = in->threaded ? AS(double, b, THREAD_VALUE)[k] : 0.0;
+    if (thread != 0.0) terms[count++] = w[THREAD] * thread;
     return count;
 }
 
-static int read_inputs(Py_buffer *b, Inputs *in) {
-    Py_ssize_t n = b[0].len / 8 / 5;
-    in->n = n;
-    in->nrelevance = b[3].len / 8;
-    in->columns = in->nrelevance ? b[2].len / 8 / in->nrelevance : 0;
-    in->nshares = b[5].len / 8;
-    in->narticle = b[7].len / 8;
-    in->npairs = b[10].len / 8;
-    if (b[0].len != 5 * 8 * n || b[1].len != 3 * 8 * n || b[4].len != b[5].len ||
-        b[6].len != b[7].len || b[8].len != 8 * NQUESTION || b[9].len != 8 * NFEATURES ||
-        in->npairs < 1 || b[11].len != 8 * NSETTINGS ||
-        b[2].len != 8 * in->nrelevance * in->columns) {
-        PyErr_SetString(PyExc_ValueError, "score: arrays of mismatched shapes");
-        return -1;
-    }
-    in->held = b[0].buf;
-    in->leaned = in->held + n;
-    in->lead = in->held + 2 * n;
-    in->article = in->held + 3 * n;
-    in->flags = in->held + 4 * n;
-    in->bm25 = b[1].buf;
-    in->thread = in->bm25 + n;
-    in->age = in->bm25 + 2 * n;
-    in->relevance = b[2].buf;
-    in->relevance_bits = b[3].buf;
-    in->share_bits = b[4].buf;
-    in->shares = b[5].buf;
-    in->article_bits = b[6].buf;
-    in->by_article = b[7].buf;
-    in->question = b[8].buf;
-    in->w = b[9].buf;
-    in->pair_values = b[10].buf;
-    in->setting = b[11].buf;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        if (in->article[k] < 0 || (in->nrelevance && in->article[k] >= in->columns) ||
-            in->flags[k] < 0) {
-            PyErr_SetString(PyExc_ValueError, "score: an article or flags out of range");
-            return -1;
-        }
-    }
+static int append_float(PyObject *list, Py_ssize_t k, double value) {
+    PyObject *x = PyFloat_FromDouble(value);
+    if (x == NULL) return -1;
+    PyList_SET_ITEM(list, k, x);
     return 0;
 }
 
 static PyObject *score(PyObject *self, PyObject *args) {
-    PyObject *o[NARGS];
-    const char *names[NARGS] = {"candidates", "values", "relevance", "relevance_bits",
-                                "share_bits", "shares", "article_bits", "by_article",
-                                "question", "weights", "pairs", "settings"};
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
-                          &o[7], &o[8], &o[9], &o[10], &o[11]))
+    PyObject *o[NBUFFERS];
+    (void)self;
+    if (!PyArg_ParseTuple(args, "(OOOOOOOO)(OOOOO)(OOOOO)OOO", &o[FOUND], &o[SIDE], &o[LEANERS],
+                          &o[ARTICLE], &o[KIND], &o[BM25], &o[THREAD_VALUE], &o[IN_THREAD],
+                          &o[KIND_FLAGS], &o[LEAD], &o[AGE], &o[RELEVANCE], &o[RELEVANCE_BITS],
+                          &o[SHARE_BITS], &o[SHARES], &o[ARTICLE_BITS], &o[BY_ARTICLE], &o[MASKS],
+                          &o[WEIGHTS], &o[PAIRS], &o[SETTINGS]))
         return NULL;
-    Py_buffer b[NARGS];
+    Py_buffer b[NBUFFERS];
     int got = 0;
-    PyObject *result = NULL, *order = NULL, *bounds = NULL, *plain = NULL, *backstory = NULL;
+    PyObject *result = NULL, *order = NULL, *bounds = NULL, *plain = NULL, *backstory = NULL,
+             *lead = NULL;
     Ranked *ranked = NULL;
-    Inputs in;
-    for (; got < NARGS; got++) {
-        if (get(o[got], &b[got], names[got]) < 0) goto done;
+    Inputs in = {0};
+    for (; got < NBUFFERS; got++) {
+        if (PyObject_GetBuffer(o[got], &b[got], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+            PyErr_Format(PyExc_TypeError, "%s: expected a contiguous buffer", NAMES[got]);
+            goto done;
+        }
+        if (b[got].itemsize != ITEMSIZE[got]) {
+            PyErr_Format(PyExc_TypeError, "%s: expected items of %zd bytes", NAMES[got],
+                         ITEMSIZE[got]);
+            PyBuffer_Release(&b[got]);
+            goto done;
+        }
     }
     if (read_inputs(b, &in) < 0) goto done;
     ranked = PyMem_Malloc(sizeof(Ranked) * (in.n ? in.n : 1));
     bounds = PyList_New(in.n);
     plain = PyList_New(in.n);
     backstory = PyList_New(in.n);
-    if (ranked == NULL || bounds == NULL || plain == NULL || backstory == NULL) {
+    lead = PyList_New(in.n);
+    if (ranked == NULL || bounds == NULL || plain == NULL || backstory == NULL || lead == NULL) {
         if (ranked == NULL) PyErr_NoMemory();
         goto done;
     }
-    const int of_news = in.setting[SETTING_OF_NEWS] != 0.0;
-    const double most_cues = in.setting[SETTING_MOST_CUES], backstory_weight = in.w[BACKSTORY];
+    const double *setting = AS(double, b, SETTINGS), *bm25 = AS(double, b, BM25);
+    const int of_news = setting[SETTING_OF_NEWS] != 0.0;
+    const double most_cues = setting[SETTING_MOST_CUES];
+    const double backstory_weight = AS(double, b, WEIGHTS)[BACKSTORY];
     Py_ssize_t passed = 0;
     for (Py_ssize_t k = 0; k < in.n; k++) {
         double through_article = 0.0, bound = 0.0, plain_multiplier = 0.0, with_multiplier = 0.0;
@@ -231,22 +277,17 @@ static PyObject *score(PyObject *self, PyObject *args) {
             with_multiplier = of_news ? exp(with) : 0.0;
             /* the bound: backstory and cues at their largest for the question */
             double most = with_multiplier > plain_multiplier ? with_multiplier : plain_multiplier;
-            bound = in.bm25[k] * most * most_cues * (1 + SLACK);
+            bound = bm25[k] * most * most_cues * (1 + SLACK);
             ranked[passed].bound = bound;
             ranked[passed++].at = k;
         }
-        PyObject *b = PyFloat_FromDouble(bound);
-        PyObject *x = PyFloat_FromDouble(plain_multiplier);
-        PyObject *y = PyFloat_FromDouble(with_multiplier);
-        if (b == NULL || x == NULL || y == NULL) {
-            Py_XDECREF(b);
-            Py_XDECREF(x);
-            Py_XDECREF(y);
+        if (append_float(bounds, k, bound) < 0 || append_float(plain, k, plain_multiplier) < 0 ||
+            append_float(backstory, k, with_multiplier) < 0)
             goto done;
-        }
-        PyList_SET_ITEM(bounds, k, b);
-        PyList_SET_ITEM(plain, k, x);
-        PyList_SET_ITEM(backstory, k, y);
+        int64_t flags = AS(int64_t, b, KIND_FLAGS)[AS(int8_t, b, KIND)[k]];
+        PyObject *is_lead = flags & 2 ? Py_True : Py_False;
+        Py_INCREF(is_lead);
+        PyList_SET_ITEM(lead, k, is_lead);
     }
     qsort(ranked, passed, sizeof(Ranked), best_bound_first);
     order = PyList_New(passed);
@@ -256,13 +297,15 @@ static PyObject *score(PyObject *self, PyObject *args) {
         if (at == NULL) goto done;
         PyList_SET_ITEM(order, i, at);
     }
-    result = PyTuple_Pack(4, order, bounds, plain, backstory);
+    result = PyTuple_Pack(5, order, bounds, plain, backstory, lead);
 done:
     Py_XDECREF(order);
     Py_XDECREF(bounds);
     Py_XDECREF(plain);
     Py_XDECREF(backstory);
+    Py_XDECREF(lead);
     PyMem_Free(ranked);
+    PyMem_Free(in.leaned);
     for (int k = 0; k < got; k++) PyBuffer_Release(&b[k]);
     return result;
 }

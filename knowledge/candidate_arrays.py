@@ -40,6 +40,7 @@ from knowledge.ranking import (
     graded,
 )
 from knowledge.relevance import ArticleRelevance
+from knowledge.sentence_table import kind_code
 
 try:  # the compiled pass (knowledge/_candidates.c, built on install); else the NumPy path
     from knowledge import _candidates as _compiled
@@ -84,6 +85,11 @@ _HEADLINE, _BACKSTORY, _NAME_MISSING, _TOGETHER, _THROUGH_ARTICLE, _ARTICLE_RELE
 _PAIRS = [graded(PAIR_BONUS, count) for count in range(MAX_PAIRS + 1)]  # ``together``'s values
 _PAIRS_ARRAY = np.array(_PAIRS)
 _NO_RELEVANCE = np.zeros((0, 0))
+_NO_THREAD, _NOT_IN_THREAD = np.zeros(0), np.zeros(0, dtype=bool)  # a question without one
+# by kind code (``sentence_table.kind_code``): bit 0, a headline; bit 1, a lead kind
+_KIND_FLAGS = np.zeros(len(Kind), dtype=np.int64)
+for _kind in Kind:
+    _KIND_FLAGS[kind_code(_kind)] = (_kind is Kind.HEADLINE) | (_kind in LEAD_KINDS) << 1
 # Whether ``sum`` adds floats one after another (before Python 3.12; later ones compensate): as
 # the compiled pass adds them. Otherwise it would not give the exact path's floats.
 _SUMS_IN_ORDER = sum([1.0, 1e100, 1.0, -1e100]) == 0.0
@@ -192,79 +198,88 @@ class _Candidates:
         ]
         rows = [kb.scorer.row(t) for t in terms]
         pairs = [(rows[column[a]], rows[column[b]]) for a, b in asked.pairs]
-        if leaners:
-            ids = np.concatenate([ids, np.array([b for _, b in leaners], dtype=np.int64)])
         found, side_by_side = kb.rows.held(
-            ids, rows, [(a, b) for a, b in pairs if a is not None and b is not None]
+            np.concatenate([ids, np.array([b for _, b in leaners], dtype=np.int64)])
+            if leaners else ids,
+            rows,
+            [(a, b) for a, b in pairs if a is not None and b is not None],
         )
-        ids = ids[:n]
+        articles = kb.sentences.articles_of(ids)
+        self.articles = articles.tolist()
+        # a follow-up's thread: ``answers._in_thread`` for every candidate, and whether its
+        # article is the thread's (where the coverage bar is lower)
+        thread, in_thread = _NO_THREAD, _NOT_IN_THREAD
+        for t in asked.thread:
+            same = articles == kb.sentences.articles_of(np.array([t], dtype=np.int64))[0]
+            after = ids - t
+            thread = np.maximum(thread if len(thread) else np.zeros(n), np.where(
+                same & (after > 0) & (after <= THREAD_NEAR), 1.0, np.where(same & (after != 0), 0.5, 0.0)
+            ))
+            in_thread = in_thread | same if len(in_thread) else same
+        lead = kb.lead_masks(terms)
+        if _COMPILED:
+            self._score_compiled(
+                column, relevance, (found, side_by_side, np.array([k for k, _ in leaners],
+                dtype=np.int64), articles, kb.sentences.kind_codes(ids), np.array(self.scores),
+                thread, in_thread), lead,
+            )
+            return
         held = found[:n]
         leaned_on = np.zeros(n, dtype=np.int64)
         if leaners:
             at = np.array([k for k, _ in leaners])
             leaned_on[at] = found[n:] & ~held[at]
-        articles = kb.sentences.articles_of(ids)
-        lead = kb.lead_masks(terms)[articles]
-        # a follow-up's thread: ``answers._in_thread`` for every candidate, and whether its
-        # article is the thread's (where the coverage bar is lower)
-        thread = np.zeros(n)
-        in_thread = np.zeros(n, dtype=bool)
-        for t in asked.thread:
-            same = articles == kb.sentences.articles_of(np.array([t], dtype=np.int64))[0]
-            after = ids - t
-            thread = np.maximum(thread, np.where(
-                same & (after > 0) & (after <= THREAD_NEAR), 1.0, np.where(same & (after != 0), 0.5, 0.0)
-            ))
-            in_thread |= same
-        headline = kb.sentences.of_kinds(ids, (Kind.HEADLINE,))
         self.lead_kind = kb.sentences.of_kinds(ids, LEAD_KINDS).tolist()
-        self.articles = articles.tolist()
-        ages = kb.article_ages[articles]
-        masks = _Masks(column, held, leaned_on, lead, side_by_side[:n], articles, headline,
-                       thread, in_thread, ages)
-        if _COMPILED:
-            self._score_compiled(masks, relevance)
-        else:
-            self._bounds(masks, relevance)
+        self._bounds(_Masks(
+            column, held, leaned_on, lead[articles], side_by_side[:n], articles,
+            kb.sentences.of_kinds(ids, (Kind.HEADLINE,)),
+            thread if len(thread) else np.zeros(n),
+            in_thread if len(in_thread) else np.zeros(n, dtype=bool),
+            kb.article_ages[articles],
+        ), relevance)
 
-    def _score_compiled(self, masks: _Masks, relevance: Mapping[str, dict[str, float]]) -> None:
+    def _score_compiled(
+        self,
+        column: dict[str, int],
+        relevance: Mapping[str, dict[str, float]],
+        candidates: tuple[npt.NDArray, ...],
+        lead: npt.NDArray[np.int64],
+    ) -> None:
         """Every candidate's filters, exact multiplier and bound in one compiled pass
         (``knowledge/_candidates.c``): what ``_bounds`` and ``_multiplier`` work out, the same
-        floats."""
-        asked, column, weights = self.asked, masks.column, self.weights
-        flags = masks.headline | masks.in_thread.astype(np.int64) << 1
-        if asked.pairs:
-            flags |= masks.side_by_side << 2
+        floats. ``candidates``: what ``score`` reads of them; ``lead``: each article's lead's
+        question terms."""
+        asked, weights = self.asked, self.weights
         names: list[str] = []
         matrix, best = _NO_RELEVANCE, 1.0
         if isinstance(relevance, ArticleRelevance):
             names, matrix, best = relevance.matrix()
         shares = list(asked.shares.items())
-        question = np.array([
-            _mask(column, asked.focus),
-            _mask(column, asked.predicate),
-            _mask(column, asked.named),
-            _mask(column, (t for pair in asked.pairs for t in pair)),
-        ], dtype=np.int64)
+        question = (
+            np.array([1 << column[t] for t, _ in shares], dtype=np.int64),
+            np.array([s for _, s in shares], dtype=np.float64),
+            np.array([1 << column[t] for t, _ in asked.by_article], dtype=np.int64),
+            np.array([w for _, w in asked.by_article], dtype=np.float64),
+            np.array([
+                _mask(column, asked.focus),
+                _mask(column, asked.predicate),
+                _mask(column, asked.named),
+                _mask(column, (t for pair in asked.pairs for t in pair)),
+            ], dtype=np.int64),
+        )
         settings = np.array([
             asked.min_coverage, asked.picked_coverage, asked.context_coverage,
             asked.article_coverage, ARTICLE_BONUS, ARTICLE_RELEVANCE, best,
             math.exp(max(0.0, weights[_AT["cues"]] * graded(CUE_BONUS, asked.cues))),
             float(asked.of_news), float(asked.of_now),
         ])
-        self.order, self.bound, self.plain, self.with_backstory = _compiled.score(
-            np.array([masks.held, masks.leaned_on, masks.lead, masks.articles, flags], np.int64),
-            np.array([self.scores, masks.thread, masks.ages], np.float64),
-            matrix,
+        articles = (
+            _KIND_FLAGS, lead, self.kb.article_ages, matrix,
             np.array([1 << column[t] for t in names], dtype=np.int64),
-            np.array([1 << column[t] for t, _ in shares], dtype=np.int64),
-            np.array([s for _, s in shares], dtype=np.float64),
-            np.array([1 << column[t] for t, _ in asked.by_article], dtype=np.int64),
-            np.array([w for _, w in asked.by_article], dtype=np.float64),
-            question,
-            np.asarray(weights, dtype=np.float64),
-            _PAIRS_ARRAY,
-            settings,
+        )
+        self.order, self.bound, self.plain, self.with_backstory, self.lead_kind = (
+            _compiled.score(candidates, articles, question, np.array(weights), _PAIRS_ARRAY,
+                            settings)
         )
         self._boost = self._compiled_multiplier
 

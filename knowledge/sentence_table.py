@@ -25,6 +25,11 @@ _KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
 _BODY = _KIND_CODE[Kind.BODY]
 
 
+def kind_code(kind: Kind) -> int:
+    """A kind's code in the table (``SentenceTable.kind_codes``): 0 up to the number of kinds."""
+    return _KIND_CODE[kind]
+
+
 class SentenceTable(Sequence[Sentence]):
     """Immutable once built; ``add`` (articles in order) and ``close`` are for the build only."""
 
@@ -146,6 +151,10 @@ class SentenceTable(Sequence[Sentence]):
         wanted = np.zeros(len(_KINDS), dtype=bool)
         wanted[[_KIND_CODE[k] for k in kinds]] = True
         return wanted[np.frombuffer(self._kind, dtype=np.int8)[ids]]
+
+    def kind_codes(self, ids: npt.NDArray[np.integer]) -> npt.NDArray[np.int8]:
+        """For each of ``ids``, its sentence's kind as a code (``kind_code``): many at once."""
+        return np.frombuffer(self._kind, dtype=np.int8)[ids]
 
     def articles_of(self, ids: npt.NDArray[np.integer]) -> npt.NDArray[np.int32]:
         """For each of ``ids``, the number of its sentence's article: many at once."""

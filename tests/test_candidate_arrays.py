@@ -161,6 +161,7 @@ def test_the_compiled_pass_gives_each_candidate_the_python_multiplier(which, req
             python = candidate_arrays._Candidates(*args)
         passing = {k for k in python.order if python._multiplier(k) is not None}
         assert set(compiled.order) == passing
+        assert compiled.lead_kind == python.lead_kind
         bounds = [compiled.bound[k] for k in compiled.order]
         assert bounds == sorted(bounds, reverse=True)
         for k in passing:
