@@ -14,8 +14,8 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections.abc import Container, Iterable, Sequence
-from itertools import pairwise
+from collections.abc import Callable, Container, Iterable, Sequence
+from itertools import islice, pairwise
 from operator import itemgetter
 
 import numpy as np
@@ -581,7 +581,7 @@ def _choose(
     # set the bar for each other, not for the body sentences that report the same thing in full.
     best = max(ranked)[0]
     kind = kb.sentences.kind  # not a whole Sentence made for its kind
-    best_body = max((s for s, i in ranked if kind(i) not in LEAD_KINDS), default=best)
+    best_body = _best_body(ranked, kind, best)
     quotes: list[Quote] = []
     quoted: set[int] = set()
     for at, (score, i) in enumerate(ranked):
@@ -621,6 +621,18 @@ def _choose(
     if Cue.DATE in query.cues:  # "when…?": "on Monday" is a date once its article's is known
         quotes = [_with_days(kb, q) for q in quotes]
     return quotes
+
+
+def _best_body(
+    ranked: list[tuple[float, int]], kind: Callable[[int], Kind], best: float
+) -> float:
+    """The best score of a body sentence in ``ranked`` (best first after its first), ``best``
+    without one: after the first, the first body sentence's."""
+    body = next((s for s, i in islice(ranked, 1, None) if kind(i) not in LEAD_KINDS), None)
+    first, i = ranked[0]
+    if kind(i) not in LEAD_KINDS:
+        body = first if body is None else max(first, body)
+    return best if body is None else body
 
 
 def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
