@@ -73,10 +73,12 @@ class CueTable:
         """Which of ``cues`` a sentence offers."""
         found = []
         known = self._known[sentence_id]
+        text = None  # made once, for the first cue not yet worked out
         for cue in cues:
             bit = _CUE_BITS[cue]
             if not known >> bit & 1:
-                known |= (1 | offers(self._text(sentence_id), cue) << 1) << bit
+                text = self._text(sentence_id) if text is None else text
+                known |= (1 | offers(text, cue) << 1) << bit
                 self._known[sentence_id] = known
             if known >> bit & 2:
                 found.append(cue)

@@ -106,10 +106,13 @@ def article_relevance(kb: KnowledgeBase, terms: Iterable[str]) -> Mapping[str, d
     tf = np.array([kb.article_counts(term) for term in held], dtype=np.float64)
     df = [kb.articles_holding(term) for term in held]
     idf = np.array([[math.log(1 + (articles - d + 0.5) / (d + 0.5))] for d in df])
-    parts = idf * tf * (K1 + 1) / (tf + norm)
-    total = parts[0]
+    parts = idf * tf  # then, in place: × (K1 + 1) / (tf + norm), the same operations in order
+    parts *= K1 + 1
+    tf += norm
+    parts /= tf
+    total = parts[0].copy()
     for row in parts[1:]:  # in order: the floats of summing them one after another
-        total = total + row
+        total += row
     best = float(total.max())
     if best <= 0:
         return {}
