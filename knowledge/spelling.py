@@ -98,14 +98,21 @@ def _skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
 
+@cache
+def _english_words() -> dict[str, int]:
+    """The English dictionary's words and counts (read a few dozen times a question: the
+    lookups through the spell checker's properties cost more than the lookup itself)."""
+    return _english().word_frequency.dictionary
+
+
 def is_english(word: str) -> bool:
     """Whether ``word`` (any case) is in the English dictionary."""
-    return word.lower() in _english().word_frequency.dictionary
+    return word.lower() in _english_words()
 
 
 def english_frequency(word: str) -> int:
     """How often ``word`` (any case) occurs in the English word list's source text; 0 if never."""
-    return _english().word_frequency.dictionary.get(word.lower(), 0)
+    return _english_words().get(word.lower(), 0)
 
 
 def english_counts() -> tuple[dict[str, int], int]:
