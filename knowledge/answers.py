@@ -749,8 +749,8 @@ def _with_event_day(kb: KnowledgeBase, query: Question, shares: dict[str, float]
     """A question of how things turned out with the day of the event it asks about as its
     time's ``start``: the day of the article matching it best as a whole. What came after that
     day tells how it turned out (``_features``' backstory, ``_by_time``)."""
-    if query.time.when is not When.LATER:
-        return query
+    if query.time.when is not When.LATER or query.time.start is not None:
+        return query  # not of how things turned out, or the question dates the event itself
     return dataclasses.replace(
         query, time=dataclasses.replace(query.time, start=_best_article_day(kb, shares))
     )
