@@ -76,7 +76,8 @@ PICKED_COVERAGE = 0.5
 RECENT_REPLIES = 256  # previous replies kept per knowledge base (a follow-up's thread)
 
 NOT_FOUND = "The articles I have don't answer that."
-AFTERWARDS = "The articles I have don't say what happened after they were written."
+# (On one article that is everything after it; on many, later articles may not tell of it.)
+AFTERWARDS = "The articles I have don't say how that turned out."
 NOT_IN_PERIOD = "The articles I have from {period} don't answer that."
 
 # A question about the present is answered first from the newest article whose answer scores at

@@ -288,7 +288,7 @@ def test_hindsight_is_answered_from_later_articles_and_refused_on_one(timeline_k
     assert later.answered and _dates(timeline_kb, later)[0] > timeline_kb.day(
         "060_rare_earth_escalation.md")
     alone = answer(kb, "was a deal eventually reached?")
-    assert not alone.answered and "after they were written" in alone.reason
+    assert not alone.answered and alone.reason == AFTERWARDS
 
 
 def test_what_happened_after_the_newest_article_is_refused_a_plan_is_not(timeline_kb):
@@ -326,7 +326,8 @@ def test_a_when_question_gets_relative_days_dated_beside_the_quote(timeline_kb):
 
 
 def test_a_country_no_article_mentions_is_unknown_in_any_case(timeline_kb):
-    for question in ("did india get a trade deal w the us", "What tariff does Canada pay?"):
+    for question in ("did india get a trade deal w the us", "What tariff does Canada pay?",
+                     "whats indias tariff rate from the us", "did australian wine get tariffed"):
         result = answer(timeline_kb, question)
         assert not result.answered and "don't mention" in result.reason, question
     assert answer(timeline_kb, "what did china agree in geneva?").answered
