@@ -236,6 +236,11 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
         analysed = kb.analyzer.terms(name)
         if analysed and all(kb.scorer.doc_freq(t) == 0 for t in analysed):
             return name
+        for word in span:  # "NBA Finals": an acronym no article uses names what is asked about
+            if word.isupper() and word.isalpha() and 2 <= len(word) <= 5:
+                terms = kb.analyzer.terms(word)
+                if terms and all(kb.scorer.doc_freq(t) == 0 for t in terms):
+                    return word
     return None
 
 

@@ -325,6 +325,12 @@ def test_a_when_question_gets_relative_days_dated_beside_the_quote(timeline_kb):
     assert all(not q.days for q in answer(timeline_kb, "what did Bessent say in Kuala Lumpur?").quotes)
 
 
+def test_an_acronym_no_article_uses_makes_its_name_unknown(timeline_kb):
+    result = answer(timeline_kb, "Who won the 2025 NBA Finals?")  # "final approval" is no final
+    assert not result.answered and "NBA" in result.reason
+    assert answer(timeline_kb, "What did the US Treasury say in Geneva?").answered
+
+
 def test_a_country_no_article_mentions_is_unknown_in_any_case(timeline_kb):
     for question in ("did india get a trade deal w the us", "What tariff does Canada pay?",
                      "whats indias tariff rate from the us", "did australian wine get tariffed"):

@@ -123,8 +123,9 @@ REACHED = {
     # ("the Malaysian capital" → Kuala Lumpur); what followed an event is not its backstory.
     # abstention 0.6 → 0.64: unknown demonyms ("australian") and "indias" are unknown countries.
     # 0.52/0.6/0.575 → 0.54/0.62/0.59: a month named before "did it end up…" dates the event.
+    # abstention 0.64 → 0.68: an acronym no article uses ("NBA Finals") makes its name unknown.
     "timeline_unseen2_questions.yaml": {"hit@1": 0.54, "hit@any": 0.62, "precision": 0.59,
-                                        "abstention": 0.64, "faithfulness": 1.0},
+                                        "abstention": 0.68, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
@@ -171,8 +172,9 @@ REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "p
 # hit@1 0.418 → 0.436: what followed an event is not its backstory.
 # abstention 0.6 → 0.64: a demonym of a country no article names is an unknown name in any case
 # ("australian wine"), and "indias" is India's.
+# abstention 0.64 → 0.68: an acronym no article uses ("NBA Finals") makes its name unknown.
 REACHED["timeline2_questions.yaml"] = {"hit@1": 0.436, "hit@any": 0.509, "precision": 0.5,
-                                       "abstention": 0.64, "faithfulness": 1.0}
+                                       "abstention": 0.68, "faithfulness": 1.0}
 # The shape of the issue's own measure: the seed and three later articles (Geneva, London,
 # Busan), written anew by a helper who never saw the engine nor the other corpora, with a set of
 # questions by the same helper, kept unread. Its first score, taken once, is its floor.
