@@ -19,7 +19,7 @@ import numpy as np
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import MONTH_NAMES, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
-from knowledge.spelling import english_frequency, is_english
+from knowledge.spelling import english_frequency, is_english, near_english
 from knowledge.timeframe import TimeAsked, When, time_asked
 
 NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
@@ -63,7 +63,9 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
     terms = _known_forms(kb, kb.analyzer.terms(_without_cue_phrases(time.rest)))
     earlier = _known_forms(kb, [t for q in context[-1:] for t in kb.analyzer.terms(q)])
     read = Question(question, asked, terms, earlier, time=time)
-    unknown = _unknown_name(kb, asked) or _unknown_country(kb, asked)
+    unknown = (
+        _unknown_name(kb, asked) or _unknown_country(kb, asked) or _unknown_lower_name(kb, asked)
+    )
     if unknown:
         return replace(read, refusal=UNKNOWN_NAME.format(name=unknown))
     if _after_the_articles(time, kb.dates, asked):
@@ -241,6 +243,26 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
                 terms = kb.analyzer.terms(word)
                 if terms and all(kb.scorer.doc_freq(t) == 0 for t in terms):
                     return word
+    return None
+
+
+# A lower-case word this long that is no English word, nor one edit away from one, nor the
+# articles', is a name written in lower case ("huawei", "bitcoin"); shorter ones are as often
+# chat and abbreviations ("irl", "dept", "cfo").
+LOWER_NAME_LENGTH = 5
+
+
+def _unknown_lower_name(kb: KnowledgeBase, question: str) -> str | None:
+    """A name written in lower case that no article mentions ("was huawei taken off the entity
+    list?"): a word that is neither English, nor a typo of an English word, nor the articles'."""
+    for token in surface_tokens(question):
+        if not (token.isalpha() and token.islower() and len(token) >= LOWER_NAME_LENGTH):
+            continue
+        if token in kb.analyzer.stop_words or is_english(token) or kb.speller.knows(token):
+            continue
+        terms = _known_forms(kb, kb.analyzer.terms(token))
+        if terms and all(kb.scorer.doc_freq(t) == 0 for t in terms) and not near_english(token):
+            return token
     return None
 
 

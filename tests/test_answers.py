@@ -331,6 +331,15 @@ def test_an_acronym_no_article_uses_makes_its_name_unknown(timeline_kb):
     assert answer(timeline_kb, "What did the US Treasury say in Geneva?").answered
 
 
+def test_a_name_in_lower_case_no_article_mentions_is_unknown(timeline_kb):
+    """"huawei" is no English word, nor one edit from one, nor the articles'; a typo of an
+    English word ("eventualy") or an abbreviation ("dept") is no name."""
+    result = answer(timeline_kb, "was huawei taken off the entity list?")
+    assert not result.answered and "huawei" in result.reason
+    for question in ("was the truce eventualy extended?", "what did the commerce dept decide?"):
+        assert "don't mention" not in answer(timeline_kb, question).reason, question
+
+
 def test_a_country_no_article_mentions_is_unknown_in_any_case(timeline_kb):
     for question in ("did india get a trade deal w the us", "What tariff does Canada pay?",
                      "whats indias tariff rate from the us", "did australian wine get tariffed"):

@@ -124,8 +124,9 @@ REACHED = {
     # abstention 0.6 → 0.64: unknown demonyms ("australian") and "indias" are unknown countries.
     # 0.52/0.6/0.575 → 0.54/0.62/0.59: a month named before "did it end up…" dates the event.
     # abstention 0.64 → 0.68: an acronym no article uses ("NBA Finals") makes its name unknown.
+    # abstention 0.68 → 0.72: a lower-case name no article mentions ("bitcoin") is unknown.
     "timeline_unseen2_questions.yaml": {"hit@1": 0.54, "hit@any": 0.62, "precision": 0.59,
-                                        "abstention": 0.68, "faithfulness": 1.0},
+                                        "abstention": 0.72, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
@@ -134,8 +135,9 @@ REACHED = {
 # hit@any 0.516 → 0.533: "after Geneva" prefers what came soon after it.
 # abstention 0.866 → 0.833: the lemma round (verb forms, "goods", "give me") ("was huawei taken off the
 # entity list?" now finds "take", and is answered: a trade, recorded with timeline's).
+# abstention 0.833 → 0.866: a lower-case name no article mentions ("huawei") is unknown.
 REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.533, "precision": 0.454,
-                                           "abstention": 0.833, "faithfulness": 1.0}
+                                           "abstention": 0.866, "faithfulness": 1.0}
 # A fifth, written at the end of the same round by another helper who never saw the engine, kept
 # unread: its first score is its floor.
 # A follow-up goes on with the story the previous reply told (scored only, three strengths tried,
@@ -173,8 +175,10 @@ REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "p
 # abstention 0.6 → 0.64: a demonym of a country no article names is an unknown name in any case
 # ("australian wine"), and "indias" is India's.
 # abstention 0.64 → 0.68: an acronym no article uses ("NBA Finals") makes its name unknown.
+# abstention 0.68 → 0.72: a name in lower case no article mentions ("coronavirus": no English
+# word, nor one edit from one) is unknown.
 REACHED["timeline2_questions.yaml"] = {"hit@1": 0.436, "hit@any": 0.509, "precision": 0.5,
-                                       "abstention": 0.68, "faithfulness": 1.0}
+                                       "abstention": 0.72, "faithfulness": 1.0}
 # The shape of the issue's own measure: the seed and three later articles (Geneva, London,
 # Busan), written anew by a helper who never saw the engine nor the other corpora, with a set of
 # questions by the same helper, kept unread. Its first score, taken once, is its floor.
