@@ -58,7 +58,8 @@ class Question:
 def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Question:
     """Read ``question``; ``context`` holds earlier questions of the conversation, oldest first."""
     corrected = _corrected(kb, question)
-    asked = _with_countries(kb, _without_attribution(corrected))
+    attributed = _without_attribution(corrected)  # "according to the article, …" taken off
+    asked = _with_countries(kb, attributed)
     time = time_asked(normalise(asked), kb.dates, kb.event_date)
     terms = _known_forms(kb, kb.analyzer.terms(_without_cue_phrases(time.rest)))
     earlier = _known_forms(kb, [t for q in context[-1:] for t in kb.analyzer.terms(q)])
@@ -83,7 +84,7 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
         return replace(read, refusal=OFF_TOPIC)
     if head and asked_about.required:
         focus = frozenset(head)
-    cues = question_cues(asked) | ({Cue.SPEECH} if asked != corrected else set())
+    cues = question_cues(asked) | ({Cue.SPEECH} if attributed != corrected else set())
     return replace(
         read,
         cues=frozenset(cues),

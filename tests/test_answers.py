@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.answers import AFTERWARDS, answer, is_verbatim
+from knowledge.cues import Cue
 from knowledge.index import load_knowledge_base
 from knowledge.model import Kind
 from knowledge.question import OFF_TOPIC, read_question
@@ -432,7 +433,8 @@ def test_a_follow_up_is_asked_about_what_the_earlier_question_named(timeline_kb)
 def test_a_question_of_now_on_articles_without_any_date(seeds_dir, config_for):
     """No article states a date (an intake without metadata): a question of now is still
     answered, from what the articles say."""
-    from knowledge.index import load_knowledge_base
+    from knowledge.cues import Cue
+from knowledge.index import load_knowledge_base
 
     (seeds_dir / "undated.md").write_text(
         "# Test fixture, undated\n\nNegotiators from both countries are still talking about "
@@ -450,6 +452,7 @@ def test_a_demonym_is_its_country_and_a_capital_its_city(timeline_kb, timeline2_
     name; a demonym whose country no article names is still unknown."""
     read = read_question(timeline_kb, "In which building in the Malaysian capital were the talks?")
     assert "kuala" in read.terms and not read.refusal
+    assert Cue.SPEECH not in read.cues  # a place rewritten is no "according to…" taken off
     assert "KUALA LUMPUR" in answer(timeline_kb, "who met in the malaysian capital?").quotes[0].text
     refused = answer(timeline2_kb, "what did the Swiss hosts say about the tariffs?")
     assert not refused.answered and "Swiss" in refused.reason

@@ -125,7 +125,8 @@ REACHED = {
     # 0.52/0.6/0.575 → 0.54/0.62/0.59: a month named before "did it end up…" dates the event.
     # abstention 0.64 → 0.68: an acronym no article uses ("NBA Finals") makes its name unknown.
     # abstention 0.68 → 0.72: a lower-case name no article mentions ("bitcoin") is unknown.
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.54, "hit@any": 0.62, "precision": 0.59,
+    # precision 0.59 → 0.6: a demonym rewritten is no "according to…" taken off.
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.54, "hit@any": 0.62, "precision": 0.6,
                                         "abstention": 0.72, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
@@ -191,7 +192,9 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.5, "pre
 # precision 0.417 → 0.405: "the Swiss talks" are the Geneva talks now, no longer refused as a name
 # the articles lack, and "the British capital" is London: both answered, not yet rightly.
 # precision 0.405 → 0.418: a month named before "did it end up…" dates the event.
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.363, "precision": 0.417,
+# hit@any 0.363 → 0.381, precision 0.417 → 0.426: a demonym rewritten no longer reads as a
+# question about what someone said (the cue an "according to…" taken off adds).
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.381, "precision": 0.426,
                                       "abstention": 0.8, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
