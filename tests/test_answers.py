@@ -433,8 +433,7 @@ def test_a_follow_up_is_asked_about_what_the_earlier_question_named(timeline_kb)
 def test_a_question_of_now_on_articles_without_any_date(seeds_dir, config_for):
     """No article states a date (an intake without metadata): a question of now is still
     answered, from what the articles say."""
-    from knowledge.cues import Cue
-from knowledge.index import load_knowledge_base
+    from knowledge.index import load_knowledge_base
 
     (seeds_dir / "undated.md").write_text(
         "# Test fixture, undated\n\nNegotiators from both countries are still talking about "
