@@ -72,7 +72,8 @@ _NUMBER = re.compile(
 )
 # A length of time: "an hour and forty minutes", "90 days", "a ninety-day truce", "for a year".
 _DURATION = re.compile(
-    rf"\b(?:\d[\d,.]*|an?|{SPELLED_NUMBERS}|several|few|half an?|another)[- ]+"
+    rf"\b(?:\d[\d,.]*|an?|{SPELLED_NUMBERS}|several|few|half an?|another|couple of|"
+    rf"(?:\d+|an?|{SPELLED_NUMBERS}) and a half)[- ]+"
     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b|\b(?:for|until|till|"
     r"through) (?:another |a further |one )?(?:year|month|week)",
     re.IGNORECASE,

@@ -178,3 +178,13 @@ def test_a_sentence_of_what_may_happen_speculates(text):
 ])
 def test_a_sentence_of_what_happened_does_not(text):
     assert not speculates(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The dinner lasted about two and a half hours.",
+    "The call took a couple of hours.",
+    "They talked for an hour and a half.",
+    "The meeting lasted an hour and forty minutes.",
+])
+def test_a_length_of_time_however_it_is_written_offers_a_duration(text):
+    assert Cue.DURATION in sentence_cues(text).cues
