@@ -198,8 +198,12 @@ REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.381, "precis
                                       "abstention": 0.8, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
+# A second unread set on the four articles, written at the end of the round by a third helper
+# who never saw the engine nor the other sets: its first score, taken once, is its floor.
+REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.34, "hit@any": 0.4, "precision": 0.525,
+                                            "abstention": 0.76, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
-UNREAD = ("unseen_", "timeline_blind")
+UNREAD = ("unseen_", "timeline_blind", "timeline3_fresh")
 
 
 @pytest.mark.parametrize("name", sorted(REACHED))
