@@ -175,7 +175,11 @@ def _without_attribution(question: str) -> str:
 
 # Words that ask for a kind of answer (a duration, an amount), which the cues look for: "how
 # long did the meeting last" is about the meeting, not about "long" or "last".
-_CUE_PHRASES = re.compile(r"\bhow (?:long|many|much|often|far)\b", re.IGNORECASE)
+_CUE_PHRASES = re.compile(
+    r"\bhow (?:long|many|much|often|far)\b|\b(?:over|for|during) what (?:period|length of time|"
+    r"time ?frame|time span|span)\b",
+    re.IGNORECASE,
+)
 
 
 _LASTED = re.compile(r"\b(?:last|lasted|take|took)\W*$", re.IGNORECASE)

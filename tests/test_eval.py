@@ -194,7 +194,9 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.5, "pre
 # precision 0.405 → 0.418: a month named before "did it end up…" dates the event.
 # hit@any 0.363 → 0.381, precision 0.417 → 0.426: a demonym rewritten no longer reads as a
 # question about what someone said (the cue an "according to…" taken off adds).
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.381, "precision": 0.426,
+# hit@any 0.381 → 0.4: "what quantities", "what level" ask for a number, "over what period" for
+# a duration (and "period" is no word the answer must hold).
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.4, "precision": 0.428,
                                       "abstention": 0.8, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
