@@ -77,7 +77,8 @@ PICKED_COVERAGE = 0.5
 RECENT_REPLIES = 256  # previous replies kept per knowledge base (a follow-up's thread)
 
 NOT_FOUND = "The articles I have don't answer that."
-AFTERWARDS = "The articles I have don't say what happened after they were written."
+# (On one article that is everything after it; on many, later articles may not tell of it.)
+AFTERWARDS = "The articles I have don't say how that turned out."
 NOT_IN_PERIOD = "The articles I have from {period} don't answer that."
 
 # A question about the present is answered first from the newest article whose answer scores at
@@ -770,8 +771,8 @@ def _with_event_day(kb: KnowledgeBase, query: Question, shares: dict[str, float]
     """A question of how things turned out with the day of the event it asks about as its
     time's ``start``: the day of the article matching it best as a whole. What came after that
     day tells how it turned out (``_features``' backstory, ``_by_time``)."""
-    if query.time.when is not When.LATER:
-        return query
+    if query.time.when is not When.LATER or query.time.start is not None:
+        return query  # not of how things turned out, or the question dates the event itself
     return dataclasses.replace(
         query, time=dataclasses.replace(query.time, start=_best_article_day(kb, shares))
     )

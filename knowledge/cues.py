@@ -73,7 +73,8 @@ _NUMBER = re.compile(
 )
 # A length of time: "an hour and forty minutes", "90 days", "a ninety-day truce", "for a year".
 _DURATION = re.compile(
-    rf"\b(?:\d[\d,.]*|an?|{SPELLED_NUMBERS}|several|few|half an?|another)[- ]+"
+    rf"\b(?:\d[\d,.]*|an?|{SPELLED_NUMBERS}|several|few|half an?|another|couple of|"
+    rf"(?:\d+|an?|{SPELLED_NUMBERS}) and a half)[- ]+"
     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b|\b(?:for|until|till|"
     r"through) (?:another |a further |one )?(?:year|month|week)",
     re.IGNORECASE,
@@ -220,9 +221,11 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
         ),
         Cue.REASON,
     ),
-    (re.compile(r"\bhow long\b(?! ago)|\bfor how long\b", re.I), Cue.DURATION),
+    (re.compile(r"\bhow long\b(?! ago)|\bfor how long\b|\b(?:over|for|during) what "
+                r"(?:period|length of time|time ?frame|time span|span)\b", re.I), Cue.DURATION),
     (re.compile(r"\bhow (?:many|much|old|big|large|tall|high|far)\b|\bwhat (?:\w+ )?(?:rate|"
-                r"percent\w*|amount|number|price|cost|size|share|total|figure)s?\b", re.I), Cue.NUMBER),
+                r"percent\w*|amount|number|price|cost|size|share|total|figure|level|volume|"
+                r"quantit(?:y|ies))s?\b", re.I), Cue.NUMBER),
     (
         re.compile(
             r"\b(?:say|said|says|tell|told|claim|claims|post|posted|state|stated|call|"

@@ -17,7 +17,7 @@ from functools import cache
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import MONTH_NAMES, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
-from knowledge.spelling import english_frequency, is_english
+from knowledge.spelling import english_frequency, is_english, near_english
 from knowledge.timeframe import TimeAsked, When, time_asked
 
 NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
@@ -56,12 +56,15 @@ class Question:
 def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Question:
     """Read ``question``; ``context`` holds earlier questions of the conversation, oldest first."""
     corrected = _corrected(kb, question)
-    asked = _with_countries(kb, _without_attribution(corrected))
+    attributed = _without_attribution(corrected)  # "according to the article, …" taken off
+    asked = _with_countries(kb, attributed)
     time = time_asked(normalise(asked), kb.dates, kb.event_date)
     terms = _known_forms(kb, kb.analyzer.terms(_without_cue_phrases(time.rest)))
     earlier = _known_forms(kb, [t for q in context[-1:] for t in kb.analyzer.terms(q)])
     read = Question(question, asked, terms, earlier, time=time)
-    unknown = _unknown_name(kb, asked) or _unknown_country(kb, asked)
+    unknown = (
+        _unknown_name(kb, asked) or _unknown_country(kb, asked) or _unknown_lower_name(kb, asked)
+    )
     if unknown:
         return replace(read, refusal=UNKNOWN_NAME.format(name=unknown))
     if _after_the_articles(time, kb.dates, asked):
@@ -79,7 +82,7 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
         return replace(read, refusal=OFF_TOPIC)
     if head and asked_about.required:
         focus = frozenset(head)
-    cues = question_cues(asked) | ({Cue.SPEECH} if asked != corrected else set())
+    cues = question_cues(asked) | ({Cue.SPEECH} if attributed != corrected else set())
     return replace(
         read,
         cues=frozenset(cues),
@@ -170,7 +173,11 @@ def _without_attribution(question: str) -> str:
 
 # Words that ask for a kind of answer (a duration, an amount), which the cues look for: "how
 # long did the meeting last" is about the meeting, not about "long" or "last".
-_CUE_PHRASES = re.compile(r"\bhow (?:long|many|much|often|far)\b", re.IGNORECASE)
+_CUE_PHRASES = re.compile(
+    r"\bhow (?:long|many|much|often|far)\b|\b(?:over|for|during) what (?:period|length of time|"
+    r"time ?frame|time span|span)\b",
+    re.IGNORECASE,
+)
 
 
 _LASTED = re.compile(r"\b(?:last|lasted|take|took)\W*$", re.IGNORECASE)
@@ -234,6 +241,31 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
         analysed = kb.analyzer.terms(name)
         if analysed and all(kb.scorer.doc_freq(t) == 0 for t in analysed):
             return name
+        for word in span:  # "NBA Finals": an acronym no article uses names what is asked about
+            if word.isupper() and word.isalpha() and 2 <= len(word) <= 5:
+                terms = kb.analyzer.terms(word)
+                if terms and all(kb.scorer.doc_freq(t) == 0 for t in terms):
+                    return word
+    return None
+
+
+# A lower-case word this long that is no English word, nor one edit away from one, nor the
+# articles', is a name written in lower case ("huawei", "bitcoin"); shorter ones are as often
+# chat and abbreviations ("irl", "dept", "cfo").
+LOWER_NAME_LENGTH = 5
+
+
+def _unknown_lower_name(kb: KnowledgeBase, question: str) -> str | None:
+    """A name written in lower case that no article mentions ("was huawei taken off the entity
+    list?"): a word that is neither English, nor a typo of an English word, nor the articles'."""
+    for token in surface_tokens(question):
+        if not (token.isalpha() and token.islower() and len(token) >= LOWER_NAME_LENGTH):
+            continue
+        if token in kb.analyzer.stop_words or is_english(token) or kb.speller.knows(token):
+            continue
+        terms = _known_forms(kb, kb.analyzer.terms(token))
+        if terms and all(kb.scorer.doc_freq(t) == 0 for t in terms) and not near_english(token):
+            return token
     return None
 
 

@@ -110,6 +110,12 @@ def is_english(word: str) -> bool:
     return word.lower() in _english_words()
 
 
+def near_english(word: str) -> bool:
+    """Whether an English word is one edit away from ``word`` (a typo of it, most likely)."""
+    english = _english()
+    return bool(english.known(english.edit_distance_1(word.lower())))
+
+
 def english_frequency(word: str) -> int:
     """How often ``word`` (any case) occurs in the English word list's source text; 0 if never."""
     return _english_words().get(word.lower(), 0)

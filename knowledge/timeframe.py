@@ -117,10 +117,22 @@ def time_asked(
     """Read the time a question asks about. ``dates`` are the articles' dates; ``event_date``
     finds when a named event ("Geneva") happened, from the articles that name it in their lead."""
     period = _period(question, dates, event_date)
-    if period is not None:
-        return period
     later = _LATER.search(question)
-    if later and not _OPINION.search(later[0]):  # "did analysts think it would end up…"
+    if later and _OPINION.search(later[0]):  # "did analysts think it would end up…"
+        later = None
+    if period is not None:
+        turned = _LATER_WORDS.search(question) if later else None
+        dated = question.find(period.phrase) if period.phrase else -1
+        if turned and period.start is not None and period.end is not None and (
+            -1 < dated < turned.start()
+        ):
+            # "china said it would ignore more tariffs in april, did it end up cutting its own?":
+            # a month named before "end up" dates the event, and how it turned out came after it
+            # ("did he end up extending it in august": after, it dates the outcome)
+            return TimeAsked(When.LATER, start=period.end, label=period.label,
+                             rest=_LATER_WORDS.sub(" ", period.rest), phrase=period.phrase)
+        return period
+    if later:
         return TimeAsked(When.LATER, rest=_LATER_WORDS.sub(" ", question))
     if _NOW.search(question):
         # "are they still fighting?": "still" says when, not what; a sentence that happens to

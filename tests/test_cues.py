@@ -178,3 +178,19 @@ def test_a_sentence_of_what_may_happen_speculates(text):
 ])
 def test_a_sentence_of_what_happened_does_not(text):
     assert not speculates(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The dinner lasted about two and a half hours.",
+    "The call took a couple of hours.",
+    "They talked for an hour and a half.",
+    "The meeting lasted an hour and forty minutes.",
+])
+def test_a_length_of_time_however_it_is_written_offers_a_duration(text):
+    assert Cue.DURATION in sentence_cues(text).cues
+
+
+def test_what_quantity_and_over_what_period_ask_for_a_number_and_a_duration():
+    cues = question_cues("What quantities of soybeans will China buy, and over what period?")
+    assert {Cue.NUMBER, Cue.DURATION} <= cues
+    assert Cue.NUMBER in question_cues("what tariff level did Trump suggest?")

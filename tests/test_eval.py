@@ -96,7 +96,9 @@ REACHED = {
     # of what may happen below what did (scored only): 0.472/0.545/0.536 → 0.490/0.563/0.557.
     # abstention 0.866 → 0.833 (scored only): the lemma round (verb forms, "goods", "give me"); same change,
     # blind 0.72 → 0.76, timeline2_unseen 0.7 → 0.733, timeline3_unseen 0.76 → 0.72: a trade.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.49, "hit@any": 0.563, "precision": 0.557,
+    # A month named before "did it end up…" dates the event (scored only): precision 0.557 →
+    # 0.565.
+    "timeline_unseen_questions.yaml": {"hit@1": 0.49, "hit@any": 0.563, "precision": 0.564,
                                        "abstention": 0.833, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
@@ -107,7 +109,9 @@ REACHED = {
     # 0.708; unseen2 0.540 → 0.547.
     # Irregular verb forms meet their base (scored only): abstention 0.72 → 0.76.
     # What followed an event is not its backstory (scored only): precision 0.708 → 0.718.
-    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.718,
+    # A month named before "did it end up…" dates the event (scored only): precision 0.718 →
+    # 0.707, a trade (timeline3_unseen 0.38/0.48/0.484 → 0.4/0.5/0.5 in the same change).
+    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.707,
                                       "abstention": 0.76, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
@@ -118,8 +122,12 @@ REACHED = {
     # 0.5/0.56/0.568 → 0.52/0.6/0.576: a demonym is its country, "the X capital" its city
     # ("the Malaysian capital" → Kuala Lumpur); what followed an event is not its backstory.
     # abstention 0.6 → 0.64: unknown demonyms ("australian") and "indias" are unknown countries.
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.52, "hit@any": 0.6, "precision": 0.575,
-                                        "abstention": 0.64, "faithfulness": 1.0},
+    # 0.52/0.6/0.575 → 0.54/0.62/0.59: a month named before "did it end up…" dates the event.
+    # abstention 0.64 → 0.68: an acronym no article uses ("NBA Finals") makes its name unknown.
+    # abstention 0.68 → 0.72: a lower-case name no article mentions ("bitcoin") is unknown.
+    # precision 0.59 → 0.6: a demonym rewritten is no "according to…" taken off.
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.54, "hit@any": 0.62, "precision": 0.6,
+                                        "abstention": 0.72, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
@@ -128,8 +136,9 @@ REACHED = {
 # hit@any 0.516 → 0.533: "after Geneva" prefers what came soon after it.
 # abstention 0.866 → 0.833: the lemma round (verb forms, "goods", "give me") ("was huawei taken off the
 # entity list?" now finds "take", and is answered: a trade, recorded with timeline's).
+# abstention 0.833 → 0.866: a lower-case name no article mentions ("huawei") is unknown.
 REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.533, "precision": 0.454,
-                                           "abstention": 0.833, "faithfulness": 1.0}
+                                           "abstention": 0.866, "faithfulness": 1.0}
 # A fifth, written at the end of the same round by another helper who never saw the engine, kept
 # unread: its first score is its floor.
 # A follow-up goes on with the story the previous reply told (scored only, three strengths tried,
@@ -140,7 +149,8 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.533, "p
 # 0.483/0.5/0.833 → 0.5/0.516/0.866 (hit@1, hit@any, abstention): the lemma round (below).
 # precision 0.492 → 0.506: what followed an event is not its backstory.
 # abstention 0.866 → 0.9: unknown demonyms and "indias" (as timeline2's).
-REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.516, "precision": 0.506,
+# 0.5/0.516/0.506 → 0.516/0.533/0.52: a month named before "did it end up…" dates the event.
+REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.516, "hit@any": 0.533, "precision": 0.52,
                                             "abstention": 0.9, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
@@ -165,23 +175,37 @@ REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "p
 # hit@1 0.418 → 0.436: what followed an event is not its backstory.
 # abstention 0.6 → 0.64: a demonym of a country no article names is an unknown name in any case
 # ("australian wine"), and "indias" is India's.
+# abstention 0.64 → 0.68: an acronym no article uses ("NBA Finals") makes its name unknown.
+# abstention 0.68 → 0.72: a name in lower case no article mentions ("coronavirus": no English
+# word, nor one edit from one) is unknown.
 REACHED["timeline2_questions.yaml"] = {"hit@1": 0.436, "hit@any": 0.509, "precision": 0.5,
-                                       "abstention": 0.64, "faithfulness": 1.0}
+                                       "abstention": 0.72, "faithfulness": 1.0}
 # The shape of the issue's own measure: the seed and three later articles (Geneva, London,
 # Busan), written anew by a helper who never saw the engine nor the other corpora, with a set of
 # questions by the same helper, kept unread. Its first score, taken once, is its floor.
 # Irregular verb forms meet their base (scored only): abstention 0.76 → 0.72, a trade (above).
-REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.38, "hit@any": 0.48, "precision": 0.484,
+# A month named before "did it end up…" dates the event (scored only): 0.38/0.48/0.484 →
+# 0.4/0.5/0.5.
+REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.5, "precision": 0.5,
                                              "abstention": 0.72, "faithfulness": 1.0}
 # A training set on the same four articles by another helper (first score in its header).
 # precision 0.417 → 0.405: "the Swiss talks" are the Geneva talks now, no longer refused as a name
 # the articles lack, and "the British capital" is London: both answered, not yet rightly.
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.363, "precision": 0.405,
+# precision 0.405 → 0.418: a month named before "did it end up…" dates the event.
+# hit@any 0.363 → 0.381, precision 0.417 → 0.426: a demonym rewritten no longer reads as a
+# question about what someone said (the cue an "according to…" taken off adds).
+# hit@any 0.381 → 0.4: "what quantities", "what level" ask for a number, "over what period" for
+# a duration (and "period" is no word the answer must hold).
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.4, "precision": 0.428,
                                       "abstention": 0.8, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
+# A second unread set on the four articles, written at the end of the round by a third helper
+# who never saw the engine nor the other sets: its first score, taken once, is its floor.
+REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.34, "hit@any": 0.4, "precision": 0.525,
+                                            "abstention": 0.76, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
-UNREAD = ("unseen_", "timeline_blind")
+UNREAD = ("unseen_", "timeline_blind", "timeline3_fresh")
 
 
 @pytest.mark.parametrize("name", sorted(REACHED))
