@@ -59,10 +59,27 @@ class Speller:
             return None
         if is_english(word):
             return None
-        found = {w for w in self._near.candidates(word) or () if w != word}
+        found = self._one_edit(word)
         if not found:
             found = self._by_skeleton.get(_skeleton(word), set()) - {word}
         return max(sorted(found), key=rank) if found else None
+
+    def _one_edit(self, word: str) -> set[str]:
+        """The articles' words one edit from ``word`` (lowercase letters, none of them): what the
+        spell checker's ``candidates`` gives at distance 1, but ``word``. The same edits over
+        the same letters, looked up in its dictionary at once: it checks each of the several
+        hundred strings on its own, 2 ms a word."""
+        frequency = self._near.word_frequency
+        if word in frequency.dictionary or len(word) > frequency.longest_word_length + 3:
+            return set()  # a word of its own; one too long for it to look at
+        letters = frequency.letters
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        edits = {left + right[1:] for left, right in splits if right}
+        edits.update(left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1)
+        edits.update(left + c + right[1:] for left, right in splits if right for c in letters)
+        edits.update(left + c + right for left, right in splits for c in letters)
+        edits.discard(word)
+        return edits & frequency.dictionary.keys()
 
     def correct_text(
         self,

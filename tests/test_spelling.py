@@ -44,3 +44,25 @@ def test_a_misspelt_question_gets_the_same_answer_as_the_spelt_one(kb):
     spelt = answer(kb, "what did beijing say about the negotiations")
     assert typed.answered and [q.text for q in typed.quotes] == [q.text for q in spelt.quotes]
     assert typed.question == "what did Bejing say about the negotiatons"  # shown as asked
+
+
+def test_one_edit_finds_what_the_spell_checker_finds(kb):
+    """``Speller._one_edit``: the spell checker's candidates one edit away (its letters, its
+    dictionary), for typos of the articles' words (each kind of edit) and for unknown words."""
+    import random
+
+    speller = kb.speller
+    words = sorted(w for w in speller._known if len(w) >= 5)
+    rng = random.Random(4)
+    tried = ["xqzvw", "chinee", "negotiatons", "tarrif", "z" * 40, "beijing"]
+    for word in rng.sample(words, min(len(words), 150)):
+        at = rng.randrange(len(word))
+        tried += [
+            word[:at] + word[at + 1 :],  # a letter dropped
+            word[:at] + rng.choice("abcdefghijklmnopqrstuvwxyz") + word[at:],  # one put in
+            word[:at] + "q" + word[at + 1 :],  # one changed
+            word[:at] + word[at + 1 : at + 2] + word[at] + word[at + 2 :],  # two swapped
+        ]
+    for word in tried:
+        expected = {w for w in speller._near.candidates(word) or () if w != word}
+        assert speller._one_edit(word) == expected, word
