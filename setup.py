@@ -25,7 +25,7 @@ class OptionalBuildExt(build_ext):
 setup(
     ext_modules=[
         Extension("knowledge._topk", ["knowledge/_topk.c"], extra_compile_args=["-O3"]),
-        Extension("knowledge._rows", ["knowledge/_rows.c"], extra_compile_args=["-O3"]),
+        Extension("knowledge._rows", ["knowledge/_rows.c"], extra_compile_args=["-O3", "-ffp-contract=off"]),
         # exact floats: no multiply-add fused where the Python path rounds twice
         Extension(
             "knowledge._candidates",

@@ -10,6 +10,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 
 static int get(PyObject *object, Py_buffer *view, int writable, const char *name) {
@@ -159,8 +160,56 @@ done:
     return result;
 }
 
+/* parts(counts: int32[r, a], idf: float64[r], norm: float64[a], scale: float, out: float64[r, a])
+ *   -> float
+ * BM25 over articles (knowledge/relevance.py): out[t, n] = idf[t] * counts[t, n] * scale /
+ * (counts[t, n] + norm[n]), the operations in that order; returns the best article's sum of
+ * them, added term after term. One pass where NumPy made a temporary the size of the matrix at
+ * each step. */
+static PyObject *parts(PyObject *self, PyObject *args) {
+    PyObject *o[4];
+    double scale;
+    const char *names[4] = {"counts", "idf", "norm", "out"};
+    if (!PyArg_ParseTuple(args, "OOOdO", &o[0], &o[1], &o[2], &scale, &o[3])) return NULL;
+    Py_buffer b[4];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 4; got++) {
+        if (get(o[got], &b[got], got == 3, names[got]) < 0) goto done;
+    }
+    if (b[0].itemsize != 4 || b[1].itemsize != 8 || b[2].itemsize != 8 || b[3].itemsize != 8) {
+        PyErr_SetString(PyExc_TypeError, "expected int32 counts, float64 idf, norm and out");
+        goto done;
+    }
+    Py_ssize_t nterms = b[1].len / 8, narticles = b[2].len / 8;
+    if (b[0].len / 4 != nterms * narticles || b[3].len / 8 != nterms * narticles) {
+        PyErr_SetString(PyExc_ValueError, "counts and out: a row a term, a column an article");
+        goto done;
+    }
+    const int32_t *counts = b[0].buf;
+    const double *idf = b[1].buf, *norm = b[2].buf;
+    double *out = b[3].buf, best = -INFINITY;
+    for (Py_ssize_t t = 0; t < nterms; t++) {
+        for (Py_ssize_t n = 0; n < narticles; n++) {
+            double tf = (double)counts[t * narticles + n], part = idf[t] * tf;
+            part *= scale;
+            out[t * narticles + n] = part / (tf + norm[n]);
+        }
+    }
+    for (Py_ssize_t n = 0; n < narticles; n++) {
+        double total = nterms ? out[n] : 0.0;
+        for (Py_ssize_t t = 1; t < nterms; t++) total += out[t * narticles + n];
+        if (total > best || n == 0) best = total;
+    }
+    result = PyFloat_FromDouble(best);
+done:
+    for (int k = 0; k < got; k++) PyBuffer_Release(&b[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"held", held, METH_VARARGS, "Masks of the wanted rows each sentence holds, and pairs."},
+    {"parts", parts, METH_VARARGS, "BM25 over articles: each term's part, and the best sum."},
     {"counts", counts, METH_VARARGS, "How many ascending ids fall in each of ascending ranges."},
     {NULL, NULL, 0, NULL},
 };

@@ -21,6 +21,11 @@ import numpy.typing as npt
 
 from knowledge.index import KnowledgeBase
 
+try:  # the compiled pass (knowledge/_rows.c, built on install); else the NumPy path
+    from knowledge import _rows as _compiled
+except ImportError:  # pragma: no cover - no C compiler where the project was installed
+    _compiled = None
+
 K1 = 1.2  # saturation: the fifth sentence naming "Busan" says less than the first
 B = 0.5  # a long article names more terms by its length alone
 
@@ -101,22 +106,35 @@ def article_relevance(kb: KnowledgeBase, terms: Iterable[str]) -> Mapping[str, d
     held = [term for term in set(terms) if kb.articles_holding(term)]
     if not held:
         return {}
+    df = [kb.articles_holding(term) for term in held]
+    idf = [math.log(1 + (articles - d + 0.5) / (d + 0.5)) for d in df]
+    parts, best = _parts([kb.article_counts(term) for term in held], idf, norm)
+    if best <= 0:
+        return {}
+    return ArticleRelevance(kb, held, parts, best)
+
+
+def _parts(
+    counts: list[npt.NDArray[np.int32]], idf: list[float], norm: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], float]:
+    """What each term adds to each article's score (a row a term: ``idf · tf · (K1 + 1) / (tf +
+    norm)``, in that order) and the best article's sum of them, added term after term: in one
+    compiled pass (``knowledge/_rows.c``), else the same operations over arrays."""
+    if _compiled is not None:
+        parts = np.empty((len(counts), len(norm)))
+        best = _compiled.parts(np.array(counts, dtype=np.int32), np.array(idf), norm, K1 + 1, parts)
+        return parts, best
     # every term at once, a row a term: the same operations, element by element, as one term
     # at a time
-    tf = np.array([kb.article_counts(term) for term in held], dtype=np.float64)
-    df = [kb.articles_holding(term) for term in held]
-    idf = np.array([[math.log(1 + (articles - d + 0.5) / (d + 0.5))] for d in df])
-    parts = idf * tf  # then, in place: × (K1 + 1) / (tf + norm), the same operations in order
+    tf = np.array(counts, dtype=np.float64)
+    parts = np.array(idf)[:, None] * tf  # then, in place: × (K1 + 1) / (tf + norm)
     parts *= K1 + 1
     tf += norm
     parts /= tf
     total = parts[0].copy()
     for row in parts[1:]:  # in order: the floats of summing them one after another
         total += row
-    best = float(total.max())
-    if best <= 0:
-        return {}
-    return ArticleRelevance(kb, held, parts, best)
+    return parts, float(total.max())
 
 
 def _length_norms(kb: KnowledgeBase) -> tuple[int, npt.NDArray[np.float64]]:

@@ -479,3 +479,23 @@ def test_what_followed_an_event_is_not_its_backstory(timeline2_kb):
     the event's backstory; the one telling what came after it (February 24) is the outcome."""
     result = answer(timeline2_kb, "Was the 90-day deadline set at the G20 dinner ever enforced?")
     assert "never enforced" in result.quotes[0].text
+
+
+def test_article_relevance_without_the_compiled_pass_is_the_same(timeline_kb, monkeypatch):
+    """Where ``knowledge._rows`` is not built, NumPy works out BM25 over articles: the same
+    floats, term by term and article by article, and the same best article."""
+    import numpy as np
+
+    from knowledge import relevance
+
+    kb = timeline_kb
+    asked = [["china", "tariff"], ["busan", "soybean", "trump", "xi"], ["geneva"], ["nosuchterm"]]
+    compiled = [relevance.article_relevance(kb, terms) for terms in asked]
+    monkeypatch.setattr(relevance, "_compiled", None)
+    for terms, expected in zip(asked, compiled, strict=True):
+        found = relevance.article_relevance(kb, terms)
+        if not expected:
+            assert not found, terms
+            continue
+        assert found._terms == expected._terms and found._best == expected._best, terms
+        assert np.array_equal(found._matrix, expected._matrix), terms
