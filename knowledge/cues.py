@@ -251,7 +251,11 @@ _ABOUT_THE_TEXT = re.compile(
 
 def question_cues(question: str) -> frozenset[Cue]:
     plain = _ABOUT_THE_TEXT.sub(" ", normalise(question))
-    return frozenset(cue for pattern, cue in _QUESTION_CUES if pattern.search(plain))
+    return frozenset(cue for pattern, cue in _QUICK_QUESTION_CUES if pattern.search(plain))
+
+
+# ``_QUESTION_CUES``, each pattern ruled out first by the words any match of it holds
+_QUICK_QUESTION_CUES = tuple((Prefiltered(pattern), cue) for pattern, cue in _QUESTION_CUES)
 
 
 _PREPOSITIONS = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from benchmarks import corpus
 from knowledge import cues
@@ -16,6 +17,7 @@ from tests.conftest import ROOT
 CUE_PATTERNS = [
     cues._DATE, cues._NAME, cues._ROLE, cues._PLACE, cues._REASON, cues._NUMBER, cues._DURATION,
     cues._SPEECH, cues._LEANING, cues._MONTH_NAME, cues._INSTITUTION, cues._EXPERT,
+    *(pattern for pattern, _ in cues._QUESTION_CUES),
 ]
 
 
@@ -60,7 +62,10 @@ def _texts() -> list[str]:
             text.upper(), text.replace(" ", "\n", 1), text.replace(" ", "\t"), "As " + text,
             text + ", as it", "“" + text, text.replace("s", "ſ"), text.replace("k", "K"),
         ]
-    return texts + made + ["As\tif", "x, as\ny", "May  5", "$5", "in 1999", "for a year"]
+    questions = yaml.safe_load((ROOT / "benchmarks" / "questions.yaml").read_text("utf-8"))
+    asked = [str(q) for q in questions["questions"]] + [str(q) for p in questions["follow_ups"] for q in p]
+    asked += [q.upper() for q in asked] + [q.replace(" ", "\t") for q in asked]
+    return texts + made + asked + ["As\tif", "x, as\ny", "May  5", "$5", "in 1999", "for a year"]
 
 
 @pytest.fixture(scope="module")
