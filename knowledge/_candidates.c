@@ -6,16 +6,16 @@
  * the candidates took most of a question's ranking at a million sentences.
  *
  * score(candidates, articles, question, weights: float64[13], pairs: float64[p],
- *       settings: float64[10])
+ *       settings: float64[11])
  *   -> (order: list[int], bound: list[float], plain: list[float], backstory: list[float],
  *       lead: list[bool])
  * candidates, a tuple, for n candidates and the l sentences that l of them lean on:
  *   found: int64[n + l], the question terms each sentence holds (bit k for term k), the
  *     candidates' first; side: int64[n + l], how many question-word pairs each holds side by
  *     side; leaners: int64[l], which candidate leans on each of the l; article: int32[n], each
- *     candidate's article's number; kind: int8[n], its kind's code; bm25: float64[n];
- *     thread: float64[n] and in_thread: bool[n] (``answers._in_thread``, and whether it is of
- *     the thread's article), or both empty for a question without a thread.
+ *     candidate's article's number; kind: int8[n], its kind's code; bm25: float64[n]; ids:
+ *     int64[n], its sentence; thread: int64[t] and thread_articles: int32[t], the sentences of
+ *     a follow-up's thread and their articles (both empty for a question without one).
  * articles, a tuple: kind_flags: int64[kinds] by kind code (bit 0: a headline; bit 1: a lead
  *   kind); lead: int64[a], the question terms each article's lead names; age: float64[a];
  *   relevance: float64[r, a], what each relevance term adds to each article (over ``best``);
@@ -50,23 +50,23 @@ static const char *FEATURE_NAMES[NFEATURES] = {
 enum {
     SETTING_MIN_COVERAGE, SETTING_PICKED_COVERAGE, SETTING_CONTEXT_COVERAGE,
     SETTING_ARTICLE_COVERAGE, SETTING_ARTICLE_BONUS, SETTING_RELEVANCE_BONUS, SETTING_BEST,
-    SETTING_MOST_CUES, SETTING_OF_NEWS, SETTING_OF_NOW, NSETTINGS
+    SETTING_MOST_CUES, SETTING_OF_NEWS, SETTING_OF_NOW, SETTING_THREAD_NEAR, NSETTINGS
 };
 enum { FOCUS, PREDICATE, NAMED, PAIRED, NQUESTION };
 /* Relative slack on a bound, as knowledge/candidate_arrays.py's: exp and sums in another order
  * differ by a few units in the last place; this is far more. */
 #define SLACK 1e-9
 
-enum { FOUND, SIDE, LEANERS, ARTICLE, KIND, BM25, THREAD_VALUE, IN_THREAD,         /* candidates */
+enum { FOUND, SIDE, LEANERS, ARTICLE, KIND, BM25, IDS, THREAD_IDS, THREAD_ARTICLES, /* candidates */
        KIND_FLAGS, LEAD, AGE, RELEVANCE, RELEVANCE_BITS,                             /* articles */
        SHARE_BITS, SHARES, ARTICLE_BITS, BY_ARTICLE, MASKS,                          /* question */
        WEIGHTS, PAIRS, SETTINGS, NBUFFERS };
 static const char *NAMES[NBUFFERS] = {
-    "found", "side", "leaners", "article", "kind", "bm25", "thread", "in_thread",
+    "found", "side", "leaners", "article", "kind", "bm25", "ids", "thread", "thread_articles",
     "kind_flags", "lead", "age", "relevance", "relevance_bits",
     "share_bits", "shares", "article_bits", "by_article", "masks",
     "weights", "pairs", "settings"};
-static const Py_ssize_t ITEMSIZE[NBUFFERS] = {8, 8, 8, 4, 1, 8, 8, 1, 8, 8, 8, 8, 8,
+static const Py_ssize_t ITEMSIZE[NBUFFERS] = {8, 8, 8, 4, 1, 8, 8, 8, 4, 8, 8, 8, 8, 8,
                                               8, 8, 8, 8, 8, 8, 8, 8};
 
 typedef struct {
@@ -101,9 +101,28 @@ static double share_of(int64_t mask, const int64_t *bits, const double *shares, 
 typedef struct {
     Py_buffer *b;
     Py_ssize_t n, narticles, nrelevance, nshares, narticle_terms, npairs, nkinds;
-    int threaded;
     int64_t *leaned; /* the question terms only the sentence a candidate leans on holds */
+    double *thread;  /* answers._in_thread of each candidate */
+    char *picked;    /* whether it is of the thread's article (where the bar is lower) */
 } Inputs;
+
+/* answers._in_thread: 1 for a sentence shortly after one of the thread (in its article), 1/2 for
+ * the rest of that article but the thread's sentence itself, else 0; and whether it is of a
+ * thread sentence's article at all. */
+static void in_thread(const Inputs *in, Py_ssize_t k, Py_ssize_t nthread, double near) {
+    Py_buffer *b = in->b;
+    const int64_t *thread = AS(int64_t, b, THREAD_IDS);
+    const int32_t *articles = AS(int32_t, b, THREAD_ARTICLES);
+    double value = 0.0;
+    for (Py_ssize_t j = 0; j < nthread; j++) {
+        if (articles[j] != AS(int32_t, b, ARTICLE)[k]) continue;
+        int64_t after = AS(int64_t, b, IDS)[k] - thread[j];
+        double here = after > 0 && after <= near ? 1.0 : (after != 0 ? 0.5 : 0.0);
+        if (here > value) value = here;
+        in->picked[k] = 1;
+    }
+    in->thread[k] = value;
+}
 
 static int read_inputs(Py_buffer *b, Inputs *in) {
     Py_ssize_t n = COUNT(b, ARTICLE), nleaners = COUNT(b, LEANERS);
@@ -115,10 +134,10 @@ static int read_inputs(Py_buffer *b, Inputs *in) {
     in->narticle_terms = COUNT(b, ARTICLE_BITS);
     in->npairs = COUNT(b, PAIRS);
     in->nkinds = COUNT(b, KIND_FLAGS);
-    in->threaded = COUNT(b, THREAD_VALUE) != 0;
+    Py_ssize_t nthread = COUNT(b, THREAD_IDS);
     if (COUNT(b, FOUND) != n + nleaners || COUNT(b, SIDE) != n + nleaners ||
-        COUNT(b, KIND) != n || COUNT(b, BM25) != n ||
-        (in->threaded && (COUNT(b, THREAD_VALUE) != n || COUNT(b, IN_THREAD) != n)) ||
+        COUNT(b, KIND) != n || COUNT(b, BM25) != n || COUNT(b, IDS) != n ||
+        COUNT(b, THREAD_ARTICLES) != nthread ||
         COUNT(b, AGE) != in->narticles ||
         COUNT(b, RELEVANCE) != in->nrelevance * in->narticles ||
         COUNT(b, SHARES) != in->nshares || COUNT(b, BY_ARTICLE) != in->narticle_terms ||
@@ -137,10 +156,15 @@ static int read_inputs(Py_buffer *b, Inputs *in) {
         }
     }
     in->leaned = PyMem_Calloc(n ? n : 1, sizeof(int64_t));
-    if (in->leaned == NULL) {
+    in->thread = PyMem_Calloc(n ? n : 1, sizeof(double));
+    in->picked = PyMem_Calloc(n ? n : 1, 1);
+    if (in->leaned == NULL || in->thread == NULL || in->picked == NULL) {
         PyErr_NoMemory();
         return -1;
     }
+    if (nthread)
+        for (Py_ssize_t k = 0; k < n; k++)
+            in_thread(in, k, nthread, AS(double, b, SETTINGS)[SETTING_THREAD_NEAR]);
     const int64_t *found = AS(int64_t, b, FOUND), *leaners = AS(int64_t, b, LEANERS);
     for (Py_ssize_t j = 0; j < nleaners; j++) {
         if (leaners[j] < 0 || leaners[j] >= n) {
@@ -170,8 +194,8 @@ static int admitted(const Inputs *in, Py_ssize_t k, double *through_article) {
     *through_article = share_of(d & ~h, AS(int64_t, b, ARTICLE_BITS), AS(double, b, BY_ARTICLE),
                                 in->narticle_terms);
     coverage += setting[SETTING_ARTICLE_COVERAGE] * *through_article;
-    int picked = in->threaded && AS(uint8_t, b, IN_THREAD)[k];
-    double bar = setting[SETTING_MIN_COVERAGE] * (picked ? setting[SETTING_PICKED_COVERAGE] : 1.0);
+    double picked = in->picked[k] ? setting[SETTING_PICKED_COVERAGE] : 1.0;
+    double bar = setting[SETTING_MIN_COVERAGE] * picked;
     return !(coverage < bar);
 }
 
@@ -207,8 +231,7 @@ static int weighted(const Inputs *in, Py_ssize_t k, double through_article, doub
     if (relevant != 0.0) terms[count++] = w[ARTICLE_RELEVANCE] * relevant;
     double age = AS(double, b, AGE)[article];
     if (setting[SETTING_OF_NOW] != 0.0 && age != 0.0) terms[count++] = w[OLDER] * age;
-    double thread = in->threaded ? AS(double, b, THREAD_VALUE)[k] : 0.0;
-    if (thread != 0.0) terms[count++] = w[THREAD] * thread;
+    if (in->thread[k] != 0.0) terms[count++] = w[THREAD] * in->thread[k];
     return count;
 }
 
@@ -222,8 +245,9 @@ static int append_float(PyObject *list, Py_ssize_t k, double value) {
 static PyObject *score(PyObject *self, PyObject *args) {
     PyObject *o[NBUFFERS];
     (void)self;
-    if (!PyArg_ParseTuple(args, "(OOOOOOOO)(OOOOO)(OOOOO)OOO", &o[FOUND], &o[SIDE], &o[LEANERS],
-                          &o[ARTICLE], &o[KIND], &o[BM25], &o[THREAD_VALUE], &o[IN_THREAD],
+    if (!PyArg_ParseTuple(args, "(OOOOOOOOO)(OOOOO)(OOOOO)OOO", &o[FOUND], &o[SIDE], &o[LEANERS],
+                          &o[ARTICLE], &o[KIND], &o[BM25], &o[IDS], &o[THREAD_IDS],
+                          &o[THREAD_ARTICLES],
                           &o[KIND_FLAGS], &o[LEAD], &o[AGE], &o[RELEVANCE], &o[RELEVANCE_BITS],
                           &o[SHARE_BITS], &o[SHARES], &o[ARTICLE_BITS], &o[BY_ARTICLE], &o[MASKS],
                           &o[WEIGHTS], &o[PAIRS], &o[SETTINGS]))
@@ -306,6 +330,8 @@ done:
     Py_XDECREF(lead);
     PyMem_Free(ranked);
     PyMem_Free(in.leaned);
+    PyMem_Free(in.thread);
+    PyMem_Free(in.picked);
     for (int k = 0; k < got; k++) PyBuffer_Release(&b[k]);
     return result;
 }

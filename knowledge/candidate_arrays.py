@@ -85,7 +85,6 @@ _HEADLINE, _BACKSTORY, _NAME_MISSING, _TOGETHER, _THROUGH_ARTICLE, _ARTICLE_RELE
 _PAIRS = [graded(PAIR_BONUS, count) for count in range(MAX_PAIRS + 1)]  # ``together``'s values
 _PAIRS_ARRAY = np.array(_PAIRS)
 _NO_RELEVANCE = np.zeros((0, 0))
-_NO_THREAD, _NOT_IN_THREAD = np.zeros(0), np.zeros(0, dtype=bool)  # a question without one
 # by kind code (``sentence_table.kind_code``): bit 0, a headline; bit 1, a lead kind
 _KIND_FLAGS = np.zeros(len(Kind), dtype=np.int64)
 for _kind in Kind:
@@ -206,24 +205,26 @@ class _Candidates:
         )
         articles = kb.sentences.articles_of(ids)
         self.articles = articles.tolist()
-        # a follow-up's thread: ``answers._in_thread`` for every candidate, and whether its
-        # article is the thread's (where the coverage bar is lower)
-        thread, in_thread = _NO_THREAD, _NOT_IN_THREAD
-        for t in asked.thread:
-            same = articles == kb.sentences.articles_of(np.array([t], dtype=np.int64))[0]
-            after = ids - t
-            thread = np.maximum(thread if len(thread) else np.zeros(n), np.where(
-                same & (after > 0) & (after <= THREAD_NEAR), 1.0, np.where(same & (after != 0), 0.5, 0.0)
-            ))
-            in_thread = in_thread | same if len(in_thread) else same
         lead = kb.lead_masks(terms)
         if _COMPILED:
+            thread = np.array(asked.thread, dtype=np.int64)
             self._score_compiled(
                 column, relevance, (found, side_by_side, np.array([k for k, _ in leaners],
                 dtype=np.int64), articles, kb.sentences.kind_codes(ids), np.array(self.scores),
-                thread, in_thread), lead,
+                ids, thread, kb.sentences.articles_of(thread)), lead,
             )
             return
+        # a follow-up's thread: ``answers._in_thread`` for every candidate, and whether its
+        # article is the thread's (where the coverage bar is lower)
+        in_thread = np.zeros(n, dtype=bool)
+        near = np.zeros(n)
+        for t in asked.thread:
+            same = articles == kb.sentences.articles_of(np.array([t], dtype=np.int64))[0]
+            after = ids - t
+            near = np.maximum(near, np.where(
+                same & (after > 0) & (after <= THREAD_NEAR), 1.0, np.where(same & (after != 0), 0.5, 0.0)
+            ))
+            in_thread |= same
         held = found[:n]
         leaned_on = np.zeros(n, dtype=np.int64)
         if leaners:
@@ -232,9 +233,7 @@ class _Candidates:
         self.lead_kind = kb.sentences.of_kinds(ids, LEAD_KINDS).tolist()
         self._bounds(_Masks(
             column, held, leaned_on, lead[articles], side_by_side[:n], articles,
-            kb.sentences.of_kinds(ids, (Kind.HEADLINE,)),
-            thread if len(thread) else np.zeros(n),
-            in_thread if len(in_thread) else np.zeros(n, dtype=bool),
+            kb.sentences.of_kinds(ids, (Kind.HEADLINE,)), near, in_thread,
             kb.article_ages[articles],
         ), relevance)
 
@@ -271,7 +270,7 @@ class _Candidates:
             asked.min_coverage, asked.picked_coverage, asked.context_coverage,
             asked.article_coverage, ARTICLE_BONUS, ARTICLE_RELEVANCE, best,
             math.exp(max(0.0, weights[_AT["cues"]] * graded(CUE_BONUS, asked.cues))),
-            float(asked.of_news), float(asked.of_now),
+            float(asked.of_news), float(asked.of_now), THREAD_NEAR,
         ])
         articles = (
             _KIND_FLAGS, lead, self.kb.article_ages, matrix,
