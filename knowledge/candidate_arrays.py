@@ -185,40 +185,63 @@ class _Candidates:
     ) -> None:
         self.kb, self.asked = kb, asked
         self.weights = kb.retrieval.ranking.vector()
-        n, column = len(candidates), {t: k for k, t in enumerate(terms)}
+        column = {t: k for k, t in enumerate(terms)}
         self.ids, self.scores = zip(*candidates, strict=True)  # pairs; never none
         ids = np.array(self.ids, dtype=np.int64)
-        # the terms of the candidates, and of the sentences those leaning lean on
-        before = kb.sentences.previous_id
+        found, side_by_side, leaners = self._terms_held(ids, terms, column)
+        articles = kb.sentences.articles_of(ids)
+        self.articles = articles.tolist()
+        lead = kb.lead_masks(terms)
+        if _COMPILED:
+            thread = np.array(asked.thread, dtype=np.int64)
+            self._score_compiled(column, relevance, (
+                found, side_by_side, leaners, articles, kb.sentences.kind_codes(ids),
+                np.array(self.scores), ids, thread, kb.sentences.articles_of(thread),
+            ), lead)
+        else:
+            self._score_numpy(column, relevance, ids, articles, found, side_by_side, leaners, lead)
+
+    def _terms_held(
+        self, ids: npt.NDArray[np.int64], terms: list[str], column: dict[str, int]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The question terms each candidate holds and then each sentence a leaning candidate
+        leans on (bit masks, ``kb.rows.held``), how many question-word pairs each holds side by
+        side, and which candidates lean (by position, in the order of those sentences)."""
+        kb, before = self.kb, self.kb.sentences.previous_id
         leaners = [
             (k, b)
             for k in np.flatnonzero(kb.cues.leaning(ids)).tolist()
             if (b := before(self.ids[k])) is not None
         ]
         rows = [kb.scorer.row(t) for t in terms]
-        pairs = [(rows[column[a]], rows[column[b]]) for a, b in asked.pairs]
+        pairs = [(rows[column[a]], rows[column[b]]) for a, b in self.asked.pairs]
         found, side_by_side = kb.rows.held(
             np.concatenate([ids, np.array([b for _, b in leaners], dtype=np.int64)])
             if leaners else ids,
             rows,
             [(a, b) for a, b in pairs if a is not None and b is not None],
         )
-        articles = kb.sentences.articles_of(ids)
-        self.articles = articles.tolist()
-        lead = kb.lead_masks(terms)
-        if _COMPILED:
-            thread = np.array(asked.thread, dtype=np.int64)
-            self._score_compiled(
-                column, relevance, (found, side_by_side, np.array([k for k, _ in leaners],
-                dtype=np.int64), articles, kb.sentences.kind_codes(ids), np.array(self.scores),
-                ids, thread, kb.sentences.articles_of(thread)), lead,
-            )
-            return
+        return found, side_by_side, np.array([k for k, _ in leaners], dtype=np.int64)
+
+    def _score_numpy(
+        self,
+        column: dict[str, int],
+        relevance: Mapping[str, dict[str, float]],
+        ids: npt.NDArray[np.int64],
+        articles: npt.NDArray[np.int32],
+        found: npt.NDArray[np.int64],
+        side_by_side: npt.NDArray[np.int64],
+        leaners: npt.NDArray[np.int64],
+        lead: npt.NDArray[np.int64],
+    ) -> None:
+        """The candidates' arrays (``_Masks``) for ``_bounds``: where the compiled pass is not
+        used."""
+        kb, n = self.kb, len(ids)
         # a follow-up's thread: ``answers._in_thread`` for every candidate, and whether its
         # article is the thread's (where the coverage bar is lower)
         in_thread = np.zeros(n, dtype=bool)
         near = np.zeros(n)
-        for t in asked.thread:
+        for t in self.asked.thread:
             same = articles == kb.sentences.articles_of(np.array([t], dtype=np.int64))[0]
             after = ids - t
             near = np.maximum(near, np.where(
@@ -227,9 +250,8 @@ class _Candidates:
             in_thread |= same
         held = found[:n]
         leaned_on = np.zeros(n, dtype=np.int64)
-        if leaners:
-            at = np.array([k for k, _ in leaners])
-            leaned_on[at] = found[n:] & ~held[at]
+        if len(leaners):
+            leaned_on[leaners] = found[n:] & ~held[leaners]
         self.lead_kind = kb.sentences.of_kinds(ids, LEAD_KINDS).tolist()
         self._bounds(_Masks(
             column, held, leaned_on, lead[articles], side_by_side[:n], articles,
