@@ -15,8 +15,8 @@ from functools import cached_property, lru_cache
 from itertools import pairwise
 
 import Stemmer
-from lemminflect import getLemma
 
+from knowledge.irregular_verbs_table import IRREGULAR_VERBS
 from knowledge.spelling import is_english
 
 # Dotted abbreviations ("U.S.", "U.K.", "e.g.") first, then words with inner apostrophes or hyphens,
@@ -370,17 +370,12 @@ class Analyzer:
 _STEMMER = Stemmer.Stemmer("english")
 
 
-@lru_cache(maxsize=200_000)
-@lru_cache(maxsize=65536)
 def _base_form(word: str) -> str:
     """The base form of an irregular verb form ("met" → "meet", "held" → "hold"), which the
     stemmer leaves alone, so that "did they meet" finds "the leaders met"; other words as they
-    are. Only a form lemminflect's dictionary knows with one base form: "found" (find, found) and
-    "saw" (see, saw) could be either, and words it does not know are left to the stemmer."""
-    bases = getLemma(word, upos="VERB", lemmatize_oov=False)
-    if len(bases) == 1 and bases[0] != word and _STEMMER.stemWord(bases[0]) != _STEMMER.stemWord(word):
-        return bases[0]
-    return word
+    are. From lemminflect's dictionary (``irregular_verbs``): only forms with one base ("found"
+    may be find or found, "saw" see or saw: left to the stemmer)."""
+    return IRREGULAR_VERBS.get(word, word)
 
 
 # Plurals that name something else than their singular: "goods" are merchandise, not "good"
@@ -388,6 +383,7 @@ def _base_form(word: str) -> str:
 _OWN_PLURALS = frozenset({"goods", "customs", "arms", "earnings", "savings"})
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Snowball (Porter 2) stem of a lower-case word; cached because news vocabulary repeats."""
     if any(ch.isdigit() for ch in word) or "." in word or word in _OWN_PLURALS:

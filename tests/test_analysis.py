@@ -170,3 +170,13 @@ def test_plurals_naming_something_else_keep_their_own_term():
     analyzer = Analyzer.from_aliases()
     assert analyzer.terms("tariffs on goods") != analyzer.terms("tariffs on good")
     assert analyzer.terms("customs") != analyzer.terms("custom")
+
+
+def test_the_irregular_verb_table_is_lemminflects():
+    """The table is kept in the project (loading lemminflect's dictionary costs the serving
+    process ~50 MB); it must be what lemminflect gives, regenerated after an upgrade."""
+    from knowledge.irregular_verbs import derive
+    from knowledge.irregular_verbs_table import IRREGULAR_VERBS
+
+    assert derive() == IRREGULAR_VERBS
+    assert IRREGULAR_VERBS["met"] == "meet" and "found" not in IRREGULAR_VERBS
