@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test eval bench bench-cluster lint install clean
 
-$(STAMP): pyproject.toml setup.py knowledge/_topk.c knowledge/_rows.c knowledge/_candidates.c
+$(STAMP): pyproject.toml setup.py knowledge/_topk.c knowledge/_rows.c knowledge/_candidates.c knowledge/_buffer.h
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

@@ -1,6 +1,7 @@
 """The compiled parts: BM25Scorer.top_k's inner loop (knowledge/_topk.c), the terms a question's
 candidates hold (knowledge/_rows.c) and their filters, features and bounds
-(knowledge/_candidates.c), plain C against the CPython API, no other headers.
+(knowledge/_candidates.c), plain C against the CPython API and one shared header of their own
+(knowledge/_buffer.h).
 Everything else is in pyproject.toml. Where no C compiler is found the build goes on without them
 and the NumPy paths are used (same results, slower)."""
 
@@ -24,12 +25,15 @@ class OptionalBuildExt(build_ext):
 
 setup(
     ext_modules=[
-        Extension("knowledge._topk", ["knowledge/_topk.c"], extra_compile_args=["-O3"]),
-        Extension("knowledge._rows", ["knowledge/_rows.c"], extra_compile_args=["-O3", "-ffp-contract=off"]),
+        Extension("knowledge._topk", ["knowledge/_topk.c"], depends=["knowledge/_buffer.h"],
+                  extra_compile_args=["-O3"]),
+        Extension("knowledge._rows", ["knowledge/_rows.c"], depends=["knowledge/_buffer.h"],
+                  extra_compile_args=["-O3", "-ffp-contract=off"]),
         # exact floats: no multiply-add fused where the Python path rounds twice
         Extension(
             "knowledge._candidates",
             ["knowledge/_candidates.c"],
+            depends=["knowledge/_buffer.h"],
             extra_compile_args=["-O3", "-ffp-contract=off"],
         ),
     ],

@@ -31,6 +31,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "_buffer.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -259,10 +260,7 @@ static PyObject *score(PyObject *self, PyObject *args) {
     Ranked *ranked = NULL;
     Inputs in = {0};
     for (; got < NBUFFERS; got++) {
-        if (PyObject_GetBuffer(o[got], &b[got], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-            PyErr_Format(PyExc_TypeError, "%s: expected a contiguous buffer", NAMES[got]);
-            goto done;
-        }
+        if (get(o[got], &b[got], 0, NAMES[got]) < 0) goto done;
         if (b[got].itemsize != ITEMSIZE[got]) {
             PyErr_Format(PyExc_TypeError, "%s: expected items of %zd bytes", NAMES[got],
                          ITEMSIZE[got]);

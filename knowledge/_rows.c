@@ -10,17 +10,9 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "_buffer.h"
 #include <math.h>
 #include <stdint.h>
-
-static int get(PyObject *object, Py_buffer *view, int writable, const char *name) {
-    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT |
-                                             (writable ? PyBUF_WRITABLE : 0)) < 0) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous buffer", name);
-        return -1;
-    }
-    return 0;
-}
 
 static PyObject *held(PyObject *self, PyObject *args) {
     PyObject *o[7];

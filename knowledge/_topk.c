@@ -22,6 +22,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "_buffer.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -86,15 +87,6 @@ static int better_first(const void *x, const void *y) {
     const Hit *a = (const Hit *)x, *b = (const Hit *)y;
     if (a->value != b->value) return a->value > b->value ? -1 : 1;
     return (a->doc > b->doc) - (a->doc < b->doc);
-}
-
-static int get(PyObject *object, Py_buffer *view, int writable, const char *name) {
-    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT |
-                                             (writable ? PyBUF_WRITABLE : 0)) < 0) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous buffer", name);
-        return -1;
-    }
-    return 0;
 }
 
 static PyObject *top_k(PyObject *self, PyObject *args) {
