@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from itertools import islice, pairwise
 from operator import itemgetter
 
@@ -212,8 +212,10 @@ def _select(kb: KnowledgeBase, query: Question) -> list[Quote]:
     """Rank, reorder by time, choose: the quotes for a question, best first."""
     shares = _weights(kb, query)
     keys = _key_terms(kb, shares)  # read by ranking, reordering by time and choosing
-    query = _with_event_day(kb, query, shares)
-    return _compose(kb, query, _rank(kb, query, shares, keys), shares, keys)
+    relevance = _relevance(kb, shares)
+    query = _with_event_day(kb, query, relevance)
+    ranked = _rank(kb, query, shares, keys, relevance=relevance)
+    return _compose(kb, query, ranked, shares, keys)
 
 
 def _compose(
@@ -253,11 +255,13 @@ def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) ->
         return None
     shares = _weights(kb, read)
     keys = _key_terms(kb, shares)
-    read = _with_event_day(kb, read, shares)
+    relevance = _relevance(kb, shares)
+    read = _with_event_day(kb, read, relevance)
     found: list[Candidate] = []
     dropped: dict[int, str] = {}
     searched = _candidates(kb, read)
-    _rank(kb, read, shares, keys, collect=found, trace=dropped, searched=searched)
+    _rank(kb, read, shares, keys, collect=found, trace=dropped, searched=searched,
+          relevance=relevance)
     return Ranking(read, shares, keys, tuple(found), tuple(searched), dropped)
 
 
@@ -291,6 +295,7 @@ def _rank(
     collect: list[Candidate] | None = None,
     trace: dict[int, str] | None = None,
     searched: list[tuple[int, float]] | None = None,
+    relevance: Mapping[str, dict[str, float]] | None = None,
 ) -> list[tuple[float, int]]:
     """Candidates that may answer, each scored by its features, best first.
 
@@ -331,8 +336,8 @@ def _rank(
     # the largest boost features can give a sentence, with and without its cues
     most_but_cues = most(weights, largest)
     most_cues = most(weights, {CUES: graded(CUE_BONUS, len(query.cues))})
-    # one article: what it adds tells no article apart (BM25 over sentences has it already)
-    relevance = article_relevance(kb, shares) if len(kb.articles) > 1 else {}
+    if relevance is None:
+        relevance = _relevance(kb, shares)
     best_so_far = {"any": 0.0, "body": 0.0}  # the bars for a lead sentence and a body sentence
     # a candidate below this share of the best is never quoted: unless a question of time may
     # put a newer (or later) one first
@@ -767,20 +772,30 @@ def _days(kb: KnowledgeBase, ids: list[int]) -> list[dt.date | None]:
     return [days[n] for n in kb.sentences.articles_of(np.array(ids, dtype=np.int64)).tolist()]
 
 
-def _with_event_day(kb: KnowledgeBase, query: Question, shares: dict[str, float]) -> Question:
+def _relevance(kb: KnowledgeBase, shares: dict[str, float]) -> Mapping[str, dict[str, float]]:
+    """Each article's relevance to the question (``relevance``), worked out once a question for
+    the ranking and the event's day. One article: what it adds tells no article apart (BM25 over
+    sentences has it already)."""
+    return article_relevance(kb, shares) if len(kb.articles) > 1 else {}
+
+
+def _with_event_day(
+    kb: KnowledgeBase, query: Question, relevance: Mapping[str, dict[str, float]]
+) -> Question:
     """A question of how things turned out with the day of the event it asks about as its
     time's ``start``: the day of the article matching it best as a whole. What came after that
     day tells how it turned out (``_features``' backstory, ``_by_time``)."""
     if query.time.when is not When.LATER or query.time.start is not None:
         return query  # not of how things turned out, or the question dates the event itself
     return dataclasses.replace(
-        query, time=dataclasses.replace(query.time, start=_best_article_day(kb, shares))
+        query, time=dataclasses.replace(query.time, start=_best_article_day(kb, relevance))
     )
 
 
-def _best_article_day(kb: KnowledgeBase, shares: dict[str, float]) -> dt.date | None:
-    """The day of the article that matches the question best as a whole (``relevance``)."""
-    relevance = article_relevance(kb, shares) if len(kb.articles) > 1 else {}
+def _best_article_day(
+    kb: KnowledgeBase, relevance: Mapping[str, dict[str, float]]
+) -> dt.date | None:
+    """The day of the article that matches the question best as a whole."""
     best = max(relevance, key=lambda source: sum(relevance[source].values()), default=None)
     return kb.day(best) if best is not None else None
 
