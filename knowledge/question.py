@@ -238,15 +238,18 @@ def _unknown_name(kb: KnowledgeBase, question: str) -> str | None:
         if start == 0 and len(span) == 1 and not span[0].isdigit():
             continue
         name = " ".join(span)
-        analysed = kb.analyzer.terms(name)
-        if analysed and all(kb.scorer.doc_freq(t) == 0 for t in analysed):
+        if _unmentioned(kb, name):
             return name
         for word in span:  # "NBA Finals": an acronym no article uses names what is asked about
-            if word.isupper() and word.isalpha() and 2 <= len(word) <= 5:
-                terms = kb.analyzer.terms(word)
-                if terms and all(kb.scorer.doc_freq(t) == 0 for t in terms):
-                    return word
+            if word.isupper() and word.isalpha() and 2 <= len(word) <= 5 and _unmentioned(kb, word):
+                return word
     return None
+
+
+def _unmentioned(kb: KnowledgeBase, text: str) -> bool:
+    """Whether ``text`` gives terms and no article holds any of them."""
+    terms = kb.analyzer.terms(text)
+    return bool(terms) and all(kb.scorer.doc_freq(t) == 0 for t in terms)
 
 
 # A lower-case word this long that is no English word, nor one edit away from one, nor the
@@ -369,19 +372,15 @@ def _unknown_country(kb: KnowledgeBase, question: str) -> str | None:
     ``_unknown_name``, chat is often lower case and drops the apostrophe."""
     words = [w.lower() for w in surface_tokens(question)]
     countries, demonyms = _countries(), _demonyms()
-
-    def unknown(name: str) -> bool:
-        terms = kb.analyzer.terms(name)
-        return bool(terms) and all(kb.scorer.doc_freq(t) == 0 for t in terms)
-
     for length in (3, 2, 1):
         for start in range(len(words) - length + 1):
             named = tuple(words[start : start + length])
             name = countries.get(named)
             if name is None and length == 1 and named[0].endswith("s"):
                 name = countries.get((named[0][:-1],))  # "indias": India's
-            if name is None and " ".join(named) in demonyms and unknown(" ".join(named)):
-                name = demonyms[" ".join(named)][0]  # "australian": Australia
-            if name is not None and unknown(name):
+            said = " ".join(named)
+            if name is None and said in demonyms and _unmentioned(kb, said):
+                name = demonyms[said][0]  # "australian": Australia
+            if name is not None and _unmentioned(kb, name):
                 return name
     return None
