@@ -168,6 +168,18 @@ def places_named(text: str) -> list[str]:
     return [w for w in _PLACE_NAME.findall(normalise(text)) if w not in _NOT_PLACES]
 
 
+# A venue: the place "at" which something was held ("at Rosenbad", "at the Merdeka 118 tower",
+# "held at the residence of…"), where "in" names the city around it.
+_VENUE = re.compile(r"\bat\s+(?:the\s+)?([A-Z][\w'-]*)|\b(?:held|hosted|took place|met)\s+at\s+"
+                    r"(?:the\s+|an?\s+)?([a-z]+)")
+
+
+def venues_named(text: str) -> list[str]:
+    """The venues a sentence names (``_VENUE``): a "where" question asking where in a city, or
+    in which building, is answered by one."""
+    return [a or b for a, b in _VENUE.findall(normalise(text)) if (a or b) not in _NOT_PLACES]
+
+
 _NOT_PLACES = frozenset(
     [*MONTH_NAMES, *"Monday Tuesday Wednesday Thursday Friday Saturday Sunday The A An".split()]
 )
@@ -206,8 +218,10 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
         Cue.DATE,
     ),
     (
-        re.compile(r"\b(?:where|(?:which|what) (?:exact )?(?:city|country|place|building|venue|"
-                   r"location|site|town|hotel|palace|tower))\b", re.I),
+        # "where do things stand", "where is this heading": the state of things, not a place
+        re.compile(r"\b(?:where(?![^?.!]*?\b(?:stand|stands|standing|heading|headed|"
+                   r"going|leaves?|left)\b)|(?:which|what) (?:exact )?(?:city|country|place|"
+                   r"building|venue|location|site|town|hotel|palace|tower))\b", re.I),
         Cue.PLACE,
     ),
     # a reason, or a condition: "under what conditions", "what would it take", "in return"

@@ -17,6 +17,7 @@ from functools import cache
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import MONTH_NAMES, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
+from knowledge.model import Kind
 from knowledge.spelling import english_frequency, is_english, near_english
 from knowledge.timeframe import TimeAsked, When, time_asked
 
@@ -51,13 +52,16 @@ class Question:
     # first (``answers._thread``)
     thread: tuple[int, ...] = ()
     refusal: str = ""  # why no article can answer it (an unknown name, nothing to look up)
+    # "where" of a place it names ("where in Stockholm…", "where were the Geneva talks held"):
+    # what is asked is the venue there (``_asks_for_venue``)
+    venue: bool = False
 
 
 def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Question:
     """Read ``question``; ``context`` holds earlier questions of the conversation, oldest first."""
     corrected = _corrected(kb, question)
     attributed = _without_attribution(corrected)  # "according to the article, …" taken off
-    asked = _with_countries(kb, attributed)
+    asked = _with_initials(kb, _with_countries(kb, attributed))
     time = time_asked(normalise(asked), kb.dates, kb.event_date)
     terms = _known_forms(kb, kb.analyzer.terms(_without_cue_phrases(time.rest)))
     earlier = _known_forms(kb, [t for q in context[-1:] for t in kb.analyzer.terms(q)])
@@ -89,6 +93,27 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
         focus=focus,
         predicate=_predicate(kb, asked, terms),
         specific=_specific(kb, asked),
+        venue=Cue.PLACE in cues and _asks_for_venue(kb, asked),
+    )
+
+
+# A place a question names: "in Stockholm", "the Geneva talks", "the KL negotiations".
+_PLACE_ASKED = re.compile(
+    r"\b(?:in|at)\s+(?:the\s+)?([A-Za-z][\w'-]*)|\b([A-Za-z][\w'-]*)\s+(?:talks|negotiations|"
+    r"meeting|summit|round|session)\b",
+    re.IGNORECASE,
+)
+
+
+def _asks_for_venue(kb: KnowledgeBase, question: str) -> bool:
+    """Whether a "where" question names the place already (a name the articles use, after "in"
+    or before "talks"): it asks where there, which a venue answers and the city does not."""
+    return any(
+        term in kb.names
+        for groups in _PLACE_ASKED.findall(normalise(question))
+        for word in groups
+        if word
+        for term in kb.analyzer.terms(word)
     )
 
 
@@ -364,6 +389,51 @@ def _with_countries(kb: KnowledgeBase, question: str) -> str:
         return words
 
     return _DEMONYM_WORDS.sub(place, question)
+
+
+# An abbreviation of this many letters may be a name's initials ("KL", "kl": Kuala Lumpur).
+INITIALS = range(2, 5)
+_INITIALS_SEARCHED = 200  # name terms (and sentences of each) searched for one abbreviation
+_WORD = re.compile(r"\b[A-Za-z]{2,4}\b")
+
+
+def _with_initials(kb: KnowledgeBase, question: str) -> str:
+    """The question with an abbreviation the articles never write as the name whose initials
+    it is, where the articles write that name ("the kl talks" → "the Kuala Lumpur talks"):
+    people shorten the names of places and bodies so, and the articles spell them out."""
+
+    def spelled_out(match: re.Match[str]) -> str:
+        word = match[0]
+        if not (word.islower() or word.isupper()) or word.lower() in kb.analyzer.stop_words:
+            return word
+        if not _unmentioned(kb, word):
+            return word
+        memo = kb.memo.setdefault("initials", {})
+        assert isinstance(memo, dict)
+        key = word.lower()
+        if key not in memo:
+            memo[key] = _name_of_initials(kb, key)
+        return memo[key] or word
+
+    return _WORD.sub(spelled_out, question)
+
+
+def _name_of_initials(kb: KnowledgeBase, letters: str) -> str | None:
+    """The capitalised run of words the articles write most whose initials are ``letters``,
+    found through the sentences of the name terms that start with its first letter."""
+    run = re.compile(r"\b" + r"\s+".join(f"{c.upper()}[a-z]+" for c in letters) + r"\b")
+    found: dict[str, int] = {}
+    starting = sorted(t for t in kb.names if t[:1] == letters[0])[:_INITIALS_SEARCHED]
+    for term in starting:
+        for sentence in kb.scorer.docs_with(term)[:_INITIALS_SEARCHED].tolist():
+            if kb.sentences.kind(sentence) is Kind.HEADLINE:
+                continue  # title case: "Talks Yield…" is no name
+            for name in run.findall(kb.sentences.text(sentence)):
+                found[name] = found.get(name, 0) + 1
+    # two letters are as often chat ("af", "ty"): their name must recur
+    least = 2 if len(letters) == 2 else 1
+    found = {name: count for name, count in found.items() if count >= least}
+    return max(found, key=lambda name: (found[name], name)) if found else None
 
 
 def _unknown_country(kb: KnowledgeBase, question: str) -> str | None:

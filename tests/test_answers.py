@@ -474,6 +474,26 @@ def test_a_demonym_is_its_country_and_a_capital_its_city(timeline_kb, timeline2_
     assert not refused.answered and "Swiss" in refused.reason
 
 
+def test_an_abbreviation_is_the_name_whose_initials_it_is(timeline_kb):
+    """"KL" is Kuala Lumpur, which the articles spell out, in any case; an abbreviation whose
+    name no article writes stays unknown."""
+    for asked in ("where were the kl negotiations", "what happened at the KL talks?"):
+        read = read_question(timeline_kb, asked)
+        assert {"kuala", "lumpur"} <= set(read.terms) and not read.refusal
+    assert not answer(timeline_kb, "what did the ZQ say about tariffs?").answered
+
+
+def test_where_in_a_place_named_asks_for_the_venue(timeline_kb):
+    """"Where in Stockholm…?" is not answered by a sentence saying "in Stockholm" or naming
+    other cities: the question knows the city and asks for the venue there."""
+    read = read_question(timeline_kb, "Where in Stockholm were the talks held?")
+    assert read.venue
+    assert "Rosenbad" in answer(timeline_kb, "Where in Stockholm were the talks held?").quotes[0].text
+    assert "Merdeka" in answer(timeline_kb, "where were the kl negotations").quotes[0].text
+    assert not read_question(timeline_kb, "where did the two sides meet in late July?").venue
+    assert Cue.PLACE not in read_question(timeline_kb, "where do things stand now?").cues
+
+
 def test_what_followed_an_event_is_not_its_backstory(timeline2_kb):
     """"Ever enforced?": the May 2019 article's sentence telling the December dinner again is
     the event's backstory; the one telling what came after it (February 24) is the outcome."""
