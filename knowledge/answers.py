@@ -196,12 +196,15 @@ def _weights(kb: KnowledgeBase, query: Question) -> dict[str, float]:
     """Each distinct question term's share of the question's informative weight. A follow-up
     ("and r they still tariffed?" after a question about soybeans) is asked about what the
     earlier question named too: its terms count at the weight the search gives them."""
+    # in the question's order, not a set's: the sum of the shares, and so a near-tie between
+    # two answers, must not depend on the process's hash seed
     if not query.terms:
-        return _shares({t: _weight(kb, t, query.specific) for t in set(query.context_terms)})
-    weights = {t: _weight(kb, t, query.specific) for t in set(query.terms)}
+        return _shares({t: _weight(kb, t, query.specific) for t in dict.fromkeys(query.context_terms)})
+    weights = {t: _weight(kb, t, query.specific) for t in dict.fromkeys(query.terms)}
     context = kb.retrieval.context_weight
-    for term in set(query.context_terms).difference(weights):
-        weights[term] = context * _weight(kb, term, query.specific)
+    for term in dict.fromkeys(query.context_terms):
+        if term not in weights:
+            weights[term] = context * _weight(kb, term, query.specific)
     return _shares(weights)
 
 
