@@ -6,16 +6,21 @@ dozen candidates of a question, and most sentences offer no cue. The words are r
 pattern itself (its parse tree), so that a pattern changed later keeps a sound filter: every
 match holds one of them, lowercased (or, for one written ``^word``, starts with it). A text is
 checked against them only where that reasoning holds: ASCII (where ignoring case is lowering
-both sides) with no whitespace but spaces (where ``\\s`` is a space). Elsewhere, and for a
-pattern whose words cannot be read, the pattern alone decides.
+both sides) with no whitespace but spaces (where ``\\s`` is a space). Elsewhere, for a
+pattern whose words cannot be read, and on a Python whose ``re`` has no parser module of that
+name, the pattern alone decides.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from re import _constants as sre  # the parse tree's node types (re's own, since 3.11)
-from re import _parser
+
+try:  # re's own parser and its node types (private modules, as named since 3.11)
+    from re import _constants as sre
+    from re import _parser
+except ImportError:  # pragma: no cover - another Python: every pattern runs unfiltered
+    sre = _parser = None  # type: ignore[assignment]
 
 _MOST_RUNS = 64  # literal strings followed at once through a sequence's alternatives
 
@@ -78,7 +83,7 @@ def necessary_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """Lowercased strings one of which every match of ``pattern`` holds in a lowercased ASCII
     text with no whitespace but spaces (``^word``: the text starts with it); None when the
     pattern's parse shows none."""
-    if not isinstance(pattern.pattern, str):
+    if _parser is None or not isinstance(pattern.pattern, str):
         return None
     try:
         tree = _parser.parse(pattern.pattern, pattern.flags)

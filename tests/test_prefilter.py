@@ -104,3 +104,16 @@ def test_normalise_leaves_ascii_as_it_is() -> None:
     text = "He said: \"don't\" -- it's 5 o'clock."
     assert normalise(text) is text
     assert normalise("“Yes” – he said") == '"Yes" - he said'
+
+
+def test_without_re_parser_every_pattern_runs_unfiltered(monkeypatch, texts) -> None:
+    """On a Python whose ``re`` has no ``_parser`` module (a private name), no words are read
+    and the pattern alone decides: the cues still work, only slower."""
+    from knowledge import prefilter
+
+    monkeypatch.setattr(prefilter, "_parser", None)
+    for pattern in CUE_PATTERNS:
+        assert necessary_words(pattern) is None
+        unfiltered = Prefiltered(pattern)
+        for text in texts[:200]:
+            assert unfiltered.search(text) == (pattern.search(text) is not None)
