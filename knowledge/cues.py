@@ -57,7 +57,7 @@ _REASON = re.compile(
     r"\b(?:because|since|due to|as a result|so that|in order to|believ\w*|confident|reason|"
     r"thanks to|given that|unless|perceive|pressure|fear\w*|aim\w* (?:at|to)|"
     r"why|in (?:response|retaliation|reaction) (?:to|for|against)|citing|accus\w+ \w+ of|"
-    r"based on|on the grounds|owing to|in (?:light|view) of|"
+    r"based on|on the grounds|owing to|in (?:light|view) of|in (?:return|exchange)|"
     r"(?:^|,\s)as\s)",
     re.IGNORECASE,
 )
