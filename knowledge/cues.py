@@ -171,7 +171,7 @@ def places_named(text: str) -> list[str]:
 # A venue: the place "at" which something was held ("at Rosenbad", "at the Merdeka 118 tower",
 # "held at the residence of…"), where "in" names the city around it.
 _VENUE = re.compile(r"\bat\s+(?:the\s+)?([A-Z][\w'-]*)|\b(?:held|hosted|took place|met)\s+at\s+"
-                    r"(?:the\s+|an?\s+)?([a-z]+)")
+                    r"(?:(?:the|an?)\s+)?([A-Za-z][\w'-]*)")
 
 
 def venues_named(text: str) -> list[str]:

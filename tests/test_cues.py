@@ -11,6 +11,7 @@ from knowledge.cues import (
     question_focus,
     sentence_cues,
     speculates,
+    venues_named,
 )
 
 
@@ -194,3 +195,18 @@ def test_what_quantity_and_over_what_period_ask_for_a_number_and_a_duration():
     cues = question_cues("What quantities of soybeans will China buy, and over what period?")
     assert {Cue.NUMBER, Cue.DURATION} <= cues
     assert Cue.NUMBER in question_cues("what tariff level did Trump suggest?")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "venue"),
+    [
+        ("The meetings were held at the Palacio de Santa Cruz, the baroque building", "Palacio"),
+        ("The talks, held at the Gimhae air base beside Busan's airport", "Gimhae"),
+        ("The talks were held at the residence of Switzerland's ambassador", "residence"),
+        ("When the round wrapped up at Rosenbad, the seat of the Swedish government", "Rosenbad"),
+    ],
+)
+def test_a_venue_is_the_place_at_which_something_was_held(sentence: str, venue: str) -> None:
+    """"held at the Palacio": the venue, not the article before it."""
+    assert venues_named(sentence) == [venue]
+    assert venues_named("The talks in Stockholm ended on Tuesday.") == []
