@@ -73,7 +73,10 @@ REACHED = {
     # timeline2 0.418 → 0.436, unseen2 hit@any 0.58 → 0.6, blind precision 0.708 → 0.718).
     # 0.618/0.6 → 0.636/0.607 (hit@1, precision): "based on", "owing to", "in light of" give a
     # reason; "what reason did Mnuchin give": with a reason noun, give/offer/cite is the asking.
-    "timeline_questions.yaml": {"hit@1": 0.636, "hit@any": 0.727, "precision": 0.607,
+    # 2026-12-02, second round: 0.636/0.727/0.607 → 0.672/0.745/0.62: an abbreviation is the name
+    # whose initials it is ("kl"), and "where" of a place named asks for the venue there ("at
+    # Rosenbad").
+    "timeline_questions.yaml": {"hit@1": 0.672, "hit@any": 0.745, "precision": 0.62,
                                 "abstention": 0.84, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
@@ -98,7 +101,9 @@ REACHED = {
     # blind 0.72 → 0.76, timeline2_unseen 0.7 → 0.733, timeline3_unseen 0.76 → 0.72: a trade.
     # A month named before "did it end up…" dates the event (scored only): precision 0.557 →
     # 0.565.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.49, "hit@any": 0.563, "precision": 0.564,
+    # 2026-12-02, second round: (scored only) 0.49/0.563/0.564 → 0.509/0.581/0.567: the venue
+    # asked for, the kept alias classes.
+    "timeline_unseen_questions.yaml": {"hit@1": 0.509, "hit@any": 0.581, "precision": 0.564,
                                        "abstention": 0.833, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
@@ -126,7 +131,8 @@ REACHED = {
     # abstention 0.64 → 0.68: an acronym no article uses ("NBA Finals") makes its name unknown.
     # abstention 0.68 → 0.72: a lower-case name no article mentions ("bitcoin") is unknown.
     # precision 0.59 → 0.6: a demonym rewritten is no "according to…" taken off.
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.54, "hit@any": 0.62, "precision": 0.6,
+    # 2026-12-02, second round: 0.54/0.62/0.6 → 0.56/0.64/0.6: the venue asked for.
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.64, "precision": 0.6,
                                         "abstention": 0.72, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
@@ -137,7 +143,9 @@ REACHED = {
 # abstention 0.866 → 0.833: the lemma round (verb forms, "goods", "give me") ("was huawei taken off the
 # entity list?" now finds "take", and is answered: a trade, recorded with timeline's).
 # abstention 0.833 → 0.866: a lower-case name no article mentions ("huawei") is unknown.
-REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.533, "precision": 0.454,
+# 2026-12-02, second round: 0.483/0.533/0.454 → 0.533/0.6/0.511: the venue asked for (+1), the
+# kept alias classes (control, take effect, protest, phase one, "on hold" a truce: +2).
+REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.533, "hit@any": 0.6, "precision": 0.511,
                                            "abstention": 0.866, "faithfulness": 1.0}
 # A fifth, written at the end of the same round by another helper who never saw the engine, kept
 # unread: its first score is its floor.
@@ -150,7 +158,9 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.483, "hit@any": 0.533, "p
 # precision 0.492 → 0.506: what followed an event is not its backstory.
 # abstention 0.866 → 0.9: unknown demonyms and "indias" (as timeline2's).
 # 0.5/0.516/0.506 → 0.516/0.533/0.52: a month named before "did it end up…" dates the event.
-REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.516, "hit@any": 0.533, "precision": 0.52,
+# 2026-12-02, second round: 0.516/0.533/0.52 → 0.566/0.583/0.519: the venue asked for (+1), the
+# kept alias classes (+2; precision 0.527 → 0.519, a trade).
+REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.566, "hit@any": 0.583, "precision": 0.519,
                                             "abstention": 0.9, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
@@ -161,7 +171,9 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.516, "hit@any": 0.533, "
 # Irregular verb forms meet their base (scored only): abstention 0.7 → 0.733.
 # Demonyms and capitals, what followed an event not its backstory (scored only): precision
 # 0.449 → 0.443, a trade (blind precision +0.01 in the same change).
-REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "precision": 0.443,
+# 2026-12-02, second round: (scored only) 0.4/0.466/0.443 → 0.433/0.483/0.45: the kept alias
+# classes.
+REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.433, "hit@any": 0.483, "precision": 0.45,
                                              "abstention": 0.733, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
@@ -178,15 +190,18 @@ REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.466, "p
 # abstention 0.64 → 0.68: an acronym no article uses ("NBA Finals") makes its name unknown.
 # abstention 0.68 → 0.72: a name in lower case no article mentions ("coronavirus": no English
 # word, nor one edit from one) is unknown.
-REACHED["timeline2_questions.yaml"] = {"hit@1": 0.436, "hit@any": 0.509, "precision": 0.5,
-                                       "abstention": 0.72, "faithfulness": 1.0}
+# 2026-12-02, second round: 0.436/0.509/0.5/0.72 → 0.472/0.527/0.513/0.76: the kept alias classes.
+REACHED["timeline2_questions.yaml"] = {"hit@1": 0.472, "hit@any": 0.527, "precision": 0.513,
+                                       "abstention": 0.76, "faithfulness": 1.0}
 # The shape of the issue's own measure: the seed and three later articles (Geneva, London,
 # Busan), written anew by a helper who never saw the engine nor the other corpora, with a set of
 # questions by the same helper, kept unread. Its first score, taken once, is its floor.
 # Irregular verb forms meet their base (scored only): abstention 0.76 → 0.72, a trade (above).
 # A month named before "did it end up…" dates the event (scored only): 0.38/0.48/0.484 →
 # 0.4/0.5/0.5.
-REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.5, "precision": 0.5,
+# 2026-12-02, second round: (scored only) 0.4/0.5/0.5 → 0.42/0.52/0.523: the venue asked for,
+# initials, the kept alias classes.
+REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "precision": 0.523,
                                              "abstention": 0.72, "faithfulness": 1.0}
 # A training set on the same four articles by another helper (first score in its header).
 # precision 0.417 → 0.405: "the Swiss talks" are the Geneva talks now, no longer refused as a name
@@ -196,13 +211,17 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.4, "hit@any": 0.5, "pre
 # question about what someone said (the cue an "according to…" taken off adds).
 # hit@any 0.381 → 0.4: "what quantities", "what level" ask for a number, "over what period" for
 # a duration (and "period" is no word the answer must hold).
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.327, "hit@any": 0.4, "precision": 0.428,
+# 2026-12-02, second round: 0.327/0.4/0.428 → 0.363/0.436/0.463: the venue asked for, "in return"
+# offers a reason, the kept alias classes.
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.363, "hit@any": 0.436, "precision": 0.463,
                                       "abstention": 0.8, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
 # A second unread set on the four articles, written at the end of the round by a third helper
 # who never saw the engine nor the other sets: its first score, taken once, is its floor.
-REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.34, "hit@any": 0.4, "precision": 0.525,
+# 2026-12-02, second round: (scored only) 0.34/0.4/0.525 → 0.36/0.42/0.559: the venue asked for,
+# initials, the kept alias classes.
+REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.42, "precision": 0.559,
                                             "abstention": 0.76, "faithfulness": 1.0}
 # A third unread set on the four articles, written in the next round (2026-12-02) by a fourth
 # helper who never saw the engine nor any other set: its first score, taken once, is its floor.
