@@ -394,6 +394,7 @@ def _with_countries(kb: KnowledgeBase, question: str) -> str:
 # An abbreviation of this many letters may be a name's initials ("KL", "kl": Kuala Lumpur).
 INITIALS = range(2, 5)
 _INITIALS_SEARCHED = 200  # name terms (and sentences of each) searched for one abbreviation
+_INITIALS_KEPT = 1024  # abbreviations whose names a knowledge base remembers
 _WORD = re.compile(r"\b[A-Za-z]{2,4}\b")
 
 
@@ -412,6 +413,8 @@ def _with_initials(kb: KnowledgeBase, question: str) -> str:
         assert isinstance(memo, dict)
         key = word.lower()
         if key not in memo:
+            if len(memo) >= _INITIALS_KEPT:
+                memo.clear()  # chat abbreviations are many ("rn", "tbh"): a bounded few kept
             memo[key] = _name_of_initials(kb, key)
         return memo[key] or word
 
