@@ -103,7 +103,10 @@ REACHED = {
     # 0.565.
     # 2026-12-02, second round: (scored only) 0.49/0.563/0.564 → 0.509/0.581/0.567: the venue
     # asked for, the kept alias classes.
-    "timeline_unseen_questions.yaml": {"hit@1": 0.509, "hit@any": 0.581, "precision": 0.564,
+    # 2026-12-02, third step: (scored only) hit@any 0.581 → 0.6: the second alias draft
+    # (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision =
+    # decide, products = goods, call for = urge).
+    "timeline_unseen_questions.yaml": {"hit@1": 0.509, "hit@any": 0.6, "precision": 0.564,
                                        "abstention": 0.833, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
@@ -116,7 +119,10 @@ REACHED = {
     # What followed an event is not its backstory (scored only): precision 0.708 → 0.718.
     # A month named before "did it end up…" dates the event (scored only): precision 0.718 →
     # 0.707, a trade (timeline3_unseen 0.38/0.48/0.484 → 0.4/0.5/0.5 in the same change).
-    "timeline_blind_questions.yaml": {"hit@1": 0.62, "hit@any": 0.7, "precision": 0.707,
+    # 2026-12-02, third step: (scored only) hit@1 0.62 → 0.64: the second alias draft
+    # (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision =
+    # decide, products = goods, call for = urge).
+    "timeline_blind_questions.yaml": {"hit@1": 0.64, "hit@any": 0.7, "precision": 0.707,
                                       "abstention": 0.76, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
@@ -132,7 +138,10 @@ REACHED = {
     # abstention 0.68 → 0.72: a lower-case name no article mentions ("bitcoin") is unknown.
     # precision 0.59 → 0.6: a demonym rewritten is no "according to…" taken off.
     # 2026-12-02, second round: 0.54/0.62/0.6 → 0.56/0.64/0.6: the venue asked for.
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.64, "precision": 0.6,
+    # 2026-12-02, third step: precision 0.6 → 0.59, a trade: the second alias draft
+    # (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision =
+    # decide, products = goods, call for = urge).
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.64, "precision": 0.59,
                                         "abstention": 0.72, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
@@ -145,7 +154,10 @@ REACHED = {
 # abstention 0.833 → 0.866: a lower-case name no article mentions ("huawei") is unknown.
 # 2026-12-02, second round: 0.483/0.533/0.454 → 0.533/0.6/0.511: the venue asked for (+1), the
 # kept alias classes (control, take effect, protest, phase one, "on hold" a truce: +2).
-REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.533, "hit@any": 0.6, "precision": 0.511,
+# 2026-12-02, third step: 0.533/0.6/0.511 → 0.6/0.683/0.551: the second alias draft
+# (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision = decide,
+# products = goods, call for = urge).
+REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.6, "hit@any": 0.683, "precision": 0.551,
                                            "abstention": 0.866, "faithfulness": 1.0}
 # A fifth, written at the end of the same round by another helper who never saw the engine, kept
 # unread: its first score is its floor.
@@ -160,7 +172,10 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.533, "hit@any": 0.6, "pre
 # 0.5/0.516/0.506 → 0.516/0.533/0.52: a month named before "did it end up…" dates the event.
 # 2026-12-02, second round: 0.516/0.533/0.52 → 0.566/0.583/0.519: the venue asked for (+1), the
 # kept alias classes (+2; precision 0.527 → 0.519, a trade).
-REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.566, "hit@any": 0.583, "precision": 0.519,
+# 2026-12-02, third step: hit@1 0.566 → 0.583: the second alias draft (cut/reduce/slash, telephone
+# = phone, extra = additional, overall = total, decision = decide, products = goods, call for =
+# urge).
+REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.583, "hit@any": 0.583, "precision": 0.519,
                                             "abstention": 0.9, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
@@ -173,7 +188,11 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.566, "hit@any": 0.583, "
 # 0.449 → 0.443, a trade (blind precision +0.01 in the same change).
 # 2026-12-02, second round: (scored only) 0.4/0.466/0.443 → 0.433/0.483/0.45: the kept alias
 # classes.
-REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.433, "hit@any": 0.483, "precision": 0.45,
+# 2026-12-02, third step: (scored only) 0.433/0.483/0.45 → 0.416/0.466/0.437, a trade: the second
+# alias draft (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision
+# = decide, products = goods, call for = urge); the other unread sets hit@1 +3, hit@any +6,
+# abstention -1 in the same change.
+REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.416, "hit@any": 0.466, "precision": 0.437,
                                              "abstention": 0.733, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
@@ -191,7 +210,10 @@ REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.433, "hit@any": 0.483, 
 # abstention 0.68 → 0.72: a name in lower case no article mentions ("coronavirus": no English
 # word, nor one edit from one) is unknown.
 # 2026-12-02, second round: 0.436/0.509/0.5/0.72 → 0.472/0.527/0.513/0.76: the kept alias classes.
-REACHED["timeline2_questions.yaml"] = {"hit@1": 0.472, "hit@any": 0.527, "precision": 0.513,
+# 2026-12-02, third step: hit@1 0.472 → 0.49, precision 0.513 → 0.506 (a trade): the second alias
+# draft (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision =
+# decide, products = goods, call for = urge).
+REACHED["timeline2_questions.yaml"] = {"hit@1": 0.49, "hit@any": 0.527, "precision": 0.506,
                                        "abstention": 0.76, "faithfulness": 1.0}
 # The shape of the issue's own measure: the seed and three later articles (Geneva, London,
 # Busan), written anew by a helper who never saw the engine nor the other corpora, with a set of
@@ -201,8 +223,11 @@ REACHED["timeline2_questions.yaml"] = {"hit@1": 0.472, "hit@any": 0.527, "precis
 # 0.4/0.5/0.5.
 # 2026-12-02, second round: (scored only) 0.4/0.5/0.5 → 0.42/0.52/0.523: the venue asked for,
 # initials, the kept alias classes.
-REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "precision": 0.523,
-                                             "abstention": 0.72, "faithfulness": 1.0}
+# 2026-12-02, third step: (scored only) precision/abstention 0.523/0.72 → 0.507/0.68, a trade: the
+# second alias draft (cut/reduce/slash, telephone = phone, extra = additional, overall = total,
+# decision = decide, products = goods, call for = urge).
+REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "precision": 0.507,
+                                             "abstention": 0.68, "faithfulness": 1.0}
 # A training set on the same four articles by another helper (first score in its header).
 # precision 0.417 → 0.405: "the Swiss talks" are the Geneva talks now, no longer refused as a name
 # the articles lack, and "the British capital" is London: both answered, not yet rightly.
@@ -213,7 +238,10 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "p
 # a duration (and "period" is no word the answer must hold).
 # 2026-12-02, second round: 0.327/0.4/0.428 → 0.363/0.436/0.463: the venue asked for, "in return"
 # offers a reason, the kept alias classes.
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.363, "hit@any": 0.436, "precision": 0.463,
+# 2026-12-02, third step: hit@any 0.436 → 0.454: the second alias draft (cut/reduce/slash,
+# telephone = phone, extra = additional, overall = total, decision = decide, products = goods,
+# call for = urge).
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.363, "hit@any": 0.454, "precision": 0.463,
                                       "abstention": 0.8, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
@@ -221,14 +249,23 @@ REACHED["timeline3_questions.yaml"] = {"hit@1": 0.363, "hit@any": 0.436, "precis
 # who never saw the engine nor the other sets: its first score, taken once, is its floor.
 # 2026-12-02, second round: (scored only) 0.34/0.4/0.525 → 0.36/0.42/0.559: the venue asked for,
 # initials, the kept alias classes.
-REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.42, "precision": 0.559,
+# 2026-12-02, third step: (scored only) hit@any/precision 0.42/0.559 → 0.46/0.583: the second
+# alias draft (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision
+# = decide, products = goods, call for = urge).
+REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.46, "precision": 0.559,
                                             "abstention": 0.76, "faithfulness": 1.0}
 # A third unread set on the four articles, written in the next round (2026-12-02) by a fourth
 # helper who never saw the engine nor any other set: its first score, taken once, is its floor.
-REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.58, "precision": 0.523,
+# 2026-12-02, third step: (scored only) hit@1 0.5 → 0.52: the second alias draft
+# (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision = decide,
+# products = goods, call for = urge).
+REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.58, "precision": 0.523,
                                             "abstention": 0.8, "faithfulness": 1.0}
 # And a third unread set on the ten articles (same round, a fifth helper): first score, its floor.
-REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.48, "hit@any": 0.56, "precision": 0.468,
+# 2026-12-02, third step: (scored only) 0.48/0.56/0.468 → 0.5/0.62/0.5: the second alias draft
+# (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision = decide,
+# products = goods, call for = urge).
+REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.62, "precision": 0.5,
                                             "abstention": 0.72, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
 UNREAD = ("unseen_", "timeline_blind", "timeline3_fresh", "timeline3_blind")
