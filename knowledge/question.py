@@ -407,8 +407,8 @@ def _with_initials(kb: KnowledgeBase, question: str) -> str:
         word = match[0]
         if not (word.islower() or word.isupper()) or word.lower() in kb.analyzer.stop_words:
             return word
-        if not _unmentioned(kb, word):
-            return word
+        if is_english(word.lower()) or not _unmentioned(kb, word):
+            return word  # "deal", "talk": a word, not initials
         memo = kb.memo.setdefault("initials", {})
         assert isinstance(memo, dict)
         key = word.lower()
