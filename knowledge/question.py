@@ -391,10 +391,9 @@ def _with_countries(kb: KnowledgeBase, question: str) -> str:
     return _DEMONYM_WORDS.sub(place, question)
 
 
-# An abbreviation of this many letters may be a name's initials ("KL", "kl": Kuala Lumpur).
-INITIALS = range(2, 5)
 _INITIALS_SEARCHED = 200  # name terms (and sentences of each) searched for one abbreviation
 _INITIALS_KEPT = 1024  # abbreviations whose names a knowledge base remembers
+# a word of two to four letters may be a name's initials ("KL", "kl": Kuala Lumpur)
 _WORD = re.compile(r"\b[A-Za-z]{2,4}\b")
 
 
