@@ -37,7 +37,9 @@ REACHED = {
                              "abstention": 0.966, "faithfulness": 1.0},
     # precision 0.848 → 0.835: a corrected typo no longer adds the speech cue (a bug), which
     # moves one side quote; hits unchanged.
-    "blind_questions.yaml": {"hit@1": 0.866, "hit@any": 0.916, "precision": 0.834,
+    # 2026-12-02, third step: 0.866/0.916 → 0.883/0.933: "right now", "rn", "at present" are the
+    # articles' "currently" (an alias class of a helper's third draft).
+    "blind_questions.yaml": {"hit@1": 0.883, "hit@any": 0.933, "precision": 0.834,
                              "abstention": 0.914, "faithfulness": 1.0},
     # Scored, not read: the honest estimate for questions nobody here has seen.
     # The status of X asks about X (scored only): hit@any 0.8 → 0.816, abstention 0.857 → 0.885.
