@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cache
 
-from spellchecker import SpellChecker
+from spellchecker import SpellChecker, WordFrequency
 
 MIN_LENGTH = 5  # shorter words are too close to too many others to guess
 MAX_LENGTH = 20  # longer "words" are keyboard mashing, not typos
@@ -66,20 +66,11 @@ class Speller:
 
     def _one_edit(self, word: str) -> set[str]:
         """The articles' words one edit from ``word`` (lowercase letters, none of them): what the
-        spell checker's ``candidates`` gives at distance 1, but ``word``. The same edits over
-        the same letters, looked up in its dictionary at once: it checks each of the several
-        hundred strings on its own, 2 ms a word."""
+        spell checker's ``candidates`` gives at distance 1, but ``word``."""
         frequency = self._near.word_frequency
-        if word in frequency.dictionary or len(word) > frequency.longest_word_length + 3:
-            return set()  # a word of its own; one too long for it to look at
-        letters = frequency.letters
-        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-        edits = {left + right[1:] for left, right in splits if right}
-        edits.update(left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1)
-        edits.update(left + c + right[1:] for left, right in splits if right for c in letters)
-        edits.update(left + c + right for left, right in splits for c in letters)
-        edits.discard(word)
-        return edits & frequency.dictionary.keys()
+        if word in frequency.dictionary:
+            return set()  # a word of its own
+        return _one_edit_words(word, frequency) - {word}
 
     def correct_text(
         self,
@@ -122,6 +113,22 @@ def _english_words() -> dict[str, int]:
     return _english().word_frequency.dictionary
 
 
+def _one_edit_words(word: str, frequency: WordFrequency) -> set[str]:
+    """The words of ``frequency``'s dictionary one edit from ``word`` (``word`` too, if it is
+    one): the spell checker's ``known(edit_distance_1(word))`` — the same edits over the same
+    letters — looked up in its dictionary at once, where it checks each of the several hundred
+    strings on its own (2 ms a word). A word too long for it to look at has none."""
+    if len(word) > frequency.longest_word_length + 3:
+        return set()
+    letters = frequency.letters
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = {left + right[1:] for left, right in splits if right}
+    edits.update(left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1)
+    edits.update(left + c + right[1:] for left, right in splits if right for c in letters)
+    edits.update(left + c + right for left, right in splits for c in letters)
+    return edits & frequency.dictionary.keys()
+
+
 def is_english(word: str) -> bool:
     """Whether ``word`` (any case) is in the English dictionary."""
     return word.lower() in _english_words()
@@ -129,8 +136,7 @@ def is_english(word: str) -> bool:
 
 def near_english(word: str) -> bool:
     """Whether an English word is one edit away from ``word`` (a typo of it, most likely)."""
-    english = _english()
-    return bool(english.known(english.edit_distance_1(word.lower())))
+    return bool(_one_edit_words(word.lower(), _english().word_frequency))
 
 
 def english_frequency(word: str) -> int:

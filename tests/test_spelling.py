@@ -66,3 +66,15 @@ def test_one_edit_finds_what_the_spell_checker_finds(kb):
     for word in tried:
         expected = {w for w in speller._near.candidates(word) or () if w != word}
         assert speller._one_edit(word) == expected, word
+
+
+def test_near_english_is_the_spell_checkers_one_edit():
+    """``near_english``: an English word one edit away, as the spell checker's own
+    ``known(edit_distance_1(word))`` finds it (typos, names, words too long to look at)."""
+    from knowledge.spelling import _english, near_english
+
+    english = _english()
+    words = ["huawei", "bitcoin", "yellen", "tariffz", "negotations", "coronavirus", "Xqzvw",
+             "chinee", "walmart", "z" * 60, "ministry", "gettng"]
+    for word in words:
+        assert near_english(word) == bool(english.known(english.edit_distance_1(word.lower()))), word
