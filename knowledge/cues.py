@@ -201,6 +201,10 @@ def leans(text: str) -> bool:
     return bool(_LEANING.match(normalise(text[:40]).lstrip("“\"'")))
 
 
+# "Over what period…": asks for a duration, and is how the question asks (``question``
+# leaves it out of the words to look for).
+WHAT_PERIOD = r"\b(?:over|for|during) what (?:period|length of time|time ?frame|time span|span)\b"
+
 _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
     (
         re.compile(
@@ -235,8 +239,7 @@ _QUESTION_CUES: tuple[tuple[re.Pattern[str], Cue], ...] = (
         ),
         Cue.REASON,
     ),
-    (re.compile(r"\bhow long\b(?! ago)|\bfor how long\b|\b(?:over|for|during) what "
-                r"(?:period|length of time|time ?frame|time span|span)\b", re.I), Cue.DURATION),
+    (re.compile(rf"\bhow long\b(?! ago)|\bfor how long\b|{WHAT_PERIOD}", re.I), Cue.DURATION),
     (re.compile(r"\bhow (?:many|much|old|big|large|tall|high|far)\b|\bwhat (?:\w+ )?(?:rate|"
                 r"percent\w*|amount|number|price|cost|size|share|total|figure|level|volume|"
                 r"quantit(?:y|ies))s?\b", re.I), Cue.NUMBER),

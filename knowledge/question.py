@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from knowledge.analysis import normalise, surface_tokens
-from knowledge.cues import MONTH_NAMES, Cue, question_cues, question_focus
+from knowledge.cues import MONTH_NAMES, WHAT_PERIOD, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
 from knowledge.model import Kind
 from knowledge.spelling import english_frequency, is_english, near_english
@@ -198,11 +198,7 @@ def _without_attribution(question: str) -> str:
 
 # Words that ask for a kind of answer (a duration, an amount), which the cues look for: "how
 # long did the meeting last" is about the meeting, not about "long" or "last".
-_CUE_PHRASES = re.compile(
-    r"\bhow (?:long|many|much|often|far)\b|\b(?:over|for|during) what (?:period|length of time|"
-    r"time ?frame|time span|span)\b",
-    re.IGNORECASE,
-)
+_CUE_PHRASES = re.compile(rf"\bhow (?:long|many|much|often|far)\b|{WHAT_PERIOD}", re.IGNORECASE)
 
 
 _LASTED = re.compile(r"\b(?:last|lasted|take|took)\W*$", re.IGNORECASE)
