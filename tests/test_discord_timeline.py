@@ -37,6 +37,12 @@ async def test_timeline_lists_dated_events_oldest_first_in_pages(
         record = await emu.dispatch_interaction("timeline", member=world.member,
                                                 channel=world.channel)
         await emu.wait_for_ack(record)
+        # the pages' view then fetches its message (to edit it on a click): the bot is not shut
+        # down under that request
+        fetched = await emu.wait_for_request(
+            "GET", f"/webhooks/{emu.application_id}/{record.token}/messages/@original"
+        )
+    assert fetched.ok
     data = record.callbacks[0].json["data"]
     content = data["content"]
     assert data["allowed_mentions"]["parse"] == [] and len(content) <= 2000
