@@ -169,6 +169,8 @@ def weekdays_named(text: str, day: dt.date) -> tuple[tuple[str, dt.date], ...]:
     return tuple((name, weekday_before(day, name)) for name in found)
 
 
+# A month and day ahead of the article by more than this is of the year before.
+HALF_A_YEAR = dt.timedelta(days=183)
 _MONTH_DAY = re.compile(rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>{_DAY})\b(?!,?\s+{_YEAR})")
 # What every pattern above needs (a month's name or its abbreviation, a weekday's name, an ISO
 # date), with no case folded: a text without any states no day and names no month.
@@ -185,15 +187,16 @@ def may_name_a_time(text: str) -> bool:
 
 
 def days_stated(text: str, day: dt.date | None) -> set[dt.date]:
-    """The days a sentence of an article of ``day`` speaks of: full dates, "June 5" (in the
-    article's year, or the year before when that would be ahead of it), "on Thursday". A report
-    published on the 11th of the call "on June 5" speaks of the 5th."""
+    """The days a sentence of an article of ``day`` speaks of: full dates, "June 5" (the nearer
+    of the article's year and the year before: "until November 10" in August is a deadline
+    ahead, "on December 1" in February the dinner behind), "on Thursday". A report published on
+    the 11th of the call "on June 5" speaks of the 5th."""
     found = {d for _, d in full_dates(text)}
     if day is not None:
         for match in _MONTH_DAY.finditer(text):
             month, number = MONTHS[match["month"].lower()], int(re.sub(r"\D", "", match["day"]))
             stated = _safe_date(day.year, month, number)
-            if stated is not None and stated > day + dt.timedelta(days=31):
+            if stated is not None and stated > day + HALF_A_YEAR:
                 stated = _safe_date(day.year - 1, month, number)
             if stated is not None:
                 found.add(stated)

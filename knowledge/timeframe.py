@@ -72,6 +72,7 @@ _LATER_WORDS = re.compile(
     r"subsequently|ever|follow(?:ed)? through|went ahead|go ahead)\b",
     re.IGNORECASE,
 )
+_ASKS_WHEN = re.compile(r"\W*(?:so|and|but|ok)?\W*when\b", re.IGNORECASE)
 # "Did analysts think China could ultimately endure…": what someone thought, not what happened.
 _OPINION = re.compile(
     r"\b(?:think|thinks|thought|expect\w*|predict\w*|believ\w*|say|says|said|suggest\w*|feel\w*|"
@@ -120,6 +121,8 @@ def time_asked(
     later = _LATER.search(question)
     if later and _OPINION.search(later[0]):  # "did analysts think it would end up…"
         later = None
+    if later and _ASKS_WHEN.match(question) and not _LATER_WORDS.search(question):
+        later = None  # "when does that take effect?" asks the date, not whether it did
     if period is not None:
         turned = _LATER_WORDS.search(question) if later else None
         dated = question.find(period.phrase) if period.phrase else -1

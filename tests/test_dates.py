@@ -97,6 +97,10 @@ def test_days_stated_in_a_sentence_are_resolved_against_its_article():
     assert days_stated("on December 20 the talks broke off", dt.date(2026, 1, 3)) == {
         dt.date(2025, 12, 20)
     }
+    # a deadline a few months ahead is this year's: "until November 10" in an August report
+    assert days_stated("duties postponed until November 10", dt.date(2025, 8, 12)) == {
+        dt.date(2025, 11, 10)
+    }
     assert days_stated("no day here", None) == set()
 
 
