@@ -24,6 +24,9 @@ def geneva(words: str) -> dt.date | None:
         ("latest on the trade war?", When.NOW),
         ("did the US end up cutting tariffs?", When.LATER),
         ("was the truce eventualy extended?", When.LATER),
+        ("did the new rules take effect?", When.LATER),
+        ("when does that take effect", When.ANY),  # the date asked, not whether it did
+        ("when did they eventually meet?", When.LATER),
         ("Did analysts think China could ultimately endure the trade war?", When.ANY),
         ("what did Guo Jiakun say", When.ANY),
         ("China may cut tariffs", When.ANY),  # "may" the verb
