@@ -114,6 +114,9 @@ KEY_TERM_ARTICLES = 0.5
 # this share of the first quote's score) is quoted all the same: the words cannot tell which of
 # the two articles answers, and the relevant ones were ties (0.98, 1.0), most others were not.
 TIE_RATIO = 0.95
+# A change over time ("how has the tariff changed since Geneva?") is told stage by stage: the
+# best answer of each article that scores at least this share of the best answer.
+CHANGE_RATIO = 0.5
 
 
 def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Answer:
@@ -237,6 +240,10 @@ def _compose(
     keys: frozenset[str],
 ) -> list[Quote]:
     """The stages after ranking: reorder by the time asked about, then choose the quotes."""
+    if query.time.change and ranked:
+        stages = _stages(kb, ranked)
+        if stages:
+            return stages
     since = query.time.start if query.time.when is When.LATER else None
     ranked = _by_time(kb, ranked, query.time, keys, since)
     return _choose(kb, query, ranked, shares, keys) if ranked else []
@@ -355,6 +362,8 @@ def _rank(
     keep = 0.0 if collect is not None else retrieval.follow_ratio
     if len(kb.dates) > 1:  # one date or none: time cannot reorder anything
         keep = min(keep, _TIME_RATIOS.get(query.time.when, 1.0))
+        if query.time.change:
+            keep = min(keep, CHANGE_RATIO)
     weighted = tuple(shares.items())
     # a candidate's kind from the sentence table's column: most candidates need no Sentence
     # object made (see SentenceTable)
@@ -654,6 +663,35 @@ def _choose(
     quotes = [_extend(kb, q, shares, quoted) for q in quotes]
     if Cue.DATE in query.cues:  # "when…?": "on Monday" is a date once its article's is known
         quotes = [_with_days(kb, q) for q in quotes]
+    return quotes
+
+
+def _stages(kb: KnowledgeBase, ranked: list[tuple[float, int]]) -> list[Quote]:
+    """A change over time, told as one, oldest first: of the dated articles whose best answer
+    scores well enough (``CHANGE_RATIO``), the first and the last (where it started, where it
+    stands) and the best-answering ones between, ``max_quotes`` in all, each by its best answer.
+    None where fewer than two articles answer: one article tells no change."""
+    best = ranked[0][0]
+    chosen: dict[str, tuple[float, int]] = {}
+    for score, i in ranked:  # best first
+        if score < CHANGE_RATIO * best:
+            break
+        source = kb.sentences.source(i)
+        if source not in chosen and kb.day(source) is not None:
+            chosen[source] = (score, i)
+    if len(chosen) < 2:
+        return []
+    by_day = sorted(chosen, key=lambda source: (kb.day(source), chosen[source][1]))
+    most = max(kb.retrieval.max_quotes, 2)
+    ends = {by_day[0], by_day[-1]}
+    between = [source for source in chosen if source not in ends][: most - len(ends)]
+    kept = ends.union(between)
+    quotes = []
+    for source in by_day:
+        if source in kept:
+            score, i = chosen[source]
+            sentence = kb.sentences[i]
+            quotes.append(_quote(kb, sentence, score, _context(kb, sentence)))
     return quotes
 
 

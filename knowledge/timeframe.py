@@ -8,6 +8,7 @@ articles' dates; ranking by it happens in ``answers``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
@@ -36,6 +37,9 @@ class TimeAsked:
     # words would otherwise pull in the very article the question wants to look past
     rest: str = ""
     phrase: str = ""  # the words that name the time ("in April", "after Geneva"), if any
+    # a change over time ("how has the tariff changed since Geneva?", "trace the evolution
+    # of…"): answered stage by stage, oldest first, within the period if one is named
+    change: bool = False
 
     def admits(self, day: dt.date | None) -> bool:
         """Whether an article of ``day`` is of the period asked about (undated: never)."""
@@ -105,6 +109,30 @@ _AROUND_EVENT = re.compile(
     re.IGNORECASE,
 )
 _BEFORE = {"before", "prior to", "ahead of", "until", "till", "by"}
+# "from April to November", "between late April and October": both months and what lies between
+_RANGE = re.compile(
+    rf"\b(?:from|between)\s+(?:(?P<part1>early|late|mid)[- ]?\s*)?(?P<month1>{_MONTH_WORDS})\b\.?"
+    rf"(?:\s+(?P<year1>(?:19|20)\d\d))?\s+(?:to|and|until|till|through)\s+"
+    rf"(?:(?P<part2>early|late|mid)[- ]?\s*)?(?P<month2>{_MONTH_WORDS})\b\.?"
+    rf"(?:\s+(?P<year2>(?:19|20)\d\d))?",
+    re.IGNORECASE,
+)
+# A question about a change over time, and the words that only say so (not what changed).
+_CHANGE = re.compile(
+    r"\bhow\s+(?:has|have|had|did|do|does)\b[^?]*?\b(?:chang(?:e|ed)|evolv(?:e|ed)|shift(?:ed)?|"
+    r"develop(?:ed)?)\b|\bwhat(?:'s|s| has| have)?\s+changed\b|\b(?:trace|evolution|trajectory)\b|"
+    r"\bover\s+(?:time|the\s+(?:course\s+of|year|past\s+year|months))\b|\b(?:timeline|history)\s+of\b",
+    re.IGNORECASE,
+)
+_IN_YEAR = re.compile(
+    r"\b(?:across|in|during|throughout|through|over|of)\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE
+)
+_FROM = re.compile(r"\b(?:between|from)\b", re.IGNORECASE)
+_CHANGE_WORDS = re.compile(
+    r"\b(?:chang(?:e|ed)|evolv(?:e|ed)|shift(?:ed)?|develop(?:ed)?|trace|evolution|trajectory|across|"
+    r"over\s+(?:time|the\s+(?:course(?:\s+of)?|year|past\s+year|months))|(?:timeline|history)\s+of)\b",
+    re.IGNORECASE,
+)
 
 # When an event a question names ("Geneva") happened, or None: given by the knowledge base.
 EventDater = Callable[[str], dt.date | None]
@@ -117,7 +145,17 @@ def time_asked(
 ) -> TimeAsked:
     """Read the time a question asks about. ``dates`` are the articles' dates; ``event_date``
     finds when a named event ("Geneva") happened, from the articles that name it in their lead."""
-    period = _period(question, dates, event_date)
+    if _CHANGE.search(question):
+        asked = (_range(question, dates) or _months_spanned(question, dates)
+                 or _period(question, dates, event_date) or _year(question))
+        if asked is None or asked.when is not When.PERIOD:
+            asked = TimeAsked(rest=question)
+        elif asked.phrase and _FROM.search(question[: question.find(asked.phrase)]):
+            # "between late April and the autumn": from that time on
+            asked = dataclasses.replace(asked, end=None, label=f"since {asked.label}", month=None)
+        rest = " ".join(_CHANGE_WORDS.sub(" ", asked.rest).split())
+        return dataclasses.replace(asked, change=True, rest=rest)
+    period = _range(question, dates) or _period(question, dates, event_date)
     later = _LATER.search(question)
     if later and _OPINION.search(later[0]):  # "did analysts think it would end up…"
         later = None
@@ -144,6 +182,66 @@ def time_asked(
     if _PRESENT.search(question):
         return TimeAsked(When.PRESENT, rest=question)
     return TimeAsked(rest=question)
+
+
+def _range(question: str, dates: Sequence[dt.date]) -> TimeAsked | None:
+    """"from April to November": the period from the first month's start (or part) to the
+    second's end, in the latest year the articles reach."""
+    match = _RANGE.search(question)
+    if match is None:
+        return None
+    first_month = MONTHS[match["month1"].lower()]
+    last_month = MONTHS[match["month2"].lower()]
+    last_year = int(match["year2"]) if match["year2"] else _year_for(last_month, dates)
+    if last_year is None:
+        return None
+    first_year = int(match["year1"]) if match["year1"] else (
+        last_year if first_month <= last_month else last_year - 1
+    )
+    first = dt.date(first_year, first_month, 1)
+    last = _month_end(last_year, last_month)
+    if match["part1"]:
+        first = first.replace(day=_PART_OF_MONTH[match["part1"].lower()][0])
+    if match["part2"]:
+        last = last.replace(day=min(_PART_OF_MONTH[match["part2"].lower()][1], last.day))
+    if first > last:
+        return None
+    label = f"{format_day(first)} to {format_day(last)}"
+    return TimeAsked(When.PERIOD, first, last, label, rest=_without(question, match[0]),
+                     phrase=match[0])
+
+
+_MONTH_NAMED = re.compile(rf"\b(?P<month>{_MONTH_WORDS})\b", re.IGNORECASE)
+
+
+def _year(question: str) -> TimeAsked | None:
+    """"across 2025", "over the course of 2019": the whole year."""
+    match = _IN_YEAR.search(question)
+    if match is None:
+        return None
+    year = int(match["year"])
+    return TimeAsked(When.PERIOD, dt.date(year, 1, 1), dt.date(year, 12, 31), str(year),
+                     rest=_without(question, match[0]), phrase=match[0])
+
+
+def _months_spanned(question: str, dates: Sequence[dt.date]) -> TimeAsked | None:
+    """A change told between two months the question names in passing ("from its April peak to
+    the arrangements of November"): the period from the first to the last."""
+    months = [
+        MONTHS[m["month"].lower()] for m in _MONTH_NAMED.finditer(question)
+        if m["month"].lower() != "may" or m["month"][0] == "M"
+    ]
+    if len(set(months)) < 2:
+        return None
+    first_month, last_month = months[0], months[-1]
+    last_year = _year_for(last_month, dates)
+    if last_year is None:
+        return None
+    first_year = last_year if first_month <= last_month else last_year - 1
+    first, last = dt.date(first_year, first_month, 1), _month_end(last_year, last_month)
+    rest = _MONTH_NAMED.sub(" ", question)
+    return TimeAsked(When.PERIOD, first, last, f"{format_day(first)} to {format_day(last)}",
+                     rest=" ".join(rest.split()))
 
 
 def _period(question: str, dates: Sequence[dt.date], event_date: EventDater | None) -> TimeAsked | None:

@@ -245,6 +245,20 @@ def test_a_change_over_time_shows_the_newer_answer_then_the_older(timeline_kb):
     assert "**Earlier, " in render_answer(result)
 
 
+def test_a_question_about_a_change_is_answered_stage_by_stage_oldest_first(timeline_kb):
+    """Where it started and where it stands, each stage from its own article, in date order."""
+    result = answer(timeline_kb, "how have china's rare earth export controls changed over the year?")
+    days = _dates(timeline_kb, result)
+    sources = [q.sentence.source for q in result.quotes]
+    assert result.answered and len(sources) == len(set(sources)) >= 2
+    assert days == sorted(days) and days[0] < days[-1]
+    assert all("rare" in q.text.lower() for q in result.quotes)
+    # a range named: no stage outside it
+    spring = answer(timeline_kb, "how did the tariffs change between April and June?")
+    assert spring.answered
+    assert all(4 <= day.month <= 6 for day in _dates(timeline_kb, spring))
+
+
 def test_an_older_answer_follows_only_when_it_held_an_earlier_state_of_the_same_thing(timeline_kb):
     """An older article's near-tie sharing only the words of every story is not shown; one that
     said what the newest answer says, at an earlier time, is."""

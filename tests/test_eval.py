@@ -143,7 +143,10 @@ REACHED = {
     # 2026-12-02, third step: precision 0.6 → 0.59, a trade: the second alias draft
     # (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision =
     # decide, products = goods, call for = urge).
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.64, "precision": 0.59,
+    # 2026-12-02, fourth round: 0.56/0.64/0.59 → 0.54/0.68/0.586, a trade: a change over time is
+    # told stage by stage, oldest first ("how did china's tariffs change from april to nov" now
+    # opens with April's 125%, not a keyed sentence; two more stages are keyed).
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.54, "hit@any": 0.68, "precision": 0.586,
                                         "abstention": 0.72, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
@@ -159,7 +162,9 @@ REACHED = {
 # 2026-12-02, third step: 0.533/0.6/0.511 → 0.6/0.683/0.551: the second alias draft
 # (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision = decide,
 # products = goods, call for = urge).
-REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.6, "hit@any": 0.683, "precision": 0.551,
+# 2026-12-02, fourth round: 0.6/0.551 → 0.616/0.558: "when does that take effect" asks the date,
+# not whether it happened.
+REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.683, "precision": 0.558,
                                            "abstention": 0.866, "faithfulness": 1.0}
 # A fifth, written at the end of the same round by another helper who never saw the engine, kept
 # unread: its first score is its floor.
@@ -228,7 +233,9 @@ REACHED["timeline2_questions.yaml"] = {"hit@1": 0.49, "hit@any": 0.527, "precisi
 # 2026-12-02, third step: (scored only) precision/abstention 0.523/0.72 → 0.507/0.68, a trade: the
 # second alias draft (cut/reduce/slash, telephone = phone, extra = additional, overall = total,
 # decision = decide, products = goods, call for = urge).
-REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "precision": 0.507,
+# 2026-12-02, fourth round: (scored only) hit@1 0.42 → 0.44, precision 0.507 → 0.477 (a trade):
+# the date fix, "when…take effect", a change over time told stage by stage.
+REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.44, "hit@any": 0.52, "precision": 0.477,
                                              "abstention": 0.68, "faithfulness": 1.0}
 # A training set on the same four articles by another helper (first score in its header).
 # precision 0.417 → 0.405: "the Swiss talks" are the Geneva talks now, no longer refused as a name
@@ -243,7 +250,9 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "p
 # 2026-12-02, third step: hit@any 0.436 → 0.454: the second alias draft (cut/reduce/slash,
 # telephone = phone, extra = additional, overall = total, decision = decide, products = goods,
 # call for = urge).
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.363, "hit@any": 0.454, "precision": 0.463,
+# 2026-12-02, fourth round: 0.363/0.454/0.463 → 0.381/0.49/0.486: a change over time told
+# stage by stage (its words, "across", a year or a range of months, are its time).
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.49, "precision": 0.486,
                                       "abstention": 0.8, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
@@ -254,20 +263,25 @@ REACHED["timeline3_questions.yaml"] = {"hit@1": 0.363, "hit@any": 0.454, "precis
 # 2026-12-02, third step: (scored only) hit@any/precision 0.42/0.559 → 0.46/0.583: the second
 # alias draft (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision
 # = decide, products = goods, call for = urge).
-REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.46, "precision": 0.559,
+# 2026-12-02, fourth round: (scored only) precision 0.559 → 0.555, a trade (the same change).
+REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.46, "precision": 0.555,
                                             "abstention": 0.76, "faithfulness": 1.0}
 # A third unread set on the four articles, written in the next round (2026-12-02) by a fourth
 # helper who never saw the engine nor any other set: its first score, taken once, is its floor.
 # 2026-12-02, third step: (scored only) hit@1 0.5 → 0.52: the second alias draft
 # (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision = decide,
 # products = goods, call for = urge).
-REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.58, "precision": 0.523,
+# 2026-12-02, fourth round: (scored only) hit@any/precision 0.58/0.523 → 0.56/0.5, a trade
+# (the same change; the unread sets together: hit@1 +1, hit@any 0).
+REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.56, "precision": 0.5,
                                             "abstention": 0.8, "faithfulness": 1.0}
 # And a third unread set on the ten articles (same round, a fifth helper): first score, its floor.
 # 2026-12-02, third step: (scored only) 0.48/0.56/0.468 → 0.5/0.62/0.5: the second alias draft
 # (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision = decide,
 # products = goods, call for = urge).
-REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.62, "precision": 0.5,
+# 2026-12-02, fourth round: (scored only) hit@any/precision 0.62/0.5 → 0.64/0.514 (the same
+# change).
+REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.64, "precision": 0.514,
                                             "abstention": 0.72, "faithfulness": 1.0}
 # Sets whose questions stay unread: a failing floor names the measure, never the misses.
 UNREAD = ("unseen_", "timeline_blind", "timeline3_fresh", "timeline3_blind")

@@ -98,3 +98,37 @@ def test_a_month_named_before_end_up_dates_the_event_and_after_it_the_outcome():
     assert "april" not in asked.rest.lower() and "end up" not in asked.rest
     outcome = time_asked("did trump end up extending the truce in may or let it lapse", DATES)
     assert outcome.when is When.PERIOD and outcome.start == dt.date(2025, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end"),
+    [
+        ("how did China's tariffs change from April to Nov?", (2025, 4, 1), (2025, 11, 30)),
+        ("how has the burden evolved from its April peak to November?", (2025, 4, 1), (2025, 11, 30)),
+        ("trace the fentanyl tariff across 2025", (2025, 1, 1), (2025, 12, 31)),
+        ("how did the posture shift between late April and the autumn?", (2025, 4, 15), None),
+        ("how have the export controls changed over the year?", None, None),
+    ],
+)
+def test_a_change_over_time_and_the_period_it_spans(question, start, end):
+    asked = time_asked(question, DATES)
+    assert asked.change
+    assert asked.start == (dt.date(*start) if start else None)
+    assert asked.end == (dt.date(*end) if end else None)
+    for word in ("change", "evolved", "trace", "shift", "over the year", "across"):
+        assert word not in asked.rest.lower()
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["did china change its tariff?", "what changes did the commission announce?", "what happened"],
+)
+def test_not_a_change_over_time(question):
+    assert not time_asked(question, DATES).change
+
+
+def test_a_range_of_months_is_a_period_without_a_change_asked():
+    asked = time_asked("what happened between May and August?", DATES)
+    assert (asked.when, asked.start, asked.end, asked.change) == (
+        When.PERIOD, dt.date(2025, 5, 1), dt.date(2025, 8, 31), False)
+
