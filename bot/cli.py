@@ -447,7 +447,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     kb = load(args, questions.knowledge)
     report = evaluate(kb, questions)
     print(report.table())
-    if not args.scores_only and (args.verbose or not report.meets_targets()):
+    if questions.held_out:
+        print("(a held-out set: its questions are never listed)")
+    elif not args.scores_only and (args.verbose or not report.meets_targets()):
         for miss in report.misses:
             print(f"  {miss}")
     return 0

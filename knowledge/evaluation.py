@@ -41,6 +41,9 @@ class QuestionSet:
     # The articles the set was written for (``knowledge:``, relative to the set's file); None:
     # the configured seeds folder.
     knowledge: Path | None = None
+    # ``held_out: true``: a set kept unread to measure the engine on questions nobody tuned it
+    # on; its misses (the questions) are never shown (``bot eval``, the tests)
+    held_out: bool = False
 
 
 @dataclass
@@ -95,7 +98,10 @@ def load_question_set(path: Path) -> QuestionSet:
     knowledge = (path.parent / str(folder)).resolve() if folder else None
     if knowledge is not None and not knowledge.is_dir():
         raise ConfigError(f"{path}: knowledge: {folder!r} is not a folder next to the set")
-    return QuestionSet(tuple(in_scope), out, knowledge)
+    held_out = data.get("held_out", False)
+    if not isinstance(held_out, bool):
+        raise ConfigError(f"{path}: held_out: expected true or false")
+    return QuestionSet(tuple(in_scope), out, knowledge, held_out)
 
 
 def evaluate(

@@ -166,6 +166,14 @@ def test_eval_lists_misses_only_when_asked_and_never_for_a_held_out_set(tmp_path
     hidden = run("eval", str(questions), "--scores-only")
     assert hidden.returncode == 0 and "hit@1" in hidden.stdout and "miss" not in hidden.stdout
     assert run("eval", str(questions), "-v", "--scores-only").returncode == 2
+    # a set marked held out in its file: never listed, even when asked
+    held_out = tmp_path / "held_out.yaml"
+    held_out.write_text("held_out: true\n" + questions.read_text())
+    kept = run("eval", str(held_out), "-v")
+    assert kept.returncode == 0 and "hit@1 miss" not in kept.stdout and "held-out" in kept.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("held_out: maybe\n" + questions.read_text())
+    assert_one_line_error(run("eval", str(bad)), str(bad), "held_out: expected true or false")
 
 
 def _project_with_seeds(folder: Path, files: dict[str, bytes]) -> Path:
