@@ -284,6 +284,10 @@ REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.56, "pr
 REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.64, "precision": 0.514,
                                             "abstention": 0.72, "faithfulness": 1.0}
 
+# A fourth held-out set on the four articles (2026-12-02, fourth round), by a helper who never saw
+# the engine nor any other set: its first score, taken once (this round's engine), is its floor.
+REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.48, "hit@any": 0.52, "precision": 0.516,
+                                              "abstention": 0.84, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
 def test_scores_do_not_drop(kb, config, name):
