@@ -288,6 +288,9 @@ REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.64, "pre
 # the engine nor any other set: its first score, taken once (this round's engine), is its floor.
 REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.48, "hit@any": 0.52, "precision": 0.516,
                                               "abstention": 0.84, "faithfulness": 1.0}
+# And a fourth held-out set on the ten articles (same round, another helper): first score, floor.
+REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "precision": 0.492,
+                                             "abstention": 0.64, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
 def test_scores_do_not_drop(kb, config, name):
