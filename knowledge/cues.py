@@ -174,6 +174,12 @@ _VENUE = re.compile(r"\bat\s+(?:the\s+)?([A-Z][\w'-]*)|\b(?:held|hosted|took pla
                     r"(?:(?:the|an?)\s+)?([A-Za-z][\w'-]*)")
 
 
+def names_named(text: str) -> list[str]:
+    """The names a sentence writes out (two or more capitalised words past its first: "Vice
+    Premier He Lifeng", "Cai Qi"): who a "who" question may be answered by."""
+    return _NAME.findall(normalise(text))
+
+
 def venues_named(text: str) -> list[str]:
     """The venues a sentence names (``_VENUE``): a "where" question asking where in a city, or
     in which building, is answered by one."""

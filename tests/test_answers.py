@@ -355,6 +355,13 @@ def test_a_name_in_lower_case_no_article_mentions_is_unknown(timeline_kb):
         assert "don't mention" not in answer(timeline_kb, question).reason, question
 
 
+def test_who_is_answered_by_the_people_the_question_does_not_name(timeline2_kb):
+    """A sentence naming who signed (Trump, Liu He) answers "who signed" better than one naming
+    only Trump: each further person the question lacks counts as another cue."""
+    result = answer(timeline2_kb, "Who put pen to paper for China on the phase one deal?")
+    assert result.answered and "Liu He signed" in result.quotes[0].text
+
+
 def test_a_country_no_article_mentions_is_unknown_in_any_case(timeline_kb):
     for question in ("did india get a trade deal w the us", "What tariff does Canada pay?",
                      "whats indias tariff rate from the us", "did australian wine get tariffed"):
