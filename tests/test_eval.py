@@ -312,6 +312,12 @@ REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.48, "hit@any": 0.52, "
 # And a fourth held-out set on the ten articles (same round, another helper): first score, floor.
 REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "precision": 0.492,
                                              "abstention": 0.64, "faithfulness": 1.0}
+# Eight new articles (tests/data/timeline4: the chip controls, Yellen's and Raimondo's visits and
+# the Section 301 increases, October 2021 to December 2024), and a held-out set on them, written
+# by a helper who never saw the engine nor any other set: vocabulary nobody here tuned for. Its
+# first score, taken once, is its floor.
+REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.391,
+                                              "abstention": 0.48, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
 def test_scores_do_not_drop(kb, config, name):
