@@ -316,7 +316,7 @@ REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "p
 # the Section 301 increases, October 2021 to December 2024), and a held-out set on them, written
 # by a helper who never saw the engine nor any other set: vocabulary nobody here tuned for. Its
 # first score, taken once, is its floor.
-REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.391,
+REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.39,
                                               "abstention": 0.48, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
