@@ -318,6 +318,10 @@ REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "p
 # first score, taken once, is its floor.
 REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.39,
                                               "abstention": 0.48, "faithfulness": 1.0}
+# A training set on the same eight articles, by another helper who never saw the engine (first
+# score in its header).
+REACHED["timeline4_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.472, "precision": 0.422,
+                                       "abstention": 0.5, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
 def test_scores_do_not_drop(kb, config, name):
