@@ -294,6 +294,12 @@ ATTRIBUTES = frozenset(
 )
 # Nouns that count or pick without naming a topic: "how many times", "which people".
 _GENERIC_NOUNS = frozenset("times time ways things people folks ones".split())
+# Nouns that take a part of what follows them: "the newest round of chip curbs" asks about the
+# curbs, which a sentence may report without the word "round".
+_PARTITIVES = frozenset(
+    "round rounds wave waves batch batches set sets series package packages bunch kind kinds "
+    "type types sort sorts lot lots piece pieces part parts number amount group list".split()
+)
 # "What did the Stimson Center lady say?": words that point at someone the names already say.
 PERSON_NOUNS = frozenset("lady ladies dude dudes man men woman women gentleman chap fella bloke".split())
 _FOCUS_PATTERNS = (
@@ -351,6 +357,8 @@ def question_focus(question: str) -> Focus | None:
         if "phrase" in groups:
             phrase = groups["phrase"]
             words = phrase.split()
+            if words and words[-1].lower() in _PARTITIVES:
+                return None  # "what's the latest round of curbs": the curbs, not the round
             if words and words[-1].lower() in ATTRIBUTES:
                 owner = phrase.rsplit("'s", 1)[0] if "'s" in phrase else ""
                 return Focus(owner, required=True) if owner.strip() else None

@@ -71,6 +71,15 @@ def test_focus_of_who_is_questions_is_required():
     assert focus is not None and focus.required and focus.text.endswith("representative")
 
 
+def test_a_partitive_noun_is_no_focus():
+    """"the newest round of chip curbs" asks about the curbs: a sentence reporting them need
+    not say "round"."""
+    assert question_focus("whats the newest round of us chip export curbs on china") is None
+    assert question_focus("what is the latest package of sanctions") is None
+    focus = question_focus("what is the tariff on chinese evs")
+    assert focus is not None and focus.text == "tariff"
+
+
 def test_someone_titled_at_a_research_institution_is_an_expert():
     text = "Yun Sun, director of the China program at the Stimson Center in Washington, stated it."
     assert implied_words(text) == "analyst expert"

@@ -320,7 +320,8 @@ REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "p
                                               "abstention": 0.48, "faithfulness": 1.0}
 # A training set on the same eight articles, by another helper who never saw the engine (first
 # score in its header).
-REACHED["timeline4_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.472, "precision": 0.422,
+# hit@1 0.418 → 0.436: a partitive noun ("the newest round of chip curbs") is no focus.
+REACHED["timeline4_questions.yaml"] = {"hit@1": 0.436, "hit@any": 0.49, "precision": 0.43,
                                        "abstention": 0.5, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
