@@ -55,7 +55,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     come comes came coming need needs needed seem seems seemed
     hear heard name use used using
     many much ppl
-    n w r y b4 bc cuz coz tbh ngl smth sth rly abt wat nah tho thru
+    n w r y b4 bc cuz coz tbh ngl smth sth rly abt wat nah tho thru supposed
     regarding concerning""".split()
 )
 

@@ -842,9 +842,15 @@ def _by_time(
     ]
     if time.when is When.LATER:
         # how it turned out: the best answer of an article later than the first that tells of it
-        first = min((day for day, _, _ in pool), default=None)
-        if since is not None and (first is None or since < first):
-            first = since
+        if time.end is not None or (time.phrase and time.start is not None):
+            # the question dates the event ("announced in May"): its first report then is the
+            # event, and what came after that report tells how it turned out
+            reported = [day for day, _, _ in pool if _within(time, day)]
+            first = min(reported) if reported else (time.end or time.start)
+        else:
+            first = min((day for day, _, _ in pool), default=None)
+            if since is not None and (first is None or since < first):
+                first = since
         later = [(score, day, i) for day, score, i in pool if first is not None and day > first]
         if not later:
             return []
@@ -854,6 +860,11 @@ def _by_time(
     else:
         _, score, chosen = max(pool, key=lambda item: (item[0], item[1], -item[2]))
     return [(score, chosen), *((s, i) for s, i in ranked if i != chosen)]
+
+
+def _within(time: TimeAsked, day: dt.date) -> bool:
+    """Whether ``day`` falls within ``time``'s bounds (None: open)."""
+    return (time.start is None or day >= time.start) and (time.end is None or day <= time.end)
 
 
 def _days(kb: KnowledgeBase, ids: list[int]) -> list[dt.date | None]:
@@ -873,12 +884,16 @@ def _with_event_day(
     kb: KnowledgeBase, query: Question, relevance: Mapping[str, dict[str, float]]
 ) -> Question:
     """A question of how things turned out with the day of the event it asks about as its
-    time's ``start``: the day of the article matching it best as a whole. What came after that
-    day tells how it turned out (``_features``' backstory, ``_by_time``)."""
-    if query.time.when is not When.LATER or query.time.start is not None:
+    time's ``start``: the day of the article matching it best as a whole, of the period the
+    question dates the event to if it does ("the duty announced in May": May's article on it,
+    and what came after that article, September's, tells how it turned out; another report of
+    May does not). What came after that day tells how it turned out (``_features``' backstory,
+    ``_by_time``)."""
+    time = query.time
+    if time.when is not When.LATER or time.start is not None or time.end is not None:
         return query  # not of how things turned out, or the question dates the event itself
     return dataclasses.replace(
-        query, time=dataclasses.replace(query.time, start=_best_article_day(kb, relevance))
+        query, time=dataclasses.replace(time, start=_best_article_day(kb, relevance))
     )
 
 

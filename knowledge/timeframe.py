@@ -29,7 +29,9 @@ class When(StrEnum):
 @dataclass(frozen=True, slots=True)
 class TimeAsked:
     when: When = When.ANY
-    start: dt.date | None = None  # PERIOD bounds, inclusive; None is open
+    # PERIOD bounds, inclusive; None is open. LATER: the event's day once known (``start``), or
+    # the period the question dates the event to ("announced in May, did it…"), until then
+    start: dt.date | None = None
     end: dt.date | None = None
     label: str = ""  # the period in words, for a reply: "April 2025", "after 12 May 2025"
     month: int | None = None  # a month the question names: sentences naming it belong to it
@@ -170,7 +172,7 @@ def time_asked(
             # "china said it would ignore more tariffs in april, did it end up cutting its own?":
             # a month named before "end up" dates the event, and how it turned out came after it
             # ("did he end up extending it in august": after, it dates the outcome)
-            return TimeAsked(When.LATER, start=period.end, label=period.label,
+            return TimeAsked(When.LATER, start=period.start, end=period.end, label=period.label,
                              rest=_LATER_WORDS.sub(" ", period.rest), phrase=period.phrase)
         return period
     if later:

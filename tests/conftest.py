@@ -60,6 +60,13 @@ def timeline2_kb(config: KnowledgeConfig) -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
+def timeline4_kb(config: KnowledgeConfig) -> KnowledgeBase:
+    """Eight dated articles on the chip controls and the Section 301 tariffs, October 2021 to
+    December 2024 (test fixtures)."""
+    return load_knowledge_base(dataclasses.replace(config, seeds=TIMELINE.with_name("timeline4")))
+
+
+@pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """One real PostgreSQL server for the session (see tests/postgres_server.py)."""
     with running_server() as url:

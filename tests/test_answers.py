@@ -355,6 +355,17 @@ def test_a_name_in_lower_case_no_article_mentions_is_unknown(timeline_kb):
         assert "don't mention" not in answer(timeline_kb, question).reason, question
 
 
+def test_how_a_dated_event_turned_out_comes_from_after_that_events_article(timeline4_kb):
+    """"announced in May": May's report of the announcement is the event, not how it turned out;
+    the answer is September's."""
+    import datetime as dt
+
+    result = answer(timeline4_kb, "Was the 100% duty on Chinese electric cars announced in May "
+                                  "eventually put into effect?")
+    assert result.answered
+    assert timeline4_kb.day(result.quotes[0].sentence.source) > dt.date(2024, 5, 31)
+
+
 def test_who_is_answered_by_the_people_the_question_does_not_name(timeline2_kb):
     """A sentence naming who signed (Trump, Liu He) answers "who signed" better than one naming
     only Trump: each further person the question lacks counts as another cue."""

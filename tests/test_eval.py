@@ -283,7 +283,10 @@ REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.509, "precis
 # alias draft (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision
 # = decide, products = goods, call for = urge).
 # 2026-12-02, fourth round: (scored only) precision 0.559 → 0.555, a trade (the same change).
-REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.46, "precision": 0.555,
+# (scored only) precision 0.555 → 0.571: how a dated event turned out ("the duty announced in May,
+# was it eventually…") comes from after that period's first report of it; "supposed" is a chat
+# word.
+REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.46, "precision": 0.571,
                                             "abstention": 0.76, "faithfulness": 1.0}
 # A third unread set on the four articles, written in the next round (2026-12-02) by a fourth
 # helper who never saw the engine nor any other set: its first score, taken once, is its floor.
@@ -292,7 +295,10 @@ REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.46, "pr
 # products = goods, call for = urge).
 # 2026-12-02, fourth round: (scored only) hit@any/precision 0.58/0.523 → 0.56/0.5, a trade
 # (the same change; the unread sets together: hit@1 +1, hit@any 0).
-REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.56, "precision": 0.5,
+# (scored only) precision 0.5 → 0.515: how a dated event turned out ("the duty announced in May,
+# was it eventually…") comes from after that period's first report of it; "supposed" is a chat
+# word.
+REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.56, "precision": 0.515,
                                             "abstention": 0.8, "faithfulness": 1.0}
 # And a third unread set on the ten articles (same round, a fifth helper): first score, its floor.
 # 2026-12-02, third step: (scored only) 0.48/0.56/0.468 → 0.5/0.62/0.5: the second alias draft
@@ -300,7 +306,10 @@ REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.56, "pr
 # products = goods, call for = urge).
 # 2026-12-02, fourth round: (scored only) hit@any/precision 0.62/0.5 → 0.64/0.514 (the same
 # change).
-REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.64, "precision": 0.514,
+# (scored only) precision 0.514 → 0.5, a trade: how a dated event turned out ("the duty announced
+# in May, was it eventually…") comes from after that period's first report of it; "supposed" is a
+# chat word.
+REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.64, "precision": 0.5,
                                             "abstention": 0.72, "faithfulness": 1.0}
 
 # A fourth held-out set on the four articles (2026-12-02, fourth round), by a helper who never saw
@@ -310,7 +319,10 @@ REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.64, "pre
 REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.48, "hit@any": 0.52, "precision": 0.526,
                                               "abstention": 0.84, "faithfulness": 1.0}
 # And a fourth held-out set on the ten articles (same round, another helper): first score, floor.
-REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "precision": 0.492,
+# (scored only) precision 0.492 → 0.484, a trade: how a dated event turned out ("the duty
+# announced in May, was it eventually…") comes from after that period's first report of it;
+# "supposed" is a chat word.
+REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "precision": 0.484,
                                              "abstention": 0.64, "faithfulness": 1.0}
 # Eight new articles (tests/data/timeline4: the chip controls, Yellen's and Raimondo's visits and
 # the Section 301 increases, October 2021 to December 2024), and a held-out set on them, written
@@ -321,7 +333,10 @@ REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "p
 # A training set on the same eight articles, by another helper who never saw the engine (first
 # score in its header).
 # hit@1 0.418 → 0.436: a partitive noun ("the newest round of chip curbs") is no focus.
-REACHED["timeline4_questions.yaml"] = {"hit@1": 0.436, "hit@any": 0.49, "precision": 0.43,
+# 0.436/0.49/0.43 → 0.454/0.527/0.445: how a dated event turned out ("the duty announced in May,
+# was it eventually…") comes from after that period's first report of it; "supposed" is a chat
+# word.
+REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.445,
                                        "abstention": 0.5, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
