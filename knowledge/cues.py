@@ -327,9 +327,10 @@ _FOCUS_PATTERNS = (
     re.compile(r"^(?:so\s+)?who\s+(?P<verb>(?!is|was|are|were|did|does|do|has|had|will|would|can|could)"
                r"[a-z]+s)\b", re.IGNORECASE),
     # "what did Japan say", "what does Trump want": the speaker
-    re.compile(r"^(?:so\s+)?(?:what|how|why)\s+(?:did|does|do|has|have|will|would)\s+(?:the\s+)?"
-               r"(?P<subject>[\w'.-]+?)(?:'s)?\s+(?:say|said|think|want|claim|do|post|tell|mean|"
-               r"feel|believe|respond|react)\b", re.IGNORECASE),
+    re.compile(r"^(?:so\s+|and\s+)?(?:what|how|why)\s+(?:did|does|do|has|have|will|would)\s+"
+               r"(?:the\s+)?(?P<subject>[\w'.-]+?)(?:'s)?\s+(?:actually\s+|really\s+)?"
+               r"(?:say|said|think|want|claim|do|post|tell|mean|feel|believe|respond|react)\b",
+               re.IGNORECASE),
 )
 
 

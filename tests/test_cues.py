@@ -71,6 +71,13 @@ def test_focus_of_who_is_questions_is_required():
     assert focus is not None and focus.required and focus.text.endswith("representative")
 
 
+def test_the_speaker_is_the_focus_after_and_or_actually():
+    for question, speaker in (("and what did beijing say about it?", "beijing"),
+                              ("what did xi actually say to trump in busan", "xi")):
+        focus = question_focus(question)
+        assert focus is not None and focus.required and focus.text == speaker, question
+
+
 def test_a_partitive_noun_is_no_focus():
     """"the newest round of chip curbs" asks about the curbs: a sentence reporting them need
     not say "round"."""

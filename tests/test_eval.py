@@ -41,7 +41,9 @@ REACHED = {
     # moves one side quote; hits unchanged.
     # 2026-12-02, third step: 0.866/0.916 → 0.883/0.933: "right now", "rn", "at present" are the
     # articles' "currently" (an alias class of a helper's third draft).
-    "blind_questions.yaml": {"hit@1": 0.883, "hit@any": 0.933, "precision": 0.834,
+    # 2026-12-02, fourth round: 0.883/0.835 → 0.9/0.846: the speaker of "and what did beijing
+    # say…", "what did xi actually say…" is the focus.
+    "blind_questions.yaml": {"hit@1": 0.9, "hit@any": 0.933, "precision": 0.846,
                              "abstention": 0.914, "faithfulness": 1.0},
     # Scored, not read: the honest estimate for questions nobody here has seen.
     # The status of X asks about X (scored only): hit@any 0.8 → 0.816, abstention 0.857 → 0.885.
@@ -271,7 +273,9 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.46, "hit@any": 0.52, "p
 # stage by stage (its words, "across", a year or a range of months, are its time).
 # hit@any/precision 0.49/0.486 → 0.509/0.5: the people a "who" question does not name, each a
 # further cue (answers._more_people).
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.509, "precision": 0.5,
+# precision 0.5 → 0.507: the speaker of "and what did beijing say…", "what did xi actually say…"
+# is the focus.
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.509, "precision": 0.507,
                                       "abstention": 0.8, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
@@ -336,7 +340,9 @@ REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "p
 # 0.436/0.49/0.43 → 0.454/0.527/0.445: how a dated event turned out ("the duty announced in May,
 # was it eventually…") comes from after that period's first report of it; "supposed" is a chat
 # word.
-REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.445,
+# precision 0.445 → 0.452: the speaker of "and what did beijing say…", "what did xi actually say…"
+# is the focus.
+REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.452,
                                        "abstention": 0.5, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
