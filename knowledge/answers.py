@@ -575,6 +575,8 @@ def _cues_of(kb: KnowledgeBase, i: int, query: Question) -> float | None:
     venue = query.venue and _names_a_new_place(kb, i, query, venues_named)
     if query.venue and not venue:
         offered -= {Cue.PLACE}  # "where in Stockholm…?" asks for the venue ("at Rosenbad")
+    if Cue.NUMBER in offered and not _states_a_new_number(kb.sentences.text(i), query.asked):
+        offered -= {Cue.NUMBER}  # "how many Mate 60 phones…?" is not answered by "the Mate 60"
     if query.cues & REQUIRED and not query.cues & REQUIRED & offered:
         return None
     return graded(
@@ -614,6 +616,20 @@ def _most_cues(query: Question) -> int:
     ``VENUE_CUES`` more where a venue is asked for, and more people where a person is."""
     return (len(query.cues) + VENUE_CUES * query.venue
             + (MOST_PEOPLE - 1) * (Cue.PERSON in query.cues))
+
+
+_NUMBERS = re.compile(
+    r"\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
+    r"billion|trillion|half|dozen|dozens|hundreds|thousands|millions|billions)\b",
+    re.IGNORECASE,
+)
+
+
+def _states_a_new_number(text: str, question: str) -> bool:
+    """Whether a sentence states a number the question does not: "how many" asks for one."""
+    asked = {n.replace(",", "").lower() for n in _NUMBERS.findall(question)}
+    return any(n.replace(",", "").lower() not in asked for n in _NUMBERS.findall(text))
 
 
 def _names_a_new_place(

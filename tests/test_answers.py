@@ -355,6 +355,13 @@ def test_a_name_in_lower_case_no_article_mentions_is_unknown(timeline_kb):
         assert "don't mention" not in answer(timeline_kb, question).reason, question
 
 
+def test_how_many_wants_a_number_the_question_does_not_state(timeline4_kb):
+    """"the Mate 60 Pro" holds a number, but not one "how many Mate 60 phones…" asks for."""
+    result = answer(timeline4_kb, "How many Mate 60 phones did Huawei sell?")
+    assert not result.answered
+    assert answer(timeline4_kb, "how many chinese entities did the december rules add?").answered
+
+
 def test_how_a_dated_event_turned_out_comes_from_after_that_events_article(timeline4_kb):
     """"announced in May": May's report of the announcement is the event, not how it turned out;
     the answer is September's."""

@@ -132,7 +132,9 @@ REACHED = {
     # 2026-12-02, fourth round: (scored only) precision 0.708 → 0.696, a trade: the people a
     # "who" question does not name, each a further cue (answers._more_people).
     # (the unread sets together: hit@1 +2, hit@any +1 in the same change)
-    "timeline_blind_questions.yaml": {"hit@1": 0.64, "hit@any": 0.7, "precision": 0.696,
+    # (scored only) precision 0.696 → 0.707: "how many" wants a number the question does not
+    # state ("the Mate 60 Pro" is no count of phones).
+    "timeline_blind_questions.yaml": {"hit@1": 0.64, "hit@any": 0.7, "precision": 0.707,
                                       "abstention": 0.76, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
@@ -156,7 +158,9 @@ REACHED = {
     # opens with April's 125%, not a keyed sentence; two more stages are keyed).
     # precision 0.586 → 0.578, a trade: the people a "who" question does not name, each a
     # further cue (answers._more_people).
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.54, "hit@any": 0.68, "precision": 0.578,
+    # precision 0.578 → 0.586: "how many" wants a number the question does not state ("the
+    # Mate 60 Pro" is no count of phones).
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.54, "hit@any": 0.68, "precision": 0.586,
                                         "abstention": 0.72, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
@@ -214,7 +218,9 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.583, "hit@any": 0.583, "
 # abstention -1 in the same change.
 # 2026-12-02, fourth round: (scored only) 0.416/0.466 → 0.433/0.483: the people a "who" question
 # does not name, each a further cue (answers._more_people).
-REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.433, "hit@any": 0.483, "precision": 0.437,
+# (scored only) hit@any/precision 0.483/0.437 → 0.5/0.456: "how many" wants a number the question
+# does not state ("the Mate 60 Pro" is no count of phones).
+REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.433, "hit@any": 0.5, "precision": 0.456,
                                              "abstention": 0.733, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
@@ -275,7 +281,9 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.46, "hit@any": 0.52, "p
 # further cue (answers._more_people).
 # precision 0.5 → 0.507: the speaker of "and what did beijing say…", "what did xi actually say…"
 # is the focus.
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.509, "precision": 0.507,
+# precision 0.507 → 0.514: "how many" wants a number the question does not state ("the Mate 60
+# Pro" is no count of phones).
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.509, "precision": 0.514,
                                       "abstention": 0.8, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
@@ -342,8 +350,10 @@ REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "p
 # word.
 # precision 0.445 → 0.452: the speaker of "and what did beijing say…", "what did xi actually say…"
 # is the focus.
+# abstention 0.5 → 0.533: "how many" wants a number the question does not state ("the Mate 60 Pro"
+# is no count of phones).
 REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.452,
-                                       "abstention": 0.5, "faithfulness": 1.0}
+                                       "abstention": 0.533, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
 def test_scores_do_not_drop(kb, config, name):
