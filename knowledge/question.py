@@ -152,6 +152,7 @@ def _known_forms(kb: KnowledgeBase, terms: Sequence[str]) -> tuple[str, ...]:
 
 # Asking what happened, in the past tense: "what happened when…", "did they…", "was it…".
 _PAST = re.compile(r"\b(?:did|was|were|had|happened|went)\b", re.IGNORECASE)
+_IN_A_YEAR = re.compile(r"\b(?:in|during|throughout|over|by)\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 
 
 def _after_the_articles(time: TimeAsked, dates: Sequence[dt.date], asked: str) -> bool:
@@ -159,13 +160,12 @@ def _after_the_articles(time: TimeAsked, dates: Sequence[dt.date], asked: str) -
     ("what happened when Trump visited Beijing in April 2026?"): no article can report it, and a
     sentence announcing the plan ("he would visit China in April") is no report of it. A question
     of the future ("will the truce run out in November 2026?") may be answered by such a plan."""
-    return (
-        time.when is When.PERIOD
-        and bool(dates)
-        and time.start is not None
-        and time.start > max(dates)
-        and bool(_PAST.search(asked))
-    )
+    if not dates or not _PAST.search(asked):
+        return False
+    if time.when is When.PERIOD and time.start is not None and time.start > max(dates):
+        return True
+    # "did China lift the ban in 2025?" when the newest article is of 2024
+    return any(int(year) > max(dates).year for year in _IN_A_YEAR.findall(asked))
 
 
 def _corrected(kb: KnowledgeBase, question: str) -> str:

@@ -355,6 +355,16 @@ def test_a_name_in_lower_case_no_article_mentions_is_unknown(timeline_kb):
         assert "don't mention" not in answer(timeline_kb, question).reason, question
 
 
+def test_what_happened_in_a_year_after_the_newest_article_is_not_reported(timeline4_kb):
+    """The newest article is of December 2024: what happened in 2025 is not in any of them,
+    though a plan may be ("…due to double to 50% on January 1")."""
+    from knowledge.question import AFTER_THE_ARTICLES
+
+    result = answer(timeline4_kb, "Did China lift its gallium and germanium ban on the US in 2025?")
+    assert not result.answered and result.reason == AFTER_THE_ARTICLES
+    assert answer(timeline4_kb, "did china ban gallium exports to the us in 2024?").answered
+
+
 def test_how_many_wants_a_number_the_question_does_not_state(timeline4_kb):
     """"the Mate 60 Pro" holds a number, but not one "how many Mate 60 phones…" asks for."""
     result = answer(timeline4_kb, "How many Mate 60 phones did Huawei sell?")

@@ -134,8 +134,10 @@ REACHED = {
     # (the unread sets together: hit@1 +2, hit@any +1 in the same change)
     # (scored only) precision 0.696 → 0.707: "how many" wants a number the question does not
     # state ("the Mate 60 Pro" is no count of phones).
+    # (scored only) abstention 0.76 → 0.8: a past-tense question about a year after the newest
+    # article ("did China lift the ban in 2025?") is refused, as one about a later month was.
     "timeline_blind_questions.yaml": {"hit@1": 0.64, "hit@any": 0.7, "precision": 0.707,
-                                      "abstention": 0.76, "faithfulness": 1.0},
+                                      "abstention": 0.8, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
     # Scored once at the end of the round that made the ranking features and weights (with the
@@ -220,8 +222,10 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.583, "hit@any": 0.583, "
 # does not name, each a further cue (answers._more_people).
 # (scored only) hit@any/precision 0.483/0.437 → 0.5/0.456: "how many" wants a number the question
 # does not state ("the Mate 60 Pro" is no count of phones).
+# (scored only) abstention 0.733 → 0.766: a past-tense question about a year after the newest
+# article ("did China lift the ban in 2025?") is refused, as one about a later month was.
 REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.433, "hit@any": 0.5, "precision": 0.456,
-                                             "abstention": 0.733, "faithfulness": 1.0}
+                                             "abstention": 0.766, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
 # than the one matching the question best as a whole, not only later than the best sentence's.
@@ -340,8 +344,10 @@ REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "p
 # the Section 301 increases, October 2021 to December 2024), and a held-out set on them, written
 # by a helper who never saw the engine nor any other set: vocabulary nobody here tuned for. Its
 # first score, taken once, is its floor.
+# (scored only) abstention 0.48 → 0.52: a past-tense question about a year after the newest
+# article ("did China lift the ban in 2025?") is refused, as one about a later month was.
 REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.39,
-                                              "abstention": 0.48, "faithfulness": 1.0}
+                                              "abstention": 0.52, "faithfulness": 1.0}
 # A training set on the same eight articles, by another helper who never saw the engine (first
 # score in its header).
 # hit@1 0.418 → 0.436: a partitive noun ("the newest round of chip curbs") is no focus.
@@ -352,8 +358,10 @@ REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "p
 # is the focus.
 # abstention 0.5 → 0.533: "how many" wants a number the question does not state ("the Mate 60 Pro"
 # is no count of phones).
+# abstention 0.533 → 0.566: a past-tense question about a year after the newest article ("did
+# China lift the ban in 2025?") is refused, as one about a later month was.
 REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.452,
-                                       "abstention": 0.533, "faithfulness": 1.0}
+                                       "abstention": 0.566, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
 def test_scores_do_not_drop(kb, config, name):
