@@ -21,7 +21,7 @@ from operator import itemgetter
 import numpy as np
 
 from knowledge import candidate_arrays
-from knowledge.analysis import normalise
+from knowledge.analysis import normalise, surface_tokens
 from knowledge.backstory import tells_backstory
 from knowledge.cues import (
     MONTH_NAMES,
@@ -37,7 +37,7 @@ from knowledge.dates import days_stated, opens_with_dateline, weekdays_named
 from knowledge.index import KnowledgeBase
 from knowledge.intents import about_the_articles
 from knowledge.model import LEAD_KINDS, Answer, Kind, Quote, Sentence
-from knowledge.question import NOTHING_TO_SEARCH, Question, read_question
+from knowledge.question import NOTHING_TO_SEARCH, RARE_IN_ENGLISH, Question, read_question
 from knowledge.ranking import (
     ARTICLE_BONUS,
     ARTICLE_RELEVANCE,
@@ -52,6 +52,7 @@ from knowledge.ranking import (
     multiplier,
 )
 from knowledge.relevance import article_relevance
+from knowledge.spelling import english_frequency
 from knowledge.timeframe import TimeAsked, When
 
 # Of the share of the question's weight that a sentence's article names in its title and lead
@@ -370,6 +371,7 @@ def _rank(
     # object made (see SentenceTable)
     kind_of = kb.sentences.kind
     candidates = _candidates(kb, query) if searched is None else searched
+    candidates = _in_articles_naming(kb, query, named, candidates, trace)
     # Working out candidates best bound first, not best BM25 first (``candidate_arrays``) ranks
     # the same candidates that may be quoted: not for a period (its filters are regexes), nor
     # when one date leaves ``keep`` above the share of the best at which time may still put an
@@ -439,6 +441,7 @@ NO_FOCUS = "lacks the question's focus"
 NO_MATCH = "matches no question term (nor does the sentence it leans on)"
 LOW_COVERAGE = "covers {:.2f} of the question's weight (with its article's lead), below {:.2f}"
 NAMES_ONLY = "shares only the question's names"
+NAME_ELSEWHERE = "its article never names the place or event the question names"
 NO_REQUIRED = "offers no {} where the question asks for one"
 
 
@@ -755,6 +758,36 @@ def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
         term for term in shares
         if 0 < kb.articles_holding(term) <= most
     )
+
+
+def _in_articles_naming(
+    kb: KnowledgeBase,
+    query: Question,
+    named: frozenset[str],
+    candidates: list[tuple[int, float]],
+    trace: dict[int, str] | None,
+) -> list[tuple[int, float]]:
+    """The candidates whose article names the place or event the question names ("who was in
+    the Chinese delegation at Busan?" is not answered from the London article, whose team it
+    lists too): a name of the question itself, rare in English, that some article's title or
+    lead lines name (a story of its own), and the candidate's article writes anywhere; one of
+    them, where it names several. Any name at all, or every one, lost unread answers (people
+    the answering article calls by their title; two stories asked about together)."""
+    rare = {
+        term
+        for token in surface_tokens(query.time.rest)  # "after Geneva" dates, it names no story
+        if english_frequency(token) < RARE_IN_ENGLISH
+        for term in kb.analyzer.terms(token)
+        if term in named and kb.lead_counts.get(term, 0) > 0
+    }
+    if not rare or not candidates:
+        return candidates
+    holding = np.logical_or.reduce([kb.article_counts(term) > 0 for term in sorted(rare)])
+    ids = np.fromiter((i for i, _ in candidates), dtype=np.int64, count=len(candidates))
+    kept = holding[kb.sentences.articles_of(ids)].tolist()
+    if trace is not None:
+        trace.update((i, NAME_ELSEWHERE) for (i, _), ok in zip(candidates, kept, strict=True) if not ok)
+    return [candidate for candidate, ok in zip(candidates, kept, strict=True) if ok]
 
 
 def _named(kb: KnowledgeBase, keys: frozenset[str]) -> frozenset[str]:

@@ -383,6 +383,16 @@ def test_how_a_dated_event_turned_out_comes_from_after_that_events_article(timel
     assert timeline4_kb.day(result.quotes[0].sentence.source) > dt.date(2024, 5, 31)
 
 
+def test_a_story_the_question_names_is_answered_from_an_article_naming_it(timeline_kb):
+    """London's article lists a Chinese delegation, but never names Busan; the Busan article
+    names no Chinese delegation: better no answer than London's team."""
+    result = answer(timeline_kb, "who was in the chinese delegation at busan?")
+    assert all("busan" in timeline_kb.article(q.sentence.source).text.lower() for q in result.quotes)
+    assert not result.answered
+    london = answer(timeline_kb, "who was in the chinese delegation in london?")
+    assert london.answered and "He Lifeng" in london.quotes[0].text
+
+
 def test_who_is_answered_by_the_people_the_question_does_not_name(timeline2_kb):
     """A sentence naming who signed (Trump, Liu He) answers "who signed" better than one naming
     only Trump: each further person the question lacks counts as another cue."""
