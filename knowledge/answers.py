@@ -26,6 +26,7 @@ from knowledge.backstory import tells_backstory
 from knowledge.cues import (
     MONTH_NAMES,
     REQUIRED,
+    SPELLED_NUMBERS,
     Cue,
     months_named,
     names_named,
@@ -621,10 +622,10 @@ def _most_cues(query: Question) -> int:
             + (MOST_PEOPLE - 1) * (Cue.PERSON in query.cues))
 
 
+# The numbers a text states, in digits or words ("six-week", "12 million").
 _NUMBERS = re.compile(
-    r"\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
-    r"billion|trillion|half|dozen|dozens|hundreds|thousands|millions|billions)\b",
+    rf"\d+(?:[.,]\d+)*|\b(?:{SPELLED_NUMBERS}|hundreds?|thousands?|millions?|billions?|"
+    r"trillions?|half|dozens?)\b",
     re.IGNORECASE,
 )
 
@@ -713,7 +714,7 @@ def _stages(kb: KnowledgeBase, ranked: list[tuple[float, int]]) -> list[Quote]:
     """A change over time, told as one, oldest first: of the dated articles whose best answer
     scores well enough (``CHANGE_RATIO``), the first and the last (where it started, where it
     stands) and the best-answering ones between, ``max_quotes`` in all, each by its best answer.
-    None where fewer than two articles answer: one article tells no change."""
+    Nothing where fewer than two articles answer: one article tells no change."""
     best = ranked[0][0]
     chosen: dict[str, tuple[float, int]] = {}
     for score, i in ranked:  # best first
@@ -786,7 +787,9 @@ def _in_articles_naming(
     ids = np.fromiter((i for i, _ in candidates), dtype=np.int64, count=len(candidates))
     kept = holding[kb.sentences.articles_of(ids)].tolist()
     if trace is not None:
-        trace.update((i, NAME_ELSEWHERE) for (i, _), ok in zip(candidates, kept, strict=True) if not ok)
+        trace.update(
+            (i, NAME_ELSEWHERE) for (i, _), ok in zip(candidates, kept, strict=True) if not ok
+        )
     return [candidate for candidate, ok in zip(candidates, kept, strict=True) if ok]
 
 
@@ -933,11 +936,10 @@ def _with_event_day(
     kb: KnowledgeBase, query: Question, relevance: Mapping[str, dict[str, float]]
 ) -> Question:
     """A question of how things turned out with the day of the event it asks about as its
-    time's ``start``: the day of the article matching it best as a whole, of the period the
-    question dates the event to if it does ("the duty announced in May": May's article on it,
-    and what came after that article, September's, tells how it turned out; another report of
-    May does not). What came after that day tells how it turned out (``_features``' backstory,
-    ``_by_time``)."""
+    time's ``start``: the day of the article matching it best as a whole. What came after that
+    day tells how it turned out (``_features``' backstory, ``_by_time``). A question dating the
+    event itself ("the duty announced in May…") keeps its period: ``_by_time`` takes that
+    period's first report of it as the event."""
     time = query.time
     if time.when is not When.LATER or time.start is not None or time.end is not None:
         return query  # not of how things turned out, or the question dates the event itself

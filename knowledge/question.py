@@ -19,7 +19,7 @@ from knowledge.cues import MONTH_NAMES, WHAT_PERIOD, Cue, question_cues, questio
 from knowledge.index import KnowledgeBase
 from knowledge.model import Kind
 from knowledge.spelling import english_frequency, is_english, near_english
-from knowledge.timeframe import TimeAsked, When, time_asked
+from knowledge.timeframe import IN_A_YEAR, TimeAsked, When, time_asked
 
 NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
 UNKNOWN_NAME = "The articles I have don't mention {name}."
@@ -152,7 +152,6 @@ def _known_forms(kb: KnowledgeBase, terms: Sequence[str]) -> tuple[str, ...]:
 
 # Asking what happened, in the past tense: "what happened when…", "did they…", "was it…".
 _PAST = re.compile(r"\b(?:did|was|were|had|happened|went)\b", re.IGNORECASE)
-_IN_A_YEAR = re.compile(r"\b(?:in|during|throughout|over|by)\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 
 
 def _after_the_articles(time: TimeAsked, dates: Sequence[dt.date], asked: str) -> bool:
@@ -165,7 +164,7 @@ def _after_the_articles(time: TimeAsked, dates: Sequence[dt.date], asked: str) -
     if time.when is When.PERIOD and time.start is not None and time.start > max(dates):
         return True
     # "did China lift the ban in 2025?" when the newest article is of 2024
-    return any(int(year) > max(dates).year for year in _IN_A_YEAR.findall(asked))
+    return any(int(m["year"]) > max(dates).year for m in IN_A_YEAR.finditer(asked))
 
 
 def _corrected(kb: KnowledgeBase, question: str) -> str:

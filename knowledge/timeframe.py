@@ -120,21 +120,23 @@ _RANGE = re.compile(
     re.IGNORECASE,
 )
 # A question about a change over time, and the words that only say so (not what changed).
+_CHANGING = r"chang(?:e|ed)|evolv(?:e|ed)|shift(?:ed)?|develop(?:ed)?"
+_OVER_TIME = (
+    r"trace|evolution|trajectory|over\s+(?:time|the\s+(?:course(?:\s+of)?|year|past\s+year|"
+    r"months))|(?:timeline|history)\s+of"
+)
 _CHANGE = re.compile(
-    r"\bhow\s+(?:has|have|had|did|do|does)\b[^?]*?\b(?:chang(?:e|ed)|evolv(?:e|ed)|shift(?:ed)?|"
-    r"develop(?:ed)?)\b|\bwhat(?:'s|s| has| have)?\s+changed\b|\b(?:trace|evolution|trajectory)\b|"
-    r"\bover\s+(?:time|the\s+(?:course\s+of|year|past\s+year|months))\b|\b(?:timeline|history)\s+of\b",
+    rf"\bhow\s+(?:has|have|had|did|do|does)\b[^?]*?\b(?:{_CHANGING})\b|"
+    rf"\bwhat(?:'s|s| has| have)?\s+changed\b|\b(?:{_OVER_TIME})\b",
     re.IGNORECASE,
 )
-_IN_YEAR = re.compile(
-    r"\b(?:across|in|during|throughout|through|over|of)\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE
+_CHANGE_WORDS = re.compile(rf"\b(?:{_CHANGING}|{_OVER_TIME}|across)\b", re.IGNORECASE)
+# A year named as a time ("in 2023", "across 2025", "by 2026"), not as a number in a name.
+IN_A_YEAR = re.compile(
+    r"\b(?:across|in|during|throughout|through|over|of|by)\s+(?P<year>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
 )
 _FROM = re.compile(r"\b(?:between|from)\b", re.IGNORECASE)
-_CHANGE_WORDS = re.compile(
-    r"\b(?:chang(?:e|ed)|evolv(?:e|ed)|shift(?:ed)?|develop(?:ed)?|trace|evolution|trajectory|across|"
-    r"over\s+(?:time|the\s+(?:course(?:\s+of)?|year|past\s+year|months))|(?:timeline|history)\s+of)\b",
-    re.IGNORECASE,
-)
 
 # When an event a question names ("Geneva") happened, or None: given by the knowledge base.
 EventDater = Callable[[str], dt.date | None]
@@ -197,11 +199,9 @@ def _range(question: str, dates: Sequence[dt.date]) -> TimeAsked | None:
     last_year = int(match["year2"]) if match["year2"] else _year_for(last_month, dates)
     if last_year is None:
         return None
-    first_year = int(match["year1"]) if match["year1"] else (
-        last_year if first_month <= last_month else last_year - 1
+    first, last = _months_from_to(
+        first_month, last_month, last_year, int(match["year1"]) if match["year1"] else None
     )
-    first = dt.date(first_year, first_month, 1)
-    last = _month_end(last_year, last_month)
     if match["part1"]:
         first = first.replace(day=_PART_OF_MONTH[match["part1"].lower()][0])
     if match["part2"]:
@@ -218,12 +218,23 @@ _MONTH_NAMED = re.compile(rf"\b(?P<month>{_MONTH_WORDS})\b", re.IGNORECASE)
 
 def _year(question: str) -> TimeAsked | None:
     """"across 2025", "over the course of 2019": the whole year."""
-    match = _IN_YEAR.search(question)
+    match = IN_A_YEAR.search(question)
     if match is None:
         return None
     year = int(match["year"])
     return TimeAsked(When.PERIOD, dt.date(year, 1, 1), dt.date(year, 12, 31), str(year),
                      rest=_without(question, match[0]), phrase=match[0])
+
+
+def _months_from_to(
+    first_month: int, last_month: int, last_year: int, first_year: int | None = None
+) -> tuple[dt.date, dt.date]:
+    """From the first month's first day to the last month's last: the first month is of the
+    last one's year, or the year before when it comes later in the year ("from November to
+    March")."""
+    if first_year is None:
+        first_year = last_year if first_month <= last_month else last_year - 1
+    return dt.date(first_year, first_month, 1), _month_end(last_year, last_month)
 
 
 def _months_spanned(question: str, dates: Sequence[dt.date]) -> TimeAsked | None:
@@ -239,8 +250,7 @@ def _months_spanned(question: str, dates: Sequence[dt.date]) -> TimeAsked | None
     last_year = _year_for(last_month, dates)
     if last_year is None:
         return None
-    first_year = last_year if first_month <= last_month else last_year - 1
-    first, last = dt.date(first_year, first_month, 1), _month_end(last_year, last_month)
+    first, last = _months_from_to(first_month, last_month, last_year)
     rest = _MONTH_NAMED.sub(" ", question)
     return TimeAsked(When.PERIOD, first, last, f"{format_day(first)} to {format_day(last)}",
                      rest=" ".join(rest.split()))

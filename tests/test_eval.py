@@ -226,8 +226,10 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.583, "hit@any": 0.583, "
 # article ("did China lift the ban in 2025?") is refused, as one about a later month was.
 # (scored only) precision 0.456 → 0.468: a story the question names (a name rare in English that
 # some article's lead names: "at Busan") is answered only from an article naming it.
+# (scored only) abstention 0.766 → 0.8: a year named "across", "through" or "of" counts as a time
+# for the after-the-articles refusal too (one pattern, timeframe.IN_A_YEAR).
 REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.433, "hit@any": 0.5, "precision": 0.468,
-                                             "abstention": 0.766, "faithfulness": 1.0}
+                                             "abstention": 0.8, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
 # than the one matching the question best as a whole, not only later than the best sentence's.
