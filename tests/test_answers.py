@@ -236,6 +236,15 @@ def test_a_question_of_now_is_answered_from_the_newest_article_first(timeline_kb
     assert result.answered and days[0] == max(timeline_kb.dates)
 
 
+def test_where_things_stand_on_a_specific_story_is_its_newest_answer(timeline_kb):
+    """TikTok is the story of one article (Madrid) and a line of a later one (Busan): where
+    things stand is the later line first, Madrid's after it, not Madrid's gist."""
+    result = answer(timeline_kb, "where do things stand on tiktok?")
+    days = _dates(timeline_kb, result)
+    assert result.answered and days[0] > min(days)
+    assert all("tiktok" in q.text.lower() for q in result.quotes)
+
+
 def test_a_change_over_time_shows_the_newer_answer_then_the_older(timeline_kb):
     from bot.formatting import render_answer
 

@@ -162,7 +162,10 @@ REACHED = {
     # further cue (answers._more_people).
     # precision 0.578 → 0.586: "how many" wants a number the question does not state ("the
     # Mate 60 Pro" is no count of phones).
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.54, "hit@any": 0.68, "precision": 0.586,
+    # 0.54/0.68/0.586 → 0.56/0.7/0.613: "where do things stand on X", X the story of at most
+    # half the articles ("TikTok"), is answered by ranking (its newest answer, then an earlier
+    # one), not by the gist of the articles whose titles name X.
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.7, "precision": 0.613,
                                         "abstention": 0.72, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
@@ -373,7 +376,10 @@ REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "p
 # is no count of phones).
 # abstention 0.533 → 0.566: a past-tense question about a year after the newest article ("did
 # China lift the ban in 2025?") is refused, as one about a later month was.
-REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.452,
+# precision 0.452 → 0.438, a trade: "where do things stand on X", X the story of at most half the
+# articles ("TikTok"), is answered by ranking (its newest answer, then an earlier one), not by the
+# gist of the articles whose titles name X.
+REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.438,
                                        "abstention": 0.566, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
