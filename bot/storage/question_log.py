@@ -105,6 +105,7 @@ class QuestionLog:
         self._unwritten = 0  # recorded, not yet committed (queued or in the batch being written)
         self.written = 0
         self.dropped = 0
+        self.batches = 0  # transactions the writer took for them
 
     @classmethod
     async def open(cls, db: Database, **options: Any) -> QuestionLog:
@@ -239,6 +240,7 @@ class QuestionLog:
                     break
                 batch.append(item)
             await self._write(batch)
+            self.batches += 1
             self._unwritten -= len(batch)
             for _ in range(len(batch) + stop):
                 self._queue.task_done()
