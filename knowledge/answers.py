@@ -128,14 +128,16 @@ def answer(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Ans
     Stages: the question is read (``question.read_question``); a question about the articles
     themselves is answered from their lead lines (``intents``); otherwise candidates are found,
     scored by their features and ranked (``_rank``), reordered by the time asked about
-    (``_by_time``), and quotes selected (``_choose``) and composed with their dates.
+    (``_by_time``), and quotes selected (``_choose``) and composed with their dates; a change
+    over time is told stage by stage instead (``_stages``).
     """
     read = _read(kb, question, context)
     if isinstance(read, Answer):
         return read
     question = read.text
     quotes = _select(kb, read)
-    _remember(kb, (*context[-1:], question), quotes)
+    # a follow-up goes on from where the story stands: a change told oldest first, its last
+    _remember(kb, (*context[-1:], question), quotes[::-1] if read.time.change else quotes)
     if not quotes:
         if read.time.when is When.LATER:
             return Answer(question, False, reason=AFTERWARDS)
@@ -320,7 +322,8 @@ def _rank(
 ) -> list[tuple[float, int]]:
     """Candidates that may answer, each scored by its features, best first.
 
-    Filters (a candidate is no answer): outside the period asked about; without the focus; too
+    Filters (a candidate is no answer): its article never names the story the question names
+    (``_in_articles_naming``); outside the period asked about; without the focus; too
     little of the question's weight (its own words, what it leans on, what its article is about);
     names only; no date/number/duration where one is asked for. Features (``_features``) turn its
     BM25 score into its rank's score. A candidate that cannot come close enough to the best to be
@@ -517,8 +520,9 @@ def _features(
     kind, source = kb.sentences.kind(i), kb.sentences.source(i)
     news_lead = other_period = backstory = 0.0
     if time.when in _OF_NEWS and tells_backstory(
-        kb.sentences.text(i), kb.day(source), time.start if time.when is When.LATER else None
-    ):
+        kb.sentences.text(i), kb.day(source),
+        (time.end or time.start) if time.when is When.LATER else None,  # the event's day, or
+    ):  # the end of the period the question dates it to
         backstory = 1.0
     if time.when is When.PERIOD:
         if not time.admits(kb.day(source)):
@@ -894,7 +898,7 @@ def _by_time(
     ]
     if time.when is When.LATER:
         # how it turned out: the best answer of an article later than the first that tells of it
-        if time.end is not None or (time.phrase and time.start is not None):
+        if time.end is not None:
             # the question dates the event ("announced in May"): its first report then is the
             # event, and what came after that report tells how it turned out
             reported = [day for day, _, _ in pool if _within(time, day)]

@@ -358,7 +358,9 @@ def question_focus(question: str) -> Focus | None:
         if "phrase" in groups:
             phrase = groups["phrase"]
             words = phrase.split()
-            if words and words[-1].lower() in _PARTITIVES:
+            if words and words[-1].lower() in _PARTITIVES and re.match(
+                r"\s+of\b", plain[match.end("phrase"):], re.IGNORECASE
+            ):
                 return None  # "what's the latest round of curbs": the curbs, not the round
             if words and words[-1].lower() in ATTRIBUTES:
                 owner = phrase.rsplit("'s", 1)[0] if "'s" in phrase else ""

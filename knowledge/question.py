@@ -152,6 +152,15 @@ def _known_forms(kb: KnowledgeBase, terms: Sequence[str]) -> tuple[str, ...]:
 
 # Asking what happened, in the past tense: "what happened when…", "did they…", "was it…".
 _PAST = re.compile(r"\b(?:did|was|were|had|happened|went)\b", re.IGNORECASE)
+# Asking whether something was planned, promised or said for a time ("were the tariffs
+# scheduled to rise in 2026?", "did China commit to buying more in 2021?"): a report of it may
+# be in the articles. Not whether a plan was kept ("did China meet its commitment for 2026?").
+_PLANNED = re.compile(
+    r"\b(?:did|was|were|had)\s+(?:[\w'.-]+\s+){0,6}?(?:schedul(?:e|ed)|due|set|plann?(?:ed)?|"
+    r"say|said|commit(?:ted)?|promis(?:e|ed)|pledg(?:e|ed)|expect(?:ed)?|intend(?:ed)?|"
+    r"announc(?:e|ed)|propos(?:e|ed)|supposed)\b",
+    re.IGNORECASE,
+)
 
 
 def _after_the_articles(time: TimeAsked, dates: Sequence[dt.date], asked: str) -> bool:
@@ -163,8 +172,11 @@ def _after_the_articles(time: TimeAsked, dates: Sequence[dt.date], asked: str) -
         return False
     if time.when is When.PERIOD and time.start is not None and time.start > max(dates):
         return True
-    # "did China lift the ban in 2025?" when the newest article is of 2024
-    return any(int(m["year"]) > max(dates).year for m in IN_A_YEAR.finditer(asked))
+    # "did China lift the ban in 2025?" when the newest article is of 2024; but what was planned
+    # or said for that year ("were the tariffs scheduled to rise in 2026?") the articles report
+    return not _PLANNED.search(asked) and any(
+        int(m["year"]) > max(dates).year for m in IN_A_YEAR.finditer(asked)
+    )
 
 
 def _corrected(kb: KnowledgeBase, question: str) -> str:

@@ -120,13 +120,14 @@ _RANGE = re.compile(
     re.IGNORECASE,
 )
 # A question about a change over time, and the words that only say so (not what changed).
-_CHANGING = r"chang(?:e|ed)|evolv(?:e|ed)|shift(?:ed)?|develop(?:ed)?"
+_CHANGING = r"chang(?:e|ed)|evolv(?:e|ed)|shift(?:ed)?"
 _OVER_TIME = (
     r"trace|evolution|trajectory|over\s+(?:time|the\s+(?:course(?:\s+of)?|year|past\s+year|"
     r"months))|(?:timeline|history)\s+of"
 )
 _CHANGE = re.compile(
-    rf"\bhow\s+(?:has|have|had|did|do|does)\b[^?]*?\b(?:{_CHANGING})\b|"
+    # "how has/did X change…"; not "how does the deal change the tariff?" (what it does)
+    rf"\bhow\s+(?:has|have|had|did)\b[^?]*?\b(?:{_CHANGING})\b|"
     rf"\bwhat(?:'s|s| has| have)?\s+changed\b|\b(?:{_OVER_TIME})\b",
     re.IGNORECASE,
 )
@@ -136,7 +137,8 @@ IN_A_YEAR = re.compile(
     r"\b(?:across|in|during|throughout|through|over|of|by)\s+(?P<year>(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
-_FROM = re.compile(r"\b(?:between|from)\b", re.IGNORECASE)
+# right before a period's words: "between late April and the autumn" (not "exports from China…")
+_FROM = re.compile(r"\b(?:between|from)$", re.IGNORECASE)
 
 # When an event a question names ("Geneva") happened, or None: given by the knowledge base.
 EventDater = Callable[[str], dt.date | None]
@@ -154,7 +156,7 @@ def time_asked(
                  or _period(question, dates, event_date) or _year(question))
         if asked is None or asked.when is not When.PERIOD:
             asked = TimeAsked(rest=question)
-        elif asked.phrase and _FROM.search(question[: question.find(asked.phrase)]):
+        elif asked.phrase and _FROM.search(question[: question.find(asked.phrase)].rstrip()):
             # "between late April and the autumn": from that time on
             asked = dataclasses.replace(asked, end=None, label=f"since {asked.label}", month=None)
         rest = " ".join(_CHANGE_WORDS.sub(" ", asked.rest).split())
@@ -213,7 +215,12 @@ def _range(question: str, dates: Sequence[dt.date]) -> TimeAsked | None:
                      phrase=match[0])
 
 
-_MONTH_NAMED = re.compile(rf"\b(?P<month>{_MONTH_WORDS})\b", re.IGNORECASE)
+# A month named in full, not joined to other words: not "Mar-a-Lago", not "the jan 6 fallout"
+_MONTH_NAMED = re.compile(
+    r"(?<![\w-])(?P<month>january|february|march|april|may|june|july|august|september|october|"
+    r"november|december)(?![\w-])",
+    re.IGNORECASE,
+)
 
 
 def _year(question: str) -> TimeAsked | None:
@@ -246,7 +253,8 @@ def _months_spanned(question: str, dates: Sequence[dt.date]) -> TimeAsked | None
     ]
     if len(set(months)) < 2:
         return None
-    first_month, last_month = months[0], months[-1]
+    # in the order of the year ("in November compared with April": April to November)
+    first_month, last_month = min(months), max(months)
     last_year = _year_for(last_month, dates)
     if last_year is None:
         return None

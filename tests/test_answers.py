@@ -268,6 +268,14 @@ def test_a_question_about_a_change_is_answered_stage_by_stage_oldest_first(timel
     assert all(4 <= day.month <= 6 for day in _dates(timeline_kb, spring))
 
 
+def test_a_follow_up_to_a_change_goes_on_from_where_it_stands(timeline_kb):
+    """The stages are told oldest first; the thread a follow-up continues is the newest."""
+    question = "how have china's rare earth export controls changed over the year?"
+    result = answer(timeline_kb, question)
+    newest = max(result.quotes, key=lambda q: timeline_kb.day(q.sentence.source))
+    assert timeline_kb.recent_replies[(question,)] == (newest.sentence.id,)
+
+
 def test_an_older_answer_follows_only_when_it_held_an_earlier_state_of_the_same_thing(timeline_kb):
     """An older article's near-tie sharing only the words of every story is not shown; one that
     said what the newest answer says, at an earlier time, is."""
@@ -372,6 +380,9 @@ def test_what_happened_in_a_year_after_the_newest_article_is_not_reported(timeli
     result = answer(timeline4_kb, "Did China lift its gallium and germanium ban on the US in 2025?")
     assert not result.answered and result.reason == AFTER_THE_ARTICLES
     assert answer(timeline4_kb, "did china ban gallium exports to the us in 2024?").answered
+    # whether a step was planned for that year is what the articles report
+    planned = answer(timeline4_kb, "were the tariffs on chinese semiconductors scheduled to rise in 2025?")
+    assert planned.reason != AFTER_THE_ARTICLES
 
 
 def test_how_many_wants_a_number_the_question_does_not_state(timeline4_kb):

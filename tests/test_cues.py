@@ -83,6 +83,11 @@ def test_a_partitive_noun_is_no_focus():
     not say "round"."""
     assert question_focus("whats the newest round of us chip export curbs on china") is None
     assert question_focus("what is the latest package of sanctions") is None
+    # without "of" after it, the noun is what is asked about
+    for question, text in (("what is the entity list", "entity list"),
+                           ("whats the latest export control package", "latest export control package")):
+        focus = question_focus(question)
+        assert focus is not None and focus.required and focus.text == text
     focus = question_focus("what is the tariff on chinese evs")
     assert focus is not None and focus.text == "tariff"
 

@@ -134,3 +134,24 @@ def test_a_range_of_months_is_a_period_without_a_change_asked():
     assert (asked.when, asked.start, asked.end, asked.change) == (
         When.PERIOD, dt.date(2025, 5, 1), dt.date(2025, 8, 31), False)
 
+
+def test_a_change_period_is_read_from_its_own_words_only():
+    # "from China" is no start of the period; "from April to June" is
+    exports = time_asked("how have exports from China changed from April to June?", DATES)
+    assert (exports.start, exports.end) == (dt.date(2025, 4, 1), dt.date(2025, 6, 30))
+    said = time_asked("how has the message from Beijing changed in April?", DATES)
+    assert (said.start, said.end) == (dt.date(2025, 4, 1), dt.date(2025, 4, 30))
+    # months named in passing, in the order of the year; "Mar-a-Lago" names no month
+    months = time_asked("how did the tariffs change in November compared with April", DATES)
+    assert (months.start, months.end) == (dt.date(2025, 4, 1), dt.date(2025, 11, 30))
+    lago = time_asked("how has it changed since the Mar-a-Lago talks in June?", DATES)
+    assert lago.start == dt.date(2025, 6, 1) and "Lago" in lago.rest
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how does the Busan deal change the fentanyl tariff?", "how did China develop its controls?"],
+)
+def test_what_something_does_or_makes_is_no_change_over_time(question):
+    assert not time_asked(question, DATES).change
+
