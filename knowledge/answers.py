@@ -104,12 +104,11 @@ _OF_NOW = frozenset({When.NOW, When.PRESENT})
 # An older article's answer follows the newest one ("Earlier, 25 Apr 2025: …") only when it held an
 # earlier answer to the same question: its article is clearly older (at least this many days: a
 # summit and its follow-up a week later are one state of things), and the sentence says all the
-# question's terms the newest answer matches, and among them a key term, one found in at most
-# this share of the articles. A sentence sharing only the words of every article ("China",
+# question's terms the newest answer matches, and among them a key term (found in at most half
+# the articles: ``KnowledgeBase.is_key_term``). A sentence sharing only the words of every article ("China",
 # "tariff") is a passage on the same subject, not an earlier state of what was asked; one missing
 # what the newest answer says ("rare earth") answers a neighbouring question.
 EARLIER_DAYS = 14
-KEY_TERM_ARTICLES = 0.5
 # ONE_ARTICLE: a question not of now is answered from the article its best answer comes from.
 # Another article's sentence scoring nearly as well mostly says the same words about something
 # else ("the talks, held at …" of another round; a later article recalling the event in passing):
@@ -756,13 +755,9 @@ def _best_body(
 
 
 def _key_terms(kb: KnowledgeBase, shares: dict[str, float]) -> frozenset[str]:
-    """The question's key terms: those found in at most ``KEY_TERM_ARTICLES`` of the articles
-    ("soybean", "port"), not the words of every story ("China", "tariff")."""
-    most = KEY_TERM_ARTICLES * len(kb.articles)
-    return frozenset(
-        term for term in shares
-        if 0 < kb.articles_holding(term) <= most
-    )
+    """The question's key terms (``KnowledgeBase.is_key_term``): "soybean", "port", not the
+    words of every story ("China", "tariff")."""
+    return frozenset(term for term in shares if kb.is_key_term(term))
 
 
 def _in_articles_naming(
@@ -881,7 +876,7 @@ def _by_time(
     deadline set at the G20 dinner ever enforced?" is about the dinner's article, though only a
     later article's sentence says "deadline" and "enforced").
     For a question of now, a newer sentence qualifies only if it says every key term (``keys``,
-    see ``KEY_TERM_ARTICLES``) the best answer says: the newest article's passing mention of
+    see ``KnowledgeBase.is_key_term``) the best answer says: the newest article's passing mention of
     "soybeans" in a sentence about their tariff does not answer "has China started buying
     soybeans?" as well as an older report of the purchases beginning."""
     ratio = _TIME_RATIOS.get(time.when)
@@ -901,7 +896,7 @@ def _by_time(
         if time.end is not None:
             # the question dates the event ("announced in May"): its first report then is the
             # event, and what came after that report tells how it turned out
-            reported = [day for day, _, _ in pool if _within(time, day)]
+            reported = [day for day, _, _ in pool if time.bounds(day)]
             first = min(reported) if reported else (time.end or time.start)
         else:
             first = min((day for day, _, _ in pool), default=None)
@@ -916,11 +911,6 @@ def _by_time(
     else:
         _, score, chosen = max(pool, key=lambda item: (item[0], item[1], -item[2]))
     return [(score, chosen), *((s, i) for s, i in ranked if i != chosen)]
-
-
-def _within(time: TimeAsked, day: dt.date) -> bool:
-    """Whether ``day`` falls within ``time``'s bounds (None: open)."""
-    return (time.start is None or day >= time.start) and (time.end is None or day <= time.end)
 
 
 def _days(kb: KnowledgeBase, ids: list[int]) -> list[dt.date | None]:

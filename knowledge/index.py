@@ -102,6 +102,8 @@ class CueTable:
 
 _MASK_BITS = 62  # terms a ``terms_held`` mask (an int64, sign bit left alone) can hold
 ARTICLE_COUNTS_KEPT = 512  # terms whose per-article counts a knowledge base keeps
+# A key term is found in at most this share of the articles (``KnowledgeBase.is_key_term``).
+KEY_TERM_ARTICLES = 0.5
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,11 @@ class KnowledgeBase:
         most recently: a question reads a term's counts several times, and questions share
         their common terms."""
         return self._article_counts(term)
+
+    def is_key_term(self, term: str) -> bool:
+        """Whether some article holds ``term`` and at most ``KEY_TERM_ARTICLES`` of them do:
+        a word of one story ("soybean", "TikTok"), not of every story ("China", "tariff")."""
+        return 0 < self.articles_holding(term) <= KEY_TERM_ARTICLES * len(self.articles)
 
     def articles_holding(self, term: str) -> int:
         """How many articles hold ``term`` (``article_counts``' nonzero entries): kept for the

@@ -15,9 +15,6 @@ from knowledge.summaries import event_lines, summarize
 from knowledge.timeframe import TimeAsked, When
 
 GIST_SENTENCES = 2  # a summary asked for in a question (the /summary command gives more)
-# "What's going on with X?" asks for the gist where X is the story of most articles ("the trade
-# war"); where X is found in at most this share of them ("TikTok"), for the newest answer on X.
-SPECIFIC_ARTICLES = 0.5
 CANDIDATES = 200  # lead lines looked at per question
 
 
@@ -89,11 +86,10 @@ def about_the_articles(kb: KnowledgeBase, question: str, time: TimeAsked) -> tup
             return tuple(event_lines(kb, chosen[: kb.retrieval.max_quotes]))
         if intent is _HAPPENED_INTENT:
             continue  # "what happened to the tariff": a question of fact
-        if intent is _OVERVIEW_INTENT and any(
-            0 < kb.articles_holding(t) <= SPECIFIC_ARTICLES * len(kb.articles) for t in terms
-        ):
-            # "where do things stand on TikTok?": the newest answer about it, ranked (and an
-            # earlier one after it), not the gist of the articles whose titles name it
+        if intent is _OVERVIEW_INTENT and any(kb.is_key_term(t) for t in terms):
+            # "where do things stand on TikTok?" (a word of one story, not of every story):
+            # the newest answer about it, ranked, and an earlier one after it; not the gist of
+            # the articles whose titles name it. "What's going on with the trade war?": the gist
             continue
         # A chat answer is the gist: shorter than /summary, one line if asked for one; where
         # things stand now, then the line of the article before.

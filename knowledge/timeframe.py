@@ -47,8 +47,10 @@ class TimeAsked:
         """Whether an article of ``day`` is of the period asked about (undated: never)."""
         if self.when is not When.PERIOD:
             return True
-        if day is None:
-            return False
+        return day is not None and self.bounds(day)
+
+    def bounds(self, day: dt.date) -> bool:
+        """Whether ``day`` falls within ``start`` and ``end`` (None: open), whatever is asked."""
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
 
 
