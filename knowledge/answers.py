@@ -15,6 +15,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from functools import lru_cache
 from itertools import islice, pairwise
 from operator import itemgetter
 
@@ -635,8 +636,15 @@ _NUMBERS = re.compile(
 
 def _states_a_new_number(text: str, question: str) -> bool:
     """Whether a sentence states a number the question does not: "how many" asks for one."""
-    asked = {n.replace(",", "").lower() for n in _NUMBERS.findall(question)}
-    return any(n.replace(",", "").lower() not in asked for n in _NUMBERS.findall(text))
+    return not _numbers(text) <= _numbers_asked(question)
+
+
+def _numbers(text: str) -> frozenset[str]:
+    return frozenset(n.replace(",", "").lower() for n in _NUMBERS.findall(text))
+
+
+# the question's numbers, read once for all its candidates
+_numbers_asked = lru_cache(maxsize=256)(_numbers)
 
 
 def _names_a_new_place(
