@@ -13,12 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import pairwise
 
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import MONTH_NAMES, WHAT_PERIOD, Cue, question_cues, question_focus
 from knowledge.index import KnowledgeBase
 from knowledge.model import Kind
-from knowledge.spelling import english_frequency, is_english, near_english
+from knowledge.spelling import english_frequency, is_english, is_given_name, near_english
 from knowledge.timeframe import IN_A_YEAR, TimeAsked, When, time_asked
 
 NOTHING_TO_SEARCH = "That question has no words I can look up. Ask about the trade talks."
@@ -67,7 +68,10 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
     earlier = _known_forms(kb, [t for q in context[-1:] for t in kb.analyzer.terms(q)])
     read = Question(question, asked, terms, earlier, time=time)
     unknown = (
-        _unknown_name(kb, asked) or _unknown_country(kb, asked) or _unknown_lower_name(kb, asked)
+        _unknown_name(kb, asked)
+        or _unknown_country(kb, asked)
+        or _unknown_lower_name(kb, asked)
+        or _unknown_lower_person(kb, asked)
     )
     if unknown:
         return replace(read, refusal=UNKNOWN_NAME.format(name=unknown))
@@ -288,6 +292,22 @@ def _unmentioned(kb: KnowledgeBase, text: str) -> bool:
 # articles', is a name written in lower case ("huawei", "bitcoin"); shorter ones are as often
 # chat and abbreviations ("irl", "dept", "cfo").
 LOWER_NAME_LENGTH = 5
+
+
+def _unknown_lower_person(kb: KnowledgeBase, question: str) -> str | None:
+    """A person's name written in lower case that no article mentions ("what did janet yellen
+    say?"): a given name that is rare as an English word, then a word, neither of them the
+    articles'. Given names that are common words ("will", "mark", "price") are left alone."""
+    for first, last in pairwise(surface_tokens(question)):
+        if not (first.isalpha() and first.islower() and last.isalpha() and last.islower()):
+            continue
+        if len(last) < 3 or last in kb.analyzer.stop_words or not is_given_name(first):
+            continue
+        if english_frequency(first) >= RARE_IN_ENGLISH:
+            continue
+        if _unmentioned(kb, first) and _unmentioned(kb, last):
+            return f"{first} {last}"
+    return None
 
 
 def _unknown_lower_name(kb: KnowledgeBase, question: str) -> str | None:

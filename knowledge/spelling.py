@@ -45,6 +45,7 @@ class Speller:
             if len(known) >= MIN_LENGTH - 1:
                 self._by_skeleton.setdefault(_skeleton(known), set()).add(known)
         _english()  # loaded here, while indexing, not by the first question
+        _given_names()
 
     def knows(self, word: str) -> bool:
         """Whether the articles write ``word`` (in any case), even where a phrase alias takes it
@@ -137,6 +138,20 @@ def is_english(word: str) -> bool:
 def near_english(word: str) -> bool:
     """Whether an English word is one edit away from ``word`` (a typo of it, most likely)."""
     return bool(_one_edit_words(word.lower(), _english().word_frequency))
+
+
+@cache
+def _given_names() -> frozenset[str]:
+    """Given names, lower case (gender-guesser's dictionary of about 40,000 names of many
+    countries; read once, about 0.2 s)."""
+    from gender_guesser.detector import Detector
+
+    return frozenset(Detector(case_sensitive=False).names)
+
+
+def is_given_name(word: str) -> bool:
+    """Whether ``word`` (any case) is a person's given name somewhere ("janet", "gina", "wang")."""
+    return word.lower() in _given_names()
 
 
 def english_frequency(word: str) -> int:

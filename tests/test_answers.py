@@ -598,3 +598,12 @@ def test_article_relevance_without_the_compiled_pass_is_the_same(timeline_kb, mo
             continue
         assert found._terms == expected._terms and found._best == expected._best, terms
         assert np.array_equal(found._matrix, expected._matrix), terms
+
+
+def test_a_person_named_in_lower_case_no_article_mentions_is_unknown(timeline_kb, timeline4_kb):
+    """"janet yellen" is a given name and a word no 2025 article uses: nobody they mention, as
+    "Janet Yellen" is not. Given names that are common words ("will", "mark") are words."""
+    result = answer(timeline_kb, "what did janet yellen say about the geneva deal")
+    assert not result.answered and "janet yellen" in result.reason
+    assert "don't mention" not in answer(timeline_kb, "will mark the date of the truce").reason
+    assert "don't mention" not in answer(timeline4_kb, "what did janet yellen say in beijing").reason

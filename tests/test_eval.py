@@ -165,8 +165,9 @@ REACHED = {
     # 0.54/0.68/0.586 → 0.56/0.7/0.613: "where do things stand on X", X the story of at most
     # half the articles ("TikTok"), is answered by ranking (its newest answer, then an earlier
     # one), not by the gist of the articles whose titles name X.
+    # abstention up: a person named in lower case whom no article mentions ("janet yellen") is unknown
     "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.7, "precision": 0.613,
-                                        "abstention": 0.72, "faithfulness": 1.0},
+                                        "abstention": 0.760, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
@@ -298,8 +299,9 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.46, "hit@any": 0.52, "p
 # is the focus.
 # precision 0.507 → 0.514: "how many" wants a number the question does not state ("the Mate 60
 # Pro" is no count of phones).
+# abstention up: a person named in lower case whom no article mentions ("janet yellen") is unknown
 REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.509, "precision": 0.514,
-                                      "abstention": 0.8, "faithfulness": 1.0}
+                                      "abstention": 0.840, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
 # A second unread set on the four articles, written at the end of the round by a third helper
@@ -352,8 +354,9 @@ REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.48, "hit@any": 0.52, "
 # (scored only) precision 0.492 → 0.484, a trade: how a dated event turned out ("the duty
 # announced in May, was it eventually…") comes from after that period's first report of it;
 # "supposed" is a chat word.
+# abstention up: a person named in lower case whom no article mentions ("janet yellen") is unknown
 REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "precision": 0.484,
-                                             "abstention": 0.64, "faithfulness": 1.0}
+                                             "abstention": 0.680, "faithfulness": 1.0}
 # Eight new articles (tests/data/timeline4: the chip controls, Yellen's and Raimondo's visits and
 # the Section 301 increases, October 2021 to December 2024), and a held-out set on them, written
 # by a helper who never saw the engine nor any other set: vocabulary nobody here tuned for. Its
