@@ -84,7 +84,9 @@ MAX_QUESTION_CHARS = 2000
 # "Xi made his first public comments…" is answered by the next sentence, "'There are no winners
 # in a tariff war,' Xi said", which shares no word with it. An article of the period a question
 # names: "How did China justify hitting back in July 2018?" is answered by the one article of
-# July 2018, "China promised not to fire the first shot…", which shares little else with it.
+# July 2018, "China promised not to fire the first shot…", which shares little else with it. An
+# article after the event a question of how things turned out asks about (``_after_event``): read
+# sets no hit moved, precision +0.012, +0.008, -0.016; held-out hit@1 +1, hit@any +2.
 PICKED_COVERAGE = 0.5
 RECENT_REPLIES = 256  # previous replies kept per knowledge base (a follow-up's thread)
 
@@ -483,7 +485,7 @@ def _admit(
     bar = kb.retrieval.min_coverage
     if (query.time.when is When.PERIOD and query.time.admits(kb.day(source))) or (
         query.thread and any(kb.sentences.source(t) == source for t in query.thread)
-    ):
+    ) or _after_event(kb, query.time, source):
         bar *= PICKED_COVERAGE  # the time or the story asked about picked the article
     if coverage < bar:
         return LOW_COVERAGE.format(coverage, bar)
@@ -493,6 +495,18 @@ def _admit(
         # sentence leans on and what its article is about count ("It lasted an hour")
         return NAMES_ONLY
     return sentence_terms, source, through_article, about, coverage
+
+
+def _after_event(kb: KnowledgeBase, time: TimeAsked, source: str) -> bool:
+    """Whether ``source`` is later than the event a question of how things turned out asks
+    about (``_with_event_day``): such an article picked by the time asked tells the outcome in
+    words of its own ("did they meet in the end, after Trump said there was no reason to?" is
+    answered by "the package grew out of the meeting between Trump and Xi in Busan")."""
+    day = kb.day(source)
+    return (
+        time.when is When.LATER and time.start is not None and time.end is None
+        and day is not None and day > time.start
+    )
 
 
 def _features(

@@ -451,6 +451,21 @@ def test_how_things_turned_out_is_told_by_an_article_later_than_the_event_asked_
     assert result.answered and "never enforced" in result.quotes[0].text
 
 
+def test_how_things_turned_out_needs_less_of_the_question_from_a_later_article(timeline_kb):
+    """The question's words are those of October's doubts ("no reason to meet"); November's
+    "the package grew out of the meeting between Trump and Xi in Busan" tells how it turned out
+    with few of them: an article after the event's needs cover only half as much."""
+    import datetime as dt
+
+    question = (
+        "Did the Trump-Xi encounter at APEC happen in the end, after Trump said there was no "
+        "reason to meet?"
+    )
+    result = answer(timeline_kb, question)
+    assert result.answered
+    assert timeline_kb.day(result.quotes[0].sentence.source) >= dt.date(2025, 10, 30)
+
+
 def test_a_follow_up_goes_on_with_the_story_the_previous_reply_told(timeline_kb):
     """"What did he say about it?" shares no word with the sentence that answers it; it comes
     right after the one the previous reply quoted, and that one is not quoted again."""

@@ -166,7 +166,9 @@ REACHED = {
     # half the articles ("TikTok"), is answered by ranking (its newest answer, then an earlier
     # one), not by the gist of the articles whose titles name X.
     # abstention up: a person named in lower case whom no article mentions ("janet yellen") is unknown
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.7, "precision": 0.613,
+    # a question of how things turned out needs half the coverage from an article after the event:
+    # precision -0.016 (a trade: the ninety-day truce's prolongation, which abstained, quotes June)
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.7, "precision": 0.597,
                                         "abstention": 0.760, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
@@ -185,7 +187,8 @@ REACHED = {
 # products = goods, call for = urge).
 # 2026-12-02, fourth round: 0.6/0.551 → 0.616/0.558: "when does that take effect" asks the date,
 # not whether it happened.
-REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.683, "precision": 0.558,
+# how-it-turned-out questions need half the coverage from an article after the event: precision +0.012
+REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.683, "precision": 0.569,
                                            "abstention": 0.866, "faithfulness": 1.0}
 # A fifth, written at the end of the same round by another helper who never saw the engine, kept
 # unread: its first score is its floor.
@@ -276,7 +279,9 @@ REACHED["timeline2_questions.yaml"] = {"hit@1": 0.527, "hit@any": 0.545, "precis
 # name, each a further cue (answers._more_people).
 # (scored only) abstention 0.68 → 0.72: a story the question names (a name rare in English that
 # some article's lead names: "at Busan") is answered only from an article naming it.
-REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.46, "hit@any": 0.52, "precision": 0.492,
+# a question of how things turned out needs half the coverage from an article after the event:
+# precision -0.014 (a trade; no hit moved)
+REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.46, "hit@any": 0.52, "precision": 0.477,
                                              "abstention": 0.72, "faithfulness": 1.0}
 # A training set on the same four articles by another helper (first score in its header).
 # precision 0.417 → 0.405: "the Swiss talks" are the Geneva talks now, no longer refused as a name
@@ -315,7 +320,9 @@ REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.509, "precis
 # (scored only) precision 0.555 → 0.571: how a dated event turned out ("the duty announced in May,
 # was it eventually…") comes from after that period's first report of it; "supposed" is a chat
 # word.
-REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.46, "precision": 0.571,
+# a question of how things turned out needs half the coverage from an article after the event:
+# hit@any +1, precision -0.010 (more quotes)
+REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.480, "precision": 0.560,
                                             "abstention": 0.76, "faithfulness": 1.0}
 # A third unread set on the four articles, written in the next round (2026-12-02) by a fourth
 # helper who never saw the engine nor any other set: its first score, taken once, is its floor.
@@ -355,7 +362,9 @@ REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.48, "hit@any": 0.52, "
 # announced in May, was it eventually…") comes from after that period's first report of it;
 # "supposed" is a chat word.
 # abstention up: a person named in lower case whom no article mentions ("janet yellen") is unknown
-REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "precision": 0.484,
+# a question of how things turned out needs half the coverage from an article after the event:
+# hit@1 +1, hit@any +1
+REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.540, "precision": 0.485,
                                              "abstention": 0.680, "faithfulness": 1.0}
 # Eight new articles (tests/data/timeline4: the chip controls, Yellen's and Raimondo's visits and
 # the Section 301 increases, October 2021 to December 2024), and a held-out set on them, written
@@ -365,7 +374,8 @@ REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.42, "hit@any": 0.52, "p
 # article ("did China lift the ban in 2025?") is refused, as one about a later month was.
 # (scored only) precision 0.39 → 0.403: a story the question names (a name rare in English that
 # some article's lead names: "at Busan") is answered only from an article naming it.
-REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.403,
+# how-it-turned-out questions need half the coverage from an article after the event: precision +0.010
+REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.412,
                                               "abstention": 0.52, "faithfulness": 1.0}
 # A training set on the same eight articles, by another helper who never saw the engine (first
 # score in its header).
@@ -382,7 +392,8 @@ REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "p
 # precision 0.452 → 0.438, a trade: "where do things stand on X", X the story of at most half the
 # articles ("TikTok"), is answered by ranking (its newest answer, then an earlier one), not by the
 # gist of the articles whose titles name X.
-REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.438,
+# how-it-turned-out questions need half the coverage from an article after the event: precision +0.008
+REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.445,
                                        "abstention": 0.566, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
