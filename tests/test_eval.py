@@ -168,7 +168,8 @@ REACHED = {
     # abstention up: a person named in lower case whom no article mentions ("janet yellen") is unknown
     # a question of how things turned out needs half the coverage from an article after the event:
     # precision -0.016 (a trade: the ninety-day truce's prolongation, which abstained, quotes June)
-    "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.7, "precision": 0.597,
+    # extend = prolong, lengthen (alias): precision +0.013
+    "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.7, "precision": 0.609,
                                         "abstention": 0.760, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
@@ -188,7 +189,8 @@ REACHED = {
 # 2026-12-02, fourth round: 0.6/0.551 → 0.616/0.558: "when does that take effect" asks the date,
 # not whether it happened.
 # how-it-turned-out questions need half the coverage from an article after the event: precision +0.012
-REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.683, "precision": 0.569,
+# extend = prolong, lengthen (alias): precision +0.006
+REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.683, "precision": 0.575,
                                            "abstention": 0.866, "faithfulness": 1.0}
 # A fifth, written at the end of the same round by another helper who never saw the engine, kept
 # unread: its first score is its floor.
@@ -364,7 +366,8 @@ REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.48, "hit@any": 0.52, "
 # abstention up: a person named in lower case whom no article mentions ("janet yellen") is unknown
 # a question of how things turned out needs half the coverage from an article after the event:
 # hit@1 +1, hit@any +1
-REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.540, "precision": 0.485,
+# extend = prolong, lengthen (alias): hit@any +1, precision -0.006
+REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.560, "precision": 0.478,
                                              "abstention": 0.680, "faithfulness": 1.0}
 # Eight new articles (tests/data/timeline4: the chip controls, Yellen's and Raimondo's visits and
 # the Section 301 increases, October 2021 to December 2024), and a held-out set on them, written
