@@ -503,10 +503,8 @@ def _after_event(kb: KnowledgeBase, time: TimeAsked, source: str) -> bool:
     words of its own ("did they meet in the end, after Trump said there was no reason to?" is
     answered by "the package grew out of the meeting between Trump and Xi in Busan")."""
     day = kb.day(source)
-    return (
-        time.when is When.LATER and time.start is not None and time.end is None
-        and day is not None and day > time.start
-    )
+    event = time.end or time.start
+    return time.when is When.LATER and event is not None and day is not None and day > event
 
 
 def _features(
