@@ -237,7 +237,8 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.583, "hit@any": 0.583, "
 # some article's lead names: "at Busan") is answered only from an article naming it.
 # (scored only) abstention 0.766 → 0.8: a year named "across", "through" or "of" counts as a time
 # for the after-the-articles refusal too (one pattern, timeframe.IN_A_YEAR).
-REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.433, "hit@any": 0.5, "precision": 0.468,
+# aliases retaliate (hit back), detain (arrest, grab), found (founder): hit@1 +1
+REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.450, "hit@any": 0.5, "precision": 0.468,
                                              "abstention": 0.8, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
@@ -262,7 +263,8 @@ REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.433, "hit@any": 0.5, "p
 # not name, each a further cue (answers._more_people).
 # 0.509/0.52 → 0.527/0.527: a story the question names (a name rare in English that some article's
 # lead names: "at Busan") is answered only from an article naming it.
-REACHED["timeline2_questions.yaml"] = {"hit@1": 0.527, "hit@any": 0.545, "precision": 0.527,
+# aliases retaliate (hit back), detain (arrest, grab), found (founder): hit@1 +1, hit@any +2
+REACHED["timeline2_questions.yaml"] = {"hit@1": 0.545, "hit@any": 0.581, "precision": 0.546,
                                        "abstention": 0.76, "faithfulness": 1.0}
 # The shape of the issue's own measure: the seed and three later articles (Geneva, London,
 # Busan), written anew by a helper who never saw the engine nor the other corpora, with a set of
@@ -378,7 +380,8 @@ REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.560, 
 # (scored only) precision 0.39 → 0.403: a story the question names (a name rare in English that
 # some article's lead names: "at Busan") is answered only from an article naming it.
 # how-it-turned-out questions need half the coverage from an article after the event: precision +0.010
-REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.412,
+# aliases retaliate (hit back), detain (arrest, grab), found (founder): precision -0.007 (a trade)
+REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.406,
                                               "abstention": 0.52, "faithfulness": 1.0}
 # A training set on the same eight articles, by another helper who never saw the engine (first
 # score in its header).
