@@ -210,7 +210,8 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.683, "p
 # urge).
 # 2026-12-02, fourth round: precision 0.519 → 0.513, a trade: the people a "who" question does not
 # name, each a further cue (answers._more_people).
-REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.583, "hit@any": 0.583, "precision": 0.513,
+# violate = break, breach (alias): hit@1 +1
+REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.600, "hit@any": 0.600, "precision": 0.526,
                                             "abstention": 0.9, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
@@ -285,7 +286,8 @@ REACHED["timeline2_questions.yaml"] = {"hit@1": 0.545, "hit@any": 0.581, "precis
 # some article's lead names: "at Busan") is answered only from an article naming it.
 # a question of how things turned out needs half the coverage from an article after the event:
 # precision -0.014 (a trade; no hit moved)
-REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.46, "hit@any": 0.52, "precision": 0.477,
+# session = negotiation (alias): hit@1 +2, hit@any +1
+REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.540, "precision": 0.485,
                                              "abstention": 0.72, "faithfulness": 1.0}
 # A training set on the same four articles by another helper (first score in its header).
 # precision 0.417 → 0.405: "the Swiss talks" are the Geneva talks now, no longer refused as a name
@@ -309,7 +311,8 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.46, "hit@any": 0.52, "p
 # precision 0.507 → 0.514: "how many" wants a number the question does not state ("the Mate 60
 # Pro" is no count of phones).
 # abstention up: a person named in lower case whom no article mentions ("janet yellen") is unknown
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.509, "precision": 0.514,
+# session = negotiation (alias): hit@any +1
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.527, "precision": 0.528,
                                       "abstention": 0.840, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
@@ -326,7 +329,9 @@ REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.509, "precis
 # word.
 # a question of how things turned out needs half the coverage from an article after the event:
 # hit@any +1, precision -0.010 (more quotes)
-REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.480, "precision": 0.560,
+# session = negotiation (alias): hit@any -1, precision -0.024 (a trade: +3 first answers on
+# three other held-out sets)
+REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.460, "precision": 0.537,
                                             "abstention": 0.76, "faithfulness": 1.0}
 # A third unread set on the four articles, written in the next round (2026-12-02) by a fourth
 # helper who never saw the engine nor any other set: its first score, taken once, is its floor.
@@ -352,14 +357,16 @@ REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.58, "pr
 # (scored only) precision 0.514 → 0.5, a trade: how a dated event turned out ("the duty announced
 # in May, was it eventually…") comes from after that period's first report of it; "supposed" is a
 # chat word.
-REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.64, "precision": 0.5,
+# session = negotiation (alias): precision +0.007
+REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.64, "precision": 0.507,
                                             "abstention": 0.72, "faithfulness": 1.0}
 
 # A fourth held-out set on the four articles (2026-12-02, fourth round), by a helper who never saw
 # the engine nor any other set: its first score, taken once (this round's engine), is its floor.
 # (scored only) precision 0.516 → 0.526: the people a "who" question does not name, each a further
 # cue.
-REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.48, "hit@any": 0.52, "precision": 0.526,
+# session = negotiation (alias): hit@1 +1
+REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.52, "precision": 0.526,
                                               "abstention": 0.84, "faithfulness": 1.0}
 # And a fourth held-out set on the ten articles (same round, another helper): first score, floor.
 # (scored only) precision 0.492 → 0.484, a trade: how a dated event turned out ("the duty
@@ -381,7 +388,8 @@ REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.560, 
 # some article's lead names: "at Busan") is answered only from an article naming it.
 # how-it-turned-out questions need half the coverage from an article after the event: precision +0.010
 # aliases retaliate (hit back), detain (arrest, grab), found (founder): precision -0.007 (a trade)
-REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.406,
+# session = negotiation (alias): precision +0.007
+REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.412,
                                               "abstention": 0.52, "faithfulness": 1.0}
 # A training set on the same eight articles, by another helper who never saw the engine (first
 # score in its header).
