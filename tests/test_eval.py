@@ -211,7 +211,8 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.683, "p
 # 2026-12-02, fourth round: precision 0.519 → 0.513, a trade: the people a "who" question does not
 # name, each a further cue (answers._more_people).
 # violate = break, breach (alias): hit@1 +1
-REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.600, "hit@any": 0.600, "precision": 0.526,
+# topic = subject, agenda (alias): hit@1 +1
+REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.616, "precision": 0.540,
                                             "abstention": 0.9, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
@@ -312,7 +313,8 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.540, 
 # Pro" is no count of phones).
 # abstention up: a person named in lower case whom no article mentions ("janet yellen") is unknown
 # session = negotiation (alias): hit@any +1
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.381, "hit@any": 0.527, "precision": 0.528,
+# unveil = announce (statement alias): hit@1 +1, hit@any +1
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.400, "hit@any": 0.545, "precision": 0.535,
                                       "abstention": 0.840, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
@@ -376,7 +378,8 @@ REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.52, 
 # a question of how things turned out needs half the coverage from an article after the event:
 # hit@1 +1, hit@any +1
 # extend = prolong, lengthen (alias): hit@any +1, precision -0.006
-REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.560, "precision": 0.478,
+# unveil = announce (statement alias): precision -0.006 (a trade)
+REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.560, "precision": 0.472,
                                              "abstention": 0.680, "faithfulness": 1.0}
 # Eight new articles (tests/data/timeline4: the chip controls, Yellen's and Raimondo's visits and
 # the Section 301 increases, October 2021 to December 2024), and a held-out set on them, written
