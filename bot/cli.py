@@ -145,6 +145,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="never list misses (a held-out set whose questions must stay unread)",
     )
+    evaluation.add_argument(
+        "--by-time",
+        action="store_true",
+        help="hit@1, hit@any and unanswered by the time each question asks about (now, later…)",
+    )
     evaluation.set_defaults(handler=cmd_eval)
 
     why = command(
@@ -447,6 +452,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     kb = load(args, questions.knowledge)
     report = evaluate(kb, questions)
     print(report.table())
+    if args.by_time:
+        print(report.time_table())
     if questions.held_out:
         print("(a held-out set: its questions are never listed)")
     elif not args.scores_only and (args.verbose or not report.meets_targets()):

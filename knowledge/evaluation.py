@@ -16,6 +16,7 @@ from knowledge.answers import answer, is_verbatim
 from knowledge.config import ConfigError, read_yaml
 from knowledge.index import KnowledgeBase
 from knowledge.model import Answer
+from knowledge.question import read_question
 
 TARGETS = {
     "hit@1": 0.90,
@@ -50,6 +51,10 @@ class QuestionSet:
 class Report:
     scores: dict[str, float]
     misses: list[str] = field(default_factory=list)  # one line per question that went wrong
+    # the in-scope counts by the time each question asks about (``timeframe.When``: "now",
+    # "later", "period"…): where the misses are, told without showing a question, so a held-out
+    # set can say it too
+    by_time: dict[str, Tally] = field(default_factory=dict)
 
     def meets_targets(self) -> bool:
         return all(self.scores[k] >= v for k, v in TARGETS.items())
@@ -63,6 +68,17 @@ class Report:
             f"({int(self.scores['in_scope'])} in scope, {int(self.scores['out_of_scope'])} out)"
         )
         lines.append(counts)
+        return "\n".join(lines)
+
+    def time_table(self) -> str:
+        """hit@1, hit@any and unanswered in-scope questions by the time each asks about."""
+        lines = [f"{'time asked':<14}{'questions':>10}{'hit@1':>8}{'hit@any':>9}{'no answer':>11}"]
+        for when, tally in sorted(self.by_time.items()):
+            scores = tally.scores()
+            lines.append(
+                f"{when:<14}{tally.questions:>10}{scores['hit@1']:>8.3f}{scores['hit@any']:>9.3f}"
+                f"{tally.unanswered:>11}"
+            )
         return "\n".join(lines)
 
 
@@ -112,10 +128,13 @@ def evaluate(
     ask = ask or (lambda kb, q, ctx: answer(kb, q, ctx))
     faithful = total_quotes = 0
     tally = Tally()
+    by_time: dict[str, Tally] = {}
     misses: list[str] = []
     for item in questions.in_scope:
         result = ask(kb, item.question, item.context)
         texts = [q.text for q in result.quotes]
+        when = read_question(kb, item.question, item.context).time.when.value
+        by_time.setdefault(when, Tally()).add(texts, item.gold, item.ok)
         if not tally.add(texts, item.gold, item.ok):
             got = texts[0][:70] if texts else f"(no answer: {result.reason})"
             misses.append(f"hit@1 miss: {item.question!r} → {got}")
@@ -134,7 +153,7 @@ def evaluate(
         "in_scope": float(len(questions.in_scope)),
         "out_of_scope": float(len(questions.out_of_scope)),
     }
-    return Report(scores, misses)
+    return Report(scores, misses, by_time)
 
 
 @dataclass
@@ -147,6 +166,7 @@ class Tally:
     hit_any: int = 0
     quoted: int = 0
     relevant: int = 0  # quotes holding a gold or an ``ok`` key
+    unanswered: int = 0
 
     def add(self, texts: Sequence[str], gold: tuple[str, ...], ok: tuple[str, ...]) -> bool:
         """Count one question's quotes (their texts, first first); whether the first hits."""
@@ -155,6 +175,7 @@ class Tally:
         self.hit1 += first
         self.hit_any += any(_contains_any(t, gold) for t in texts)
         self.quoted += len(texts)
+        self.unanswered += not texts
         self.relevant += sum(_contains_any(t, gold + ok) for t in texts)
         return first
 

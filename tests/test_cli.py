@@ -176,6 +176,26 @@ def test_eval_lists_misses_only_when_asked_and_never_for_a_held_out_set(tmp_path
     assert_one_line_error(run("eval", str(bad)), str(bad), "held_out: expected true or false")
 
 
+def test_eval_by_time_counts_each_kind_of_question_without_showing_one(tmp_path: Path):
+    """Where a held-out set's misses are (questions of now, of a period…), told in counts."""
+    questions = tmp_path / "held_out.yaml"
+    questions.write_text(
+        "held_out: true\n"
+        "gold_keys: {s3: Guo Jiakun}\n"
+        "in_scope:\n"
+        "  - {q: 'who is the foreign ministry spokesman?', gold: [s3]}\n"
+        "  - {q: 'what is the capital of France right now?', gold: [s3]}\n"
+        "out_of_scope: []\n"
+    )
+    result = run("eval", str(questions), "--by-time")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    table = lines[lines.index(next(x for x in lines if x.startswith("time asked"))) + 1:]
+    rows = {line.split()[0]: line.split()[1:] for line in table if not line.startswith("(")}
+    assert rows == {"present": ["1", "1.000", "1.000", "0"], "now": ["1", "0.000", "0.000", "1"]}
+    assert "capital" not in result.stdout
+
+
 def _project_with_seeds(folder: Path, files: dict[str, bytes]) -> Path:
     """A knowledge config whose seeds folder holds ``files``; returns the config's path."""
     seeds = folder / "seeds"
