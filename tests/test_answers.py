@@ -307,6 +307,16 @@ def test_what_happened_at_a_place_is_that_events_own_article(timeline_kb):
     assert result.quotes[0].sentence.source == "020_geneva_truce.md"
 
 
+def test_what_was_agreed_at_an_event_is_that_events_own_lead(timeline_kb):
+    """"What did they agree in Geneva?" asks what the Geneva article reports, as "what happened
+    in Geneva?" does: its lead, not "many things discussed, much agreed to"."""
+    for question in ("what did they agree in geneva?", "what was agreed in geneva?",
+                     "wat came out of geneva"):
+        result = answer(timeline_kb, question)
+        assert result.quotes[0].sentence.source == "020_geneva_truce.md", question
+        assert result.quotes[0].sentence.id in timeline_kb.news_leads, question
+
+
 def test_after_an_event_means_later_articles(timeline_kb):
     import datetime as dt
 

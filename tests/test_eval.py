@@ -82,7 +82,8 @@ REACHED = {
     # 2026-12-02, second round: 0.636/0.727/0.607 → 0.672/0.745/0.62: an abbreviation is the name
     # whose initials it is ("kl"), and "where" of a place named asks for the venue there ("at
     # Rosenbad").
-    "timeline_questions.yaml": {"hit@1": 0.672, "hit@any": 0.745, "precision": 0.62,
+    # 'what was agreed in May' asks what happened then: precision +0.008
+    "timeline_questions.yaml": {"hit@1": 0.672, "hit@any": 0.745, "precision": 0.628,
                                 "abstention": 0.84, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
@@ -113,7 +114,8 @@ REACHED = {
     # 2026-12-02, third step: (scored only) hit@any 0.581 → 0.6: the second alias draft
     # (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision =
     # decide, products = goods, call for = urge).
-    "timeline_unseen_questions.yaml": {"hit@1": 0.509, "hit@any": 0.6, "precision": 0.564,
+    # 'what did they agree in X?' asks what happened there: precision +0.008
+    "timeline_unseen_questions.yaml": {"hit@1": 0.509, "hit@any": 0.6, "precision": 0.588,
                                        "abstention": 0.833, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
@@ -314,7 +316,9 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.540, 
 # abstention up: a person named in lower case whom no article mentions ("janet yellen") is unknown
 # session = negotiation (alias): hit@any +1
 # unveil = announce (statement alias): hit@1 +1, hit@any +1
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.400, "hit@any": 0.545, "precision": 0.535,
+# 'what did they agree in X?', 'what was agreed', 'what came out of X' ask what happened there:
+# hit@1 +1, hit@any +1
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.563, "precision": 0.557,
                                       "abstention": 0.840, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
@@ -348,7 +352,8 @@ REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.460, "p
 # (scored only) hit@any/precision 0.56/0.515 → 0.58/0.548: a story the question names (a name rare
 # in English that some article's lead names: "at Busan") is answered only from an article naming
 # it.
-REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.58, "precision": 0.548,
+# 'what did they agree in X?' asks what happened there (its article's lead): precision -0.007 (a trade)
+REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.58, "precision": 0.540,
                                             "abstention": 0.8, "faithfulness": 1.0}
 # And a third unread set on the ten articles (same round, a fifth helper): first score, its floor.
 # 2026-12-02, third step: (scored only) 0.48/0.56/0.468 → 0.5/0.62/0.5: the second alias draft
