@@ -408,6 +408,10 @@ REACHED["timeline2_heldout_questions.yaml"] = {"hit@1": 0.34, "hit@any": 0.44, "
 # held-out set, by a helper who never saw the engine nor any other set: first score in its header.
 REACHED["timeline5_heldout_questions.yaml"] = {"hit@1": 0.24, "hit@any": 0.32, "precision": 0.372,
                                               "abstention": 0.52, "faithfulness": 1.0}
+# A training set on timeline5, by another helper who never saw the engine nor any other set
+# (first score in its header; read since).
+REACHED["timeline5_questions.yaml"] = {"hit@1": 0.509, "hit@any": 0.581, "precision": 0.527,
+                                      "abstention": 0.366, "faithfulness": 1.0}
 # A training set on the same eight articles, by another helper who never saw the engine (first
 # score in its header).
 # hit@1 0.418 → 0.436: a partitive noun ("the newest round of chip curbs") is no focus.
