@@ -792,7 +792,9 @@ def _in_articles_naming(
     lists too): a name of the question itself, rare in English, that some article's title or
     lead lines name (a story of its own), and the candidate's article writes anywhere; one of
     them, where it names several. Any name at all, or every one, lost unread answers (people
-    the answering article calls by their title; two stories asked about together)."""
+    the answering article calls by their title; two stories asked about together). Not for a
+    question of how things turned out: the article telling the outcome need not name the story
+    ("did the levy lowered at the Trump-Xi summit hold up?": the ruling that voided it)."""
     rare = {
         term
         for token in surface_tokens(query.time.rest)  # "after Geneva" dates, it names no story
@@ -800,7 +802,7 @@ def _in_articles_naming(
         for term in kb.analyzer.terms(token)
         if term in named and kb.lead_counts.get(term, 0) > 0
     }
-    if not rare or not candidates:
+    if not rare or not candidates or query.time.when is When.LATER:
         return candidates
     holding = np.logical_or.reduce([kb.article_counts(term) > 0 for term in sorted(rare)])
     ids = np.fromiter((i for i, _ in candidates), dtype=np.int64, count=len(candidates))

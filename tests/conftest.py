@@ -67,6 +67,13 @@ def timeline4_kb(config: KnowledgeConfig) -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
+def timeline5_kb(config: KnowledgeConfig) -> KnowledgeBase:
+    """Eight dated articles on chips, port fees, Nexperia, TikTok and the Supreme Court's IEEPA
+    ruling, August 2025 to February 2026 (test fixtures)."""
+    return load_knowledge_base(dataclasses.replace(config, seeds=TIMELINE.with_name("timeline5")))
+
+
+@pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """One real PostgreSQL server for the session (see tests/postgres_server.py)."""
     with running_server() as url:

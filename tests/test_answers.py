@@ -476,6 +476,14 @@ def test_how_things_turned_out_needs_less_of_the_question_from_a_later_article(t
     assert timeline_kb.day(result.quotes[0].sentence.source) >= dt.date(2025, 10, 30)
 
 
+def test_how_a_story_turned_out_may_come_from_an_article_not_naming_it(timeline5_kb):
+    """The February ruling that voided the fentanyl duty never names the summit that lowered it:
+    a question of how things turned out is not kept to the articles naming the story."""
+    question = "Did the lowered opioid-linked levy that came out of the Trump-Xi summit hold up in the end?"
+    result = answer(timeline5_kb, question)
+    assert result.answered and result.quotes[0].sentence.source == "080_supreme_court_ieepa.md"
+
+
 def test_a_follow_up_goes_on_with_the_story_the_previous_reply_told(timeline_kb):
     """"What did he say about it?" shares no word with the sentence that answers it; it comes
     right after the one the previous reply quoted, and that one is not quoted again."""

@@ -242,7 +242,8 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.616, "
 # (scored only) abstention 0.766 → 0.8: a year named "across", "through" or "of" counts as a time
 # for the after-the-articles refusal too (one pattern, timeframe.IN_A_YEAR).
 # aliases retaliate (hit back), detain (arrest, grab), found (founder): hit@1 +1
-REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.450, "hit@any": 0.5, "precision": 0.468,
+# how things turned out is not kept to the articles naming the story: precision -0.011 (a trade)
+REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.450, "hit@any": 0.5, "precision": 0.456,
                                              "abstention": 0.8, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
@@ -410,7 +411,8 @@ REACHED["timeline5_heldout_questions.yaml"] = {"hit@1": 0.24, "hit@any": 0.32, "
                                               "abstention": 0.52, "faithfulness": 1.0}
 # A training set on timeline5, by another helper who never saw the engine nor any other set
 # (first score in its header; read since).
-REACHED["timeline5_questions.yaml"] = {"hit@1": 0.509, "hit@any": 0.581, "precision": 0.527,
+# how things turned out is not kept to the articles naming the story: hit@1 +1, hit@any +1
+REACHED["timeline5_questions.yaml"] = {"hit@1": 0.527, "hit@any": 0.600, "precision": 0.527,
                                       "abstention": 0.366, "faithfulness": 1.0}
 # A training set on the same eight articles, by another helper who never saw the engine (first
 # score in its header).
