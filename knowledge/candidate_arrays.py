@@ -121,6 +121,9 @@ class Asked:
     article_coverage: float  # what a share of its article's lead (``by_article``) counts for
     thread: tuple[int, ...] = ()  # a follow-up's thread: sentences the previous reply quoted
     picked_coverage: float = 1.0  # the share of ``min_coverage`` the thread's article needs
+    # how many of the question's terms (``shares``) a candidate, what it leans on and its
+    # article's lead must hold between them (``answers.MIN_TERMS_SHARED``; 0: no such filter)
+    min_shared: int = 0
 
 
 def rank(
@@ -200,6 +203,25 @@ class _Candidates:
             ), lead)
         else:
             self._score_numpy(column, relevance, ids, articles, found, side_by_side, leaners, lead)
+        if asked.min_shared:
+            self.order = self._sharing(column, found, leaners, lead[articles])
+
+    def _sharing(
+        self,
+        column: dict[str, int],
+        found: npt.NDArray[np.int64],
+        leaners: npt.NDArray[np.int64],
+        lead: npt.NDArray[np.int64],
+    ) -> list[int]:
+        """``order`` without the candidates that, with the sentence each leans on and its
+        article's lead, hold fewer than ``min_shared`` of the question's terms (``answers._admit``)."""
+        n = len(self.ids)
+        about = found[:n] | lead
+        if len(leaners):
+            about[leaners] |= found[n:]
+        question = np.int64(_mask(column, self.asked.shares))
+        shared = np.bitwise_count(about & question)
+        return [k for k in self.order if shared[k] >= self.asked.min_shared]
 
     def _terms_held(
         self, ids: npt.NDArray[np.int64], terms: list[str], column: dict[str, int]

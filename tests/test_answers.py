@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.answers import AFTERWARDS, answer, is_verbatim
+from knowledge.answers import AFTERWARDS, answer, is_verbatim, ranking_of
 from knowledge.cues import Cue
 from knowledge.index import load_knowledge_base
 from knowledge.model import Kind
@@ -482,6 +482,18 @@ def test_how_a_story_turned_out_may_come_from_an_article_not_naming_it(timeline5
     question = "Did the lowered opioid-linked levy that came out of the Trump-Xi summit hold up in the end?"
     result = answer(timeline5_kb, question)
     assert result.answered and result.quotes[0].sentence.source == "080_supreme_court_ieepa.md"
+
+
+def test_one_word_in_common_is_no_answer_where_there_are_many_stories(timeline4_kb):
+    """"My point was U.S. business needs to see some action" shares only "point" with the
+    question: a coincidence. A sentence sharing two of its words (or one, and its article's lead
+    another) may answer."""
+    from knowledge.answers import ONE_WORD
+
+    assert not answer(timeline4_kb, "What is the boiling point of water?").answered
+    ranking = ranking_of(timeline4_kb, "What is the boiling point of water?")
+    assert ONE_WORD in ranking.dropped.values()
+    assert answer(timeline4_kb, "what was yellen's point about the chip rules?").answered
 
 
 def test_a_follow_up_goes_on_with_the_story_the_previous_reply_told(timeline_kb):

@@ -83,8 +83,9 @@ REACHED = {
     # whose initials it is ("kl"), and "where" of a place named asks for the venue there ("at
     # Rosenbad").
     # 'what was agreed in May' asks what happened then: precision +0.008
+    # a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
     "timeline_questions.yaml": {"hit@1": 0.672, "hit@any": 0.745, "precision": 0.628,
-                                "abstention": 0.84, "faithfulness": 1.0},
+                                "abstention": 0.880, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
     # shown again ("Earlier, …"), when they held an earlier state of the same thing.
@@ -115,8 +116,9 @@ REACHED = {
     # (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision =
     # decide, products = goods, call for = urge).
     # 'what did they agree in X?' asks what happened there: precision +0.008
+    # a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
     "timeline_unseen_questions.yaml": {"hit@1": 0.509, "hit@any": 0.6, "precision": 0.588,
-                                       "abstention": 0.833, "faithfulness": 1.0},
+                                       "abstention": 0.866, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
     # Age weighed in for questions of now (scored only): hit@any 0.66 → 0.68, precision 0.692 →
@@ -138,8 +140,9 @@ REACHED = {
     # state ("the Mate 60 Pro" is no count of phones).
     # (scored only) abstention 0.76 → 0.8: a past-tense question about a year after the newest
     # article ("did China lift the ban in 2025?") is refused, as one about a later month was.
+    # a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
     "timeline_blind_questions.yaml": {"hit@1": 0.64, "hit@any": 0.7, "precision": 0.707,
-                                      "abstention": 0.8, "faithfulness": 1.0},
+                                      "abstention": 0.840, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
     # Scored once at the end of the round that made the ranking features and weights (with the
@@ -171,8 +174,9 @@ REACHED = {
     # a question of how things turned out needs half the coverage from an article after the event:
     # precision -0.016 (a trade: the ninety-day truce's prolongation, which abstained, quotes June)
     # extend = prolong, lengthen (alias): precision +0.013
+    # a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
     "timeline_unseen2_questions.yaml": {"hit@1": 0.56, "hit@any": 0.7, "precision": 0.609,
-                                        "abstention": 0.760, "faithfulness": 1.0},
+                                        "abstention": 0.800, "faithfulness": 1.0},
 }
 # A fourth set on the ten articles, written this round by someone who never saw the engine and
 # scored once before it was read (its header); read since, as a training set.
@@ -269,8 +273,9 @@ REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.450, "hit@any": 0.5, "p
 # 0.509/0.52 → 0.527/0.527: a story the question names (a name rare in English that some article's
 # lead names: "at Busan") is answered only from an article naming it.
 # aliases retaliate (hit back), detain (arrest, grab), found (founder): hit@1 +1, hit@any +2
-REACHED["timeline2_questions.yaml"] = {"hit@1": 0.545, "hit@any": 0.581, "precision": 0.546,
-                                       "abstention": 0.76, "faithfulness": 1.0}
+# a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
+REACHED["timeline2_questions.yaml"] = {"hit@1": 0.545, "hit@any": 0.581, "precision": 0.554,
+                                       "abstention": 0.800, "faithfulness": 1.0}
 # The shape of the issue's own measure: the seed and three later articles (Geneva, London,
 # Busan), written anew by a helper who never saw the engine nor the other corpora, with a set of
 # questions by the same helper, kept unread. Its first score, taken once, is its floor.
@@ -291,8 +296,9 @@ REACHED["timeline2_questions.yaml"] = {"hit@1": 0.545, "hit@any": 0.581, "precis
 # a question of how things turned out needs half the coverage from an article after the event:
 # precision -0.014 (a trade; no hit moved)
 # session = negotiation (alias): hit@1 +2, hit@any +1
-REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.540, "precision": 0.485,
-                                             "abstention": 0.72, "faithfulness": 1.0}
+# a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
+REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.540, "precision": 0.500,
+                                             "abstention": 0.760, "faithfulness": 1.0}
 # A training set on the same four articles by another helper (first score in its header).
 # precision 0.417 → 0.405: "the Swiss talks" are the Geneva talks now, no longer refused as a name
 # the articles lack, and "the British capital" is London: both answered, not yet rightly.
@@ -319,7 +325,8 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.540, 
 # unveil = announce (statement alias): hit@1 +1, hit@any +1
 # 'what did they agree in X?', 'what was agreed', 'what came out of X' ask what happened there:
 # hit@1 +1, hit@any +1
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.563, "precision": 0.557,
+# a sentence sharing one of the question's words (with its article's lead) is no answer: precision +0.008
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.563, "precision": 0.565,
                                       "abstention": 0.840, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
@@ -338,8 +345,9 @@ REACHED["timeline3_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.563, "precis
 # hit@any +1, precision -0.010 (more quotes)
 # session = negotiation (alias): hit@any -1, precision -0.024 (a trade: +3 first answers on
 # three other held-out sets)
-REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.460, "precision": 0.537,
-                                            "abstention": 0.76, "faithfulness": 1.0}
+# a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
+REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.460, "precision": 0.553,
+                                            "abstention": 0.800, "faithfulness": 1.0}
 # A third unread set on the four articles, written in the next round (2026-12-02) by a fourth
 # helper who never saw the engine nor any other set: its first score, taken once, is its floor.
 # 2026-12-02, third step: (scored only) hit@1 0.5 → 0.52: the second alias draft
@@ -354,8 +362,9 @@ REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.460, "p
 # in English that some article's lead names: "at Busan") is answered only from an article naming
 # it.
 # 'what did they agree in X?' asks what happened there (its article's lead): precision -0.007 (a trade)
+# a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
 REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.58, "precision": 0.540,
-                                            "abstention": 0.8, "faithfulness": 1.0}
+                                            "abstention": 0.840, "faithfulness": 1.0}
 # And a third unread set on the ten articles (same round, a fifth helper): first score, its floor.
 # 2026-12-02, third step: (scored only) 0.48/0.56/0.468 → 0.5/0.62/0.5: the second alias draft
 # (cut/reduce/slash, telephone = phone, extra = additional, overall = total, decision = decide,
@@ -385,8 +394,9 @@ REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.52, 
 # hit@1 +1, hit@any +1
 # extend = prolong, lengthen (alias): hit@any +1, precision -0.006
 # unveil = announce (statement alias): precision -0.006 (a trade)
+# a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
 REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.560, "precision": 0.472,
-                                             "abstention": 0.680, "faithfulness": 1.0}
+                                             "abstention": 0.720, "faithfulness": 1.0}
 # Eight new articles (tests/data/timeline4: the chip controls, Yellen's and Raimondo's visits and
 # the Section 301 increases, October 2021 to December 2024), and a held-out set on them, written
 # by a helper who never saw the engine nor any other set: vocabulary nobody here tuned for. Its
@@ -398,8 +408,9 @@ REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.560, 
 # how-it-turned-out questions need half the coverage from an article after the event: precision +0.010
 # aliases retaliate (hit back), detain (arrest, grab), found (founder): precision -0.007 (a trade)
 # session = negotiation (alias): precision +0.007
+# a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
 REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "precision": 0.412,
-                                              "abstention": 0.52, "faithfulness": 1.0}
+                                              "abstention": 0.560, "faithfulness": 1.0}
 # A third held-out set on the 2018-2020 articles (timeline2), by a helper who read only those
 # articles: first score in its header. Nothing was tuned on it.
 REACHED["timeline2_heldout_questions.yaml"] = {"hit@1": 0.34, "hit@any": 0.44, "precision": 0.337,
