@@ -488,11 +488,11 @@ def test_one_word_in_common_is_no_answer_where_there_are_many_stories(timeline4_
     """"My point was U.S. business needs to see some action" shares only "point" with the
     question: a coincidence. A sentence sharing two of its words (or one, and its article's lead
     another) may answer."""
-    from knowledge.answers import ONE_WORD
+    from knowledge.answers import TOO_FEW
 
     assert not answer(timeline4_kb, "What is the boiling point of water?").answered
     ranking = ranking_of(timeline4_kb, "What is the boiling point of water?")
-    assert ONE_WORD in ranking.dropped.values()
+    assert TOO_FEW in ranking.dropped.values()
     assert answer(timeline4_kb, "what was yellen's point about the chip rules?").answered
 
 

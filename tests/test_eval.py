@@ -346,7 +346,8 @@ REACHED["timeline3_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.563, "precis
 # session = negotiation (alias): hit@any -1, precision -0.024 (a trade: +3 first answers on
 # three other held-out sets)
 # a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
-REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.36, "hit@any": 0.460, "precision": 0.553,
+# a question of seven terms or more needs three of them shared: hit@1 +1
+REACHED["timeline3_fresh_questions.yaml"] = {"hit@1": 0.380, "hit@any": 0.460, "precision": 0.562,
                                             "abstention": 0.800, "faithfulness": 1.0}
 # A third unread set on the four articles, written in the next round (2026-12-02) by a fourth
 # helper who never saw the engine nor any other set: its first score, taken once, is its floor.
@@ -395,7 +396,8 @@ REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.52, 
 # extend = prolong, lengthen (alias): hit@any +1, precision -0.006
 # unveil = announce (statement alias): precision -0.006 (a trade)
 # a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
-REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.560, "precision": 0.472,
+# a question of seven terms or more needs three of them shared: precision +0.007
+REACHED["timeline_heldout_questions.yaml"] = {"hit@1": 0.440, "hit@any": 0.560, "precision": 0.478,
                                              "abstention": 0.720, "faithfulness": 1.0}
 # Eight new articles (tests/data/timeline4: the chip controls, Yellen's and Raimondo's visits and
 # the Section 301 increases, October 2021 to December 2024), and a held-out set on them, written
@@ -441,8 +443,9 @@ REACHED["timeline5_questions.yaml"] = {"hit@1": 0.527, "hit@any": 0.600, "precis
 # articles ("TikTok"), is answered by ranking (its newest answer, then an earlier one), not by the
 # gist of the articles whose titles name X.
 # how-it-turned-out questions need half the coverage from an article after the event: precision +0.008
-REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.445,
-                                       "abstention": 0.566, "faithfulness": 1.0}
+# a question of seven terms or more needs three of them shared: abstention +1
+REACHED["timeline4_questions.yaml"] = {"hit@1": 0.454, "hit@any": 0.527, "precision": 0.452,
+                                       "abstention": 0.600, "faithfulness": 1.0}
 
 @pytest.mark.parametrize("name", sorted(REACHED))
 def test_scores_do_not_drop(kb, config, name):
