@@ -155,7 +155,14 @@ def _known_forms(kb: KnowledgeBase, terms: Sequence[str]) -> tuple[str, ...]:
 
 
 # Asking what happened, in the past tense: "what happened when…", "did they…", "was it…".
-_PAST = re.compile(r"\b(?:did|was|were|had|happened|went)\b", re.IGNORECASE)
+_PAST = re.compile(
+    r"\b(?:did|was|were|had|happened|went|won|lost|met|held|took|gave|came|got|made|sold|bought|"
+    r"paid|fell|rose)\b",
+    re.IGNORECASE,
+)
+# A year named as a time ("in 2026", ``IN_A_YEAR``) or as the time of an event ("the 2026
+# midterm elections")
+_YEAR_OF = re.compile(r"\bthe\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE)
 # Asking whether something was planned, promised or said for a time ("were the tariffs
 # scheduled to rise in 2026?", "did China commit to buying more in 2021?"): a report of it may
 # be in the articles. Not whether a plan was kept ("did China meet its commitment for 2026?").
@@ -179,7 +186,9 @@ def _after_the_articles(time: TimeAsked, dates: Sequence[dt.date], asked: str) -
     # "did China lift the ban in 2025?" when the newest article is of 2024; but what was planned
     # or said for that year ("were the tariffs scheduled to rise in 2026?") the articles report
     return not _PLANNED.search(asked) and any(
-        int(m["year"]) > max(dates).year for m in IN_A_YEAR.finditer(asked)
+        int(m["year"]) > max(dates).year
+        for pattern in (IN_A_YEAR, _YEAR_OF)
+        for m in pattern.finditer(asked)
     )
 
 

@@ -395,6 +395,16 @@ def test_what_happened_in_a_year_after_the_newest_article_is_not_reported(timeli
     assert planned.reason != AFTER_THE_ARTICLES
 
 
+def test_what_happened_in_a_later_year_named_as_an_events_time_is_not_reported(timeline_kb):
+    """"The 2026 midterm elections" are after the newest article (November 2025): whoever won
+    them, no article says; "the 2025 APEC summit" is of the articles' time."""
+    from knowledge.question import AFTER_THE_ARTICLES
+
+    result = answer(timeline_kb, "Who won the 2026 US midterm elections?")
+    assert not result.answered and result.reason == AFTER_THE_ARTICLES
+    assert answer(timeline_kb, "who met at the 2025 APEC summit?").reason != AFTER_THE_ARTICLES
+
+
 def test_how_many_wants_a_number_the_question_does_not_state(timeline4_kb):
     """"the Mate 60 Pro" holds a number, but not one "how many Mate 60 phones…" asks for."""
     result = answer(timeline4_kb, "How many Mate 60 phones did Huawei sell?")
