@@ -464,6 +464,7 @@ LOW_COVERAGE = "covers {:.2f} of the question's weight (with its article's lead)
 NAMES_ONLY = "shares only the question's names"
 TOO_FEW = "shares too few of the question's words (with what it leans on and its article's lead)"
 NAME_ELSEWHERE = "its article never names the place or event the question names"
+COUNTRY_ELSEWHERE = "its article never names the country the question names"
 NO_REQUIRED = "offers no {} where the question asks for one"
 
 
@@ -820,24 +821,35 @@ def _in_articles_naming(
     them, where it names several. Any name at all, or every one, lost unread answers (people
     the answering article calls by their title; two stories asked about together). Not for a
     question of how things turned out: the article telling the outcome need not name the story
-    ("did the levy lowered at the Trump-Xi summit hold up?": the ruling that voided it)."""
+    ("did the levy lowered at the Trump-Xi summit hold up?": the ruling that voided it).
+    And whose article names the country the question names, if any but the parties every
+    article is about (``Question.countries``): "how did Japan's tariff talks with the US end?"
+    is not answered by the Busan summit's venue."""
+    if not candidates or len(kb.articles) < 2:
+        return candidates
     rare = {
         term
         for token in surface_tokens(query.time.rest)  # "after Geneva" dates, it names no story
         if english_frequency(token) < RARE_IN_ENGLISH
         for term in kb.analyzer.terms(token)
         if term in named and kb.lead_counts.get(term, 0) > 0
-    }
-    if not rare or not candidates or query.time.when is When.LATER:
+    } if query.time.when is not When.LATER else set()
+    # a country every other article's lead names is a party to the whole dispute, not a story
+    countries = {t for t in query.countries if kb.lead_counts.get(t, 0) <= len(kb.articles) / 2}
+    groups = [(sorted(rare), NAME_ELSEWHERE), (sorted(countries), COUNTRY_ELSEWHERE)]
+    groups = [(terms, why) for terms, why in groups if terms]
+    if not groups:
         return candidates
-    holding = np.logical_or.reduce([kb.article_counts(term) > 0 for term in sorted(rare)])
     ids = np.fromiter((i for i, _ in candidates), dtype=np.int64, count=len(candidates))
-    kept = holding[kb.sentences.articles_of(ids)].tolist()
+    articles = kb.sentences.articles_of(ids)
+    reasons: list[str | None] = [None] * len(candidates)
+    for terms, why in groups:
+        holding = np.logical_or.reduce([kb.article_counts(term) > 0 for term in terms])
+        for k in np.flatnonzero(~holding[articles]).tolist():
+            reasons[k] = reasons[k] or why
     if trace is not None:
-        trace.update(
-            (i, NAME_ELSEWHERE) for (i, _), ok in zip(candidates, kept, strict=True) if not ok
-        )
-    return [candidate for candidate, ok in zip(candidates, kept, strict=True) if ok]
+        trace.update((i, why) for (i, _), why in zip(candidates, reasons, strict=True) if why)
+    return [candidate for candidate, why in zip(candidates, reasons, strict=True) if not why]
 
 
 def _named(kb: KnowledgeBase, keys: frozenset[str]) -> frozenset[str]:

@@ -56,6 +56,8 @@ class Question:
     # "where" of a place it names ("where in Stockholm…", "where were the Geneva talks held"):
     # what is asked is the venue there (``_asks_for_venue``)
     venue: bool = False
+    # the terms of the countries it names ("japan", "canada"; ``_countries_named``)
+    countries: frozenset[str] = frozenset()
 
 
 def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Question:
@@ -98,6 +100,7 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
         predicate=_predicate(kb, asked, terms),
         specific=_specific(kb, asked),
         venue=Cue.PLACE in cues and _asks_for_venue(kb, asked),
+        countries=_countries_named(kb, asked),
     )
 
 
@@ -472,6 +475,20 @@ def _name_of_initials(kb: KnowledgeBase, letters: str) -> str | None:
     least = 2 if len(letters) == 2 else 1
     found = {name: count for name, count in found.items() if count >= least}
     return max(found, key=lambda name: (found[name], name)) if found else None
+
+
+def _countries_named(kb: KnowledgeBase, question: str) -> frozenset[str]:
+    """The terms of the countries a question names, in any case ("japan", "south korea"; a
+    demonym the articles do not use is its country already, ``_with_countries``)."""
+    words = [w.lower() for w in surface_tokens(question)]
+    countries = _countries()
+    return frozenset(
+        term
+        for length in (3, 2, 1)
+        for start in range(len(words) - length + 1)
+        if (name := countries.get(tuple(words[start : start + length]))) is not None
+        for term in kb.analyzer.terms(name)
+    )
 
 
 def _unknown_country(kb: KnowledgeBase, question: str) -> str | None:

@@ -506,6 +506,17 @@ def test_one_word_in_common_is_no_answer_where_there_are_many_stories(timeline4_
     assert answer(timeline4_kb, "what was yellen's point about the chip rules?").answered
 
 
+def test_a_country_the_question_names_must_be_named_by_the_answers_article(timeline_kb):
+    """Taiwan comes up in one article ("Taiwan never came up"), not in June's: arms sales to
+    Taiwan are not answered from June's trade agreement; South Korea is the Busan article's."""
+    from knowledge.answers import COUNTRY_ELSEWHERE
+
+    question = "Did the US approve new arms sales to Taiwan in 2025?"
+    assert not answer(timeline_kb, question).answered
+    assert COUNTRY_ELSEWHERE in ranking_of(timeline_kb, question).dropped.values()
+    assert answer(timeline_kb, "where in south korea did trump and xi meet?").answered
+
+
 def test_a_follow_up_goes_on_with_the_story_the_previous_reply_told(timeline_kb):
     """"What did he say about it?" shares no word with the sentence that answers it; it comes
     right after the one the previous reply quoted, and that one is not quoted again."""

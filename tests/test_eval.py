@@ -219,8 +219,9 @@ REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.683, "p
 # name, each a further cue (answers._more_people).
 # violate = break, breach (alias): hit@1 +1
 # topic = subject, agenda (alias): hit@1 +1
+# a country the question names must be named by the answer's article: abstention +1
 REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.616, "precision": 0.540,
-                                            "abstention": 0.9, "faithfulness": 1.0}
+                                            "abstention": 0.933, "faithfulness": 1.0}
 # Nine other dated articles (tests/data/timeline2: the first trade war, July 2018 to January
 # 2020) and a question set on them, both written by a helper who never saw the engine, kept
 # unread: how the engine does on articles nobody here tuned it on. Its first score is its floor.
@@ -248,8 +249,9 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.616, "
 # for the after-the-articles refusal too (one pattern, timeframe.IN_A_YEAR).
 # aliases retaliate (hit back), detain (arrest, grab), found (founder): hit@1 +1
 # how things turned out is not kept to the articles naming the story: precision -0.011 (a trade)
-REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.450, "hit@any": 0.5, "precision": 0.456,
-                                             "abstention": 0.8, "faithfulness": 1.0}
+# a country the question names must be named by the answer's article: abstention +1
+REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.450, "hit@any": 0.5, "precision": 0.467,
+                                             "abstention": 0.833, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
 # than the one matching the question best as a whole, not only later than the best sentence's.
@@ -385,7 +387,8 @@ REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.64, "pre
 # (scored only) precision 0.516 → 0.526: the people a "who" question does not name, each a further
 # cue.
 # session = negotiation (alias): hit@1 +1
-REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.52, "precision": 0.526,
+# a country the question names must be named by the answer's article: precision +0.010
+REACHED["timeline3_heldout_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.52, "precision": 0.535,
                                               "abstention": 0.84, "faithfulness": 1.0}
 # And a fourth held-out set on the ten articles (same round, another helper): first score, floor.
 # (scored only) precision 0.492 → 0.484, a trade: how a dated event turned out ("the duty
@@ -416,13 +419,15 @@ REACHED["timeline4_heldout_questions.yaml"] = {"hit@1": 0.3, "hit@any": 0.38, "p
                                               "abstention": 0.560, "faithfulness": 1.0}
 # A third held-out set on the 2018-2020 articles (timeline2), by a helper who read only those
 # articles: first score in its header. Nothing was tuned on it.
+# a country the question names must be named by the answer's article: abstention +1
 REACHED["timeline2_heldout_questions.yaml"] = {"hit@1": 0.34, "hit@any": 0.44, "precision": 0.337,
-                                              "abstention": 0.48, "faithfulness": 1.0}
+                                              "abstention": 0.520, "faithfulness": 1.0}
 # A sixth corpus (timeline5: Nvidia's H20 licences, the 50% affiliates rule, port fees, Nexperia,
 # the TikTok venture, the Supreme Court's IEEPA ruling; August 2025 - February 2026) and its
 # held-out set, by a helper who never saw the engine nor any other set: first score in its header.
+# a country the question names must be named by the answer's article: abstention +2
 REACHED["timeline5_heldout_questions.yaml"] = {"hit@1": 0.24, "hit@any": 0.32, "precision": 0.372,
-                                              "abstention": 0.52, "faithfulness": 1.0}
+                                              "abstention": 0.600, "faithfulness": 1.0}
 # A training set on timeline5, by another helper who never saw the engine nor any other set
 # (first score in its header; read since).
 # how things turned out is not kept to the articles naming the story: hit@1 +1, hit@any +1
