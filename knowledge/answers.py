@@ -674,8 +674,23 @@ _NUMBERS = re.compile(
 
 
 def _states_a_new_number(text: str, question: str) -> bool:
-    """Whether a sentence states a number the question does not: "how many" asks for one."""
-    return not _numbers(text) <= _numbers_asked(question)
+    """Whether a sentence states a number the question does not: "how many" asks for one, and
+    a count at that: not a share ("how many chips…" is not answered by "a 25% cut"), unless
+    the question counts points or percent itself."""
+    asked = _numbers_asked(question)
+    if not _COUNTS.search(question) or _SHARES_ASKED.search(question):
+        return not _numbers(text) <= asked
+    return any(
+        n.group().replace(",", "").lower() not in asked
+        for n in _NUMBERS.finditer(text)
+        if not _A_SHARE.match(text, n.end())
+    )
+
+
+# "how many" counts; a share follows its number ("25%", "10 percent", "24 percentage points")
+_COUNTS = re.compile(r"\bhow many\b", re.IGNORECASE)
+_SHARES_ASKED = re.compile(r"%|\bpercent|\bper cent|\bpoints?\b|\bshare", re.IGNORECASE)
+_A_SHARE = re.compile(r"\s*(?:%|percent|per cent|percentage)", re.IGNORECASE)
 
 
 def _numbers(text: str) -> frozenset[str]:

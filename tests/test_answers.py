@@ -405,6 +405,17 @@ def test_what_happened_in_a_later_year_named_as_an_events_time_is_not_reported(t
     assert answer(timeline_kb, "who met at the 2025 APEC summit?").reason != AFTER_THE_ARTICLES
 
 
+def test_how_many_wants_a_count_not_a_share():
+    """"How many chips…" is not answered by "a 25% cut"; "by how many points…" is, by "24
+    percentage points"; "how much…" by a share too."""
+    from knowledge.answers import _states_a_new_number as states
+
+    assert not states("Nvidia may sell the H200 with a 25% cut.", "How many H200 chips were shipped?")
+    assert states("It hit 545 U.S. products.", "how many US products did China go after?")
+    assert states("It suspends 24 percentage points.", "By how many points was the levy cut?")
+    assert states("Washington takes a 15% cut.", "how much does Washington take?")
+
+
 def test_how_many_wants_a_number_the_question_does_not_state(timeline4_kb):
     """"the Mate 60 Pro" holds a number, but not one "how many Mate 60 phones…" asks for."""
     result = answer(timeline4_kb, "How many Mate 60 phones did Huawei sell?")

@@ -250,8 +250,9 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.616, "
 # aliases retaliate (hit back), detain (arrest, grab), found (founder): hit@1 +1
 # how things turned out is not kept to the articles naming the story: precision -0.011 (a trade)
 # a country the question names must be named by the answer's article: abstention +1
+# 'how many' wants a count, not a share (unless it asks for points or percent): abstention +1
 REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.450, "hit@any": 0.5, "precision": 0.467,
-                                             "abstention": 0.833, "faithfulness": 1.0}
+                                             "abstention": 0.866, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
 # than the one matching the question best as a whole, not only later than the best sentence's.
