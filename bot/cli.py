@@ -450,7 +450,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     questions = load_question_set(args.file)
     kb = load(args, questions.knowledge)
-    report = evaluate(kb, questions)
+    report = evaluate(kb, questions, by_time=args.by_time)
     print(report.table())
     if args.by_time:
         print(report.time_table())

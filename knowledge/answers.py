@@ -324,10 +324,11 @@ def _rank(
 ) -> list[tuple[float, int]]:
     """Candidates that may answer, each scored by its features, best first.
 
-    Filters (a candidate is no answer): its article never names the story the question names
-    (``_in_articles_naming``); outside the period asked about; without the focus; too
-    little of the question's weight (its own words, what it leans on, what its article is about);
-    names only; no date/number/duration where one is asked for. Features (``_features``) turn its
+    Filters (a candidate is no answer): its article never names the story or the country the
+    question names (``_in_articles_naming``); outside the period asked about; without the focus;
+    too little of the question's weight (its own words, what it leans on, what its article is
+    about); too few of its words (``MIN_TERMS_SHARED``); names only; no date/number/duration
+    where one is asked for. Features (``_features``) turn its
     BM25 score into its rank's score. A candidate that cannot come close enough to the best to be
     quoted is dropped before its cues are worked out, unless ``collect`` is given: then every
     candidate passing the filters is ranked and appended to it, features and all, and ``trace``
@@ -391,7 +392,7 @@ def _rank(
             _most_cues(query), query.time.when in _OF_NEWS, query.time.when in _OF_NOW,
             retrieval.min_coverage, CONTEXT_COVERAGE, ARTICLE_COVERAGE,
             query.thread, PICKED_COVERAGE,
-            _terms_to_share(kb, weighted),
+            *_terms_to_share(kb, query),
         ), candidates, relevance, keep, lambda i: _cues_of(kb, i, query))
         if fast is not None:
             return fast
@@ -507,7 +508,8 @@ def _admit(
     if coverage < bar:
         return LOW_COVERAGE.format(coverage, bar)
     about = sentence_terms | leaned_on | kb.lead_terms[source]
-    if sum(term in about for term, _ in weighted) < _terms_to_share(kb, weighted):
+    needed, own = _terms_to_share(kb, query)
+    if needed and sum(term in about for term in own) < needed:
         return TOO_FEW
     if query.predicate and not query.predicate & about:
         # names only: "where did Yun Sun go to university?" is not about Yun Sun; what the
@@ -516,12 +518,15 @@ def _admit(
     return sentence_terms, source, through_article, about, coverage
 
 
-def _terms_to_share(kb: KnowledgeBase, weighted: tuple[tuple[str, float], ...]) -> int:
-    """How many of the question's terms a candidate must share (``MIN_TERMS_SHARED``), 0 for
-    none."""
-    if len(kb.articles) < 2 or len(weighted) < MIN_TERMS_ASKED:
-        return 0
-    return MIN_TERMS_SHARED + (len(weighted) >= LONG_QUESTION)
+def _terms_to_share(kb: KnowledgeBase, query: Question) -> tuple[int, tuple[str, ...]]:
+    """How many of the question's own terms a candidate must share (``MIN_TERMS_SHARED``; 0 for
+    none), and those terms: not a follow-up's earlier question's. Words no article has count
+    among them: a question mostly of such words ("the boiling point of water") is about
+    something else."""
+    own = tuple(dict.fromkeys(query.terms))
+    if len(kb.articles) < 2 or len(own) < MIN_TERMS_ASKED:
+        return 0, ()
+    return MIN_TERMS_SHARED + (len(own) >= LONG_QUESTION), own
 
 
 def _after_event(kb: KnowledgeBase, time: TimeAsked, source: str) -> bool:
@@ -689,8 +694,8 @@ def _states_a_new_number(text: str, question: str) -> bool:
 
 # "how many" counts; a share follows its number ("25%", "10 percent", "24 percentage points")
 _COUNTS = re.compile(r"\bhow many\b", re.IGNORECASE)
-_SHARES_ASKED = re.compile(r"%|\bpercent|\bper cent|\bpoints?\b|\bshare", re.IGNORECASE)
-_A_SHARE = re.compile(r"\s*(?:%|percent|per cent|percentage)", re.IGNORECASE)
+_SHARES_ASKED = re.compile(r"%|\bpercent|\bper cent|\bpoints?\b|\bpct\b", re.IGNORECASE)
+_A_SHARE = re.compile(r"\s*-?\s*(?:%|percent|per cent|percentage|pct\b)", re.IGNORECASE)
 
 
 def _numbers(text: str) -> frozenset[str]:
@@ -850,16 +855,23 @@ def _in_articles_naming(
         if term in named and kb.lead_counts.get(term, 0) > 0
     } if query.time.when is not When.LATER else set()
     # a country every other article's lead names is a party to the whole dispute, not a story
-    countries = {t for t in query.countries if kb.lead_counts.get(t, 0) <= len(kb.articles) / 2}
-    groups = [(sorted(rare), NAME_ELSEWHERE), (sorted(countries), COUNTRY_ELSEWHERE)]
-    groups = [(terms, why) for terms, why in groups if terms]
+    half = len(kb.articles) / 2
+    countries = [
+        name for name in query.countries if not all(kb.lead_counts.get(t, 0) > half for t in name)
+    ]
+    groups = [([{t} for t in sorted(rare)], NAME_ELSEWHERE)] if rare else []
+    if countries:  # one of them, all the words of its name ("south korea", not "south")
+        groups.append(([set(name) for name in countries], COUNTRY_ELSEWHERE))
     if not groups:
         return candidates
     ids = np.fromiter((i for i, _ in candidates), dtype=np.int64, count=len(candidates))
     articles = kb.sentences.articles_of(ids)
     reasons: list[str | None] = [None] * len(candidates)
-    for terms, why in groups:
-        holding = np.logical_or.reduce([kb.article_counts(term) > 0 for term in terms])
+    for names, why in groups:
+        holding = np.logical_or.reduce([
+            np.logical_and.reduce([kb.article_counts(t) > 0 for t in sorted(name)])
+            for name in names
+        ])
         for k in np.flatnonzero(~holding[articles]).tolist():
             reasons[k] = reasons[k] or why
     if trace is not None:

@@ -121,9 +121,10 @@ class Asked:
     article_coverage: float  # what a share of its article's lead (``by_article``) counts for
     thread: tuple[int, ...] = ()  # a follow-up's thread: sentences the previous reply quoted
     picked_coverage: float = 1.0  # the share of ``min_coverage`` the thread's article needs
-    # how many of the question's terms (``shares``) a candidate, what it leans on and its
-    # article's lead must hold between them (``answers.MIN_TERMS_SHARED``; 0: no such filter)
+    # how many of ``shared_terms`` a candidate, what it leans on and its article's lead must
+    # hold between them (``answers.MIN_TERMS_SHARED``; 0: no such filter)
     min_shared: int = 0
+    shared_terms: tuple[str, ...] = ()
 
 
 def rank(
@@ -214,13 +215,14 @@ class _Candidates:
         lead: npt.NDArray[np.int64],
     ) -> list[int]:
         """``order`` without the candidates that, with the sentence each leans on and its
-        article's lead, hold fewer than ``min_shared`` of the question's terms (``answers._admit``)."""
+        article's lead, hold fewer than ``min_shared`` of ``shared_terms`` (``answers._admit``)."""
         n = len(self.ids)
         about = found[:n] | lead
         if len(leaners):
             about[leaners] |= found[n:]
-        question = np.int64(_mask(column, self.asked.shares))
-        shared = np.bitwise_count(about & question)
+        shared = np.zeros(n, dtype=np.int64)
+        for term in set(self.asked.shared_terms):  # a bit count (``np.bitwise_count``: NumPy 2)
+            shared += (about >> column[term]) & 1
         return [k for k in self.order if shared[k] >= self.asked.min_shared]
 
     def _terms_held(

@@ -124,17 +124,21 @@ def evaluate(
     kb: KnowledgeBase,
     questions: QuestionSet,
     ask: Callable[[KnowledgeBase, str, tuple[str, ...]], Answer] | None = None,
+    by_time: bool = False,
 ) -> Report:
+    """The scores of ``questions``; ``by_time``: their in-scope counts by the time each asks
+    about too (``Report.by_time``)."""
     ask = ask or (lambda kb, q, ctx: answer(kb, q, ctx))
     faithful = total_quotes = 0
     tally = Tally()
-    by_time: dict[str, Tally] = {}
+    times: dict[str, Tally] = {}
     misses: list[str] = []
     for item in questions.in_scope:
         result = ask(kb, item.question, item.context)
         texts = [q.text for q in result.quotes]
-        when = read_question(kb, item.question, item.context).time.when.value
-        by_time.setdefault(when, Tally()).add(texts, item.gold, item.ok)
+        if by_time:
+            when = read_question(kb, item.question, item.context).time.when.value
+            times.setdefault(when, Tally()).add(texts, item.gold, item.ok)
         if not tally.add(texts, item.gold, item.ok):
             got = texts[0][:70] if texts else f"(no answer: {result.reason})"
             misses.append(f"hit@1 miss: {item.question!r} → {got}")
@@ -153,7 +157,7 @@ def evaluate(
         "in_scope": float(len(questions.in_scope)),
         "out_of_scope": float(len(questions.out_of_scope)),
     }
-    return Report(scores, misses, by_time)
+    return Report(scores, misses, times)
 
 
 @dataclass
