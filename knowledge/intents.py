@@ -44,7 +44,7 @@ _OVERVIEW_INTENT = re.compile(
 _HAPPENED_INTENT = re.compile(
     r"\bwh?at(?:'?s)?\s+(?:happened|went down|was going on|has been happening|been happening|"
     r"went on|occurred|came out of|was (?:agreed|decided|achieved)|did (?:they|the (?:two |both )?"
-    r"sides) (?:agree|decide|achieve)(?: on| to)?)\b",
+    r"sides) (?:agree|decide|achieve)(?: on)?)\b(?! to)",
     re.IGNORECASE,
 )
 
