@@ -686,7 +686,7 @@ def _states_a_new_number(text: str, question: str) -> bool:
     if not _COUNTS.search(question) or _SHARES_ASKED.search(question):
         return not _numbers(text) <= asked
     return any(
-        n.group().replace(",", "").lower() not in asked
+        _number_key(n.group()) not in asked
         for n in _NUMBERS.finditer(text)
         if not _A_SHARE.match(text, n.end())
     )
@@ -699,7 +699,12 @@ _A_SHARE = re.compile(r"\s*-?\s*(?:%|percent|per cent|percentage|pct\b)", re.IGN
 
 
 def _numbers(text: str) -> frozenset[str]:
-    return frozenset(n.replace(",", "").lower() for n in _NUMBERS.findall(text))
+    return frozenset(_number_key(n) for n in _NUMBERS.findall(text))
+
+
+def _number_key(number: str) -> str:
+    """A number as written, comparable: "1,100" and "1100", "Twelve" and "twelve"."""
+    return number.replace(",", "").lower()
 
 
 # the question's numbers, read once for all its candidates
