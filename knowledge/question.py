@@ -320,7 +320,7 @@ def _unknown_lower_person(kb: KnowledgeBase, question: str) -> str | None:
     for first, last in pairwise(_without_possessive(t) for t in surface_tokens(question)):
         if not (first.isalpha() and first.islower() and last.isalpha() and last.islower()):
             continue
-        if first in MONTH_NAMES:  # "june", "april": given names, and months
+        if first.capitalize() in MONTH_NAMES:  # "june", "april": given names, and months
             continue
         if len(last) < 3 or last in kb.analyzer.stop_words or not is_given_name(first):
             continue
