@@ -374,6 +374,7 @@ def _rank(
         if query.time.change:
             keep = min(keep, CHANGE_RATIO)
     weighted = tuple(shares.items())
+    sharing = _terms_to_share(kb, query)  # how many of which words a candidate must share
     # a candidate's kind from the sentence table's column: most candidates need no Sentence
     # object made (see SentenceTable)
     kind_of = kb.sentences.kind
@@ -392,7 +393,7 @@ def _rank(
             _most_cues(query), query.time.when in _OF_NEWS, query.time.when in _OF_NOW,
             retrieval.min_coverage, CONTEXT_COVERAGE, ARTICLE_COVERAGE,
             query.thread, PICKED_COVERAGE,
-            *_terms_to_share(kb, query),
+            *sharing,
         ), candidates, relevance, keep, lambda i: _cues_of(kb, i, query))
         if fast is not None:
             return fast
@@ -411,7 +412,7 @@ def _rank(
             continue
         before = leaning.get(i)
         admitted = _admit(kb, query, i, held[i], held[before] if before is not None else None,
-                          weighted, by_article)
+                          weighted, by_article, sharing)
         if isinstance(admitted, str):
             if trace is not None:
                 trace[i] = admitted
@@ -477,13 +478,15 @@ def _admit(
     before_terms: frozenset[str] | None,
     weighted: tuple[tuple[str, float], ...],
     by_article: tuple[tuple[str, float], ...],
+    sharing: tuple[int, tuple[str, ...]],
 ) -> tuple[frozenset[str], str, float, frozenset[str], float] | str:
     """Whether candidate ``i`` may answer at all, whatever it scores: why not (one of the reasons
     above), or what its features need — its article, the share of the question its article's lead
     names and it does not, what it is about (its own terms, those of the sentence it leans on,
     its article's lead) and its coverage of the question's weight. ``sentence_terms`` and
     ``before_terms`` (of the sentence it leans on, if it leans) are only those the ranking asks
-    about (``KnowledgeBase.terms_held``)."""
+    about (``KnowledgeBase.terms_held``). ``sharing``: how many of which question words it must
+    share (``_terms_to_share``, worked out once for all the candidates)."""
     if query.time.when is When.PERIOD and not _of_period(kb, kb.sentences[i], query.time):
         return OUTSIDE_PERIOD
     if query.focus and not query.focus & sentence_terms:
@@ -508,7 +511,7 @@ def _admit(
     if coverage < bar:
         return LOW_COVERAGE.format(coverage, bar)
     about = sentence_terms | leaned_on | kb.lead_terms[source]
-    needed, own = _terms_to_share(kb, query)
+    needed, own = sharing
     if needed and sum(term in about for term in own) < needed:
         return TOO_FEW
     if query.predicate and not query.predicate & about:
