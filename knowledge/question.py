@@ -490,10 +490,15 @@ def _without_possessive(token: str) -> str:
     return token.removesuffix("'s").removesuffix("’s")
 
 
+def _plain_words(question: str) -> list[str]:
+    """The question's words, lower case, without a possessive ("Japan's" → "japan")."""
+    return [_without_possessive(w.lower()) for w in surface_tokens(question)]
+
+
 def _country_names(question: str) -> list[str]:
     """The countries a question names by name, in any case and possessive ("Japan's", "south
     korea", "indias": chat drops the apostrophe)."""
-    words = [_without_possessive(w.lower()) for w in surface_tokens(question)]
+    words = _plain_words(question)
     countries = _countries()
     found = []
     for length in (3, 2, 1):
@@ -524,7 +529,7 @@ def _unknown_country(kb: KnowledgeBase, question: str) -> str | None:
         if _unmentioned(kb, name):
             return name
     demonyms = _demonyms()
-    words = [_without_possessive(w.lower()) for w in surface_tokens(question)]
+    words = _plain_words(question)
     for length in (2, 1):  # "south korean", "australian"
         for start in range(len(words) - length + 1):
             said = " ".join(words[start : start + length])
