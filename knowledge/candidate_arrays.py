@@ -125,6 +125,9 @@ class Asked:
     # hold between them (``answers.MIN_TERMS_SHARED``; 0: no such filter)
     min_shared: int = 0
     shared_terms: tuple[str, ...] = ()
+    # it asks about tariffs on a country: the cue stage (``cues_of``) weighs which way a
+    # sentence's tariffs go, even where no cue is asked for
+    tariffs_on: bool = False
 
 
 def rank(
@@ -424,7 +427,7 @@ class _Candidates:
         best_any = best_body = 0.0  # the bars for a lead sentence and a body sentence
         most_cues = math.exp(max(0.0, weights[CUES] * graded(CUE_BONUS, self.asked.cues)))
         bounds, lead_kinds, ids, scores = self.bound, self.lead_kind, self.ids, self.scores
-        multiplier, cued = self._boost, bool(self.asked.cues)
+        multiplier, cued = self._boost, bool(self.asked.cues) or self.asked.tariffs_on
         for k in self.order:
             bound, lead = bounds[k], lead_kinds[k]
             if bound < keep * best_body:

@@ -17,6 +17,7 @@ from itertools import pairwise
 
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import MONTH_NAMES, WHAT_PERIOD, Cue, question_cues, question_focus
+from knowledge.direction import tariff_targets
 from knowledge.index import KnowledgeBase
 from knowledge.model import Kind
 from knowledge.spelling import english_frequency, is_english, is_given_name, near_english
@@ -58,6 +59,8 @@ class Question:
     venue: bool = False
     # the countries it names, each as the terms of its name (``_countries_named``)
     countries: tuple[frozenset[str], ...] = ()
+    # the countries it asks about tariffs on ("the tariff on China"), as terms (``direction``)
+    tariffs_on: frozenset[str] = frozenset()
 
 
 def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) -> Question:
@@ -101,6 +104,7 @@ def read_question(kb: KnowledgeBase, question: str, context: Sequence[str] = ())
         specific=_specific(kb, asked),
         venue=Cue.PLACE in cues and _asks_for_venue(kb, asked),
         countries=_countries_named(kb, time.rest),  # "after the Swiss talks" dates, it names none
+        tariffs_on=tariffs_on(kb, time.rest),
     )
 
 
@@ -510,6 +514,36 @@ def _country_names(question: str) -> list[str]:
             if name is not None:
                 found.append(name)
     return found
+
+
+def country_terms(kb: KnowledgeBase) -> dict[str, str]:
+    """The terms that name a country in these articles' analysis, each to its country's name's
+    term ("japanes" → "japan"; "Chinese" and "Beijing" are "china" already, by the alias
+    table): each name or demonym that is one term. Worked out once per knowledge base."""
+    found = kb.memo.get("question.country_terms")
+    if not isinstance(found, dict):
+        found = {}
+        names = [" ".join(name) for name in _countries()]
+        names += [name for _, (name, _) in sorted(_demonyms().items())]
+        for name in names:
+            if len(terms := kb.analyzer.terms(name)) == 1:
+                found[terms[0]] = terms[0]
+        for demonym, (name, _) in sorted(_demonyms().items()):
+            said, named = kb.analyzer.terms(demonym), kb.analyzer.terms(name)
+            if len(said) == 1 and len(named) == 1:
+                found.setdefault(said[0], named[0])
+        kb.memo["question.country_terms"] = found
+    return found
+
+
+def tariffs_on(kb: KnowledgeBase, text: str) -> frozenset[str]:
+    """The countries ``text`` puts tariffs on (``direction.tariff_targets``), as terms."""
+    if not _LEVY_WORD.search(text):  # most questions: the country lists are not read
+        return frozenset()
+    return tariff_targets(text, kb.analyzer.terms, country_terms(kb))
+
+
+_LEVY_WORD = re.compile(r"\b(?:tariff|dut(?:y|ies)|lev(?:y|ies)|import tax)", re.IGNORECASE)
 
 
 def _countries_named(kb: KnowledgeBase, question: str) -> tuple[frozenset[str], ...]:

@@ -245,6 +245,24 @@ def test_where_things_stand_on_a_specific_story_is_its_newest_answer(timeline_kb
     assert all("tiktok" in q.text.lower() for q in result.quotes)
 
 
+@pytest.mark.parametrize(
+    ("question", "levied_on"),
+    [
+        ("whats the tariff on china rn", ("on Chinese goods", "on China")),
+        ("what tariff does china charge on american goods now", ("on American goods",)),
+    ],
+)
+def test_a_tariff_on_one_country_is_not_answered_with_the_other_sides(
+    timeline_kb, question, levied_on
+):
+    """The newest article says both "China will keep a 10% tariff on American goods" and "the
+    fentanyl-related tariff on Chinese goods": which way round is asked decides which is first."""
+    result = answer(timeline_kb, question)
+    assert result.answered
+    assert any(side in result.quotes[0].text for side in levied_on)
+    assert timeline_kb.day(result.quotes[0].sentence.source) == max(timeline_kb.dates)
+
+
 def test_a_change_over_time_shows_the_newer_answer_then_the_older(timeline_kb):
     from bot.formatting import render_answer
 

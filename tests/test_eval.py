@@ -84,7 +84,8 @@ REACHED = {
     # Rosenbad").
     # 'what was agreed in May' asks what happened then: precision +0.008
     # a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
-    "timeline_questions.yaml": {"hit@1": 0.672, "hit@any": 0.745, "precision": 0.628,
+    # 0.673/0.628 -> 0.690/0.641: tariffs on another country than the question's weigh less (direction)
+    "timeline_questions.yaml": {"hit@1": 0.69, "hit@any": 0.745, "precision": 0.641,
                                 "abstention": 0.880, "faithfulness": 1.0},
     # ... and two mixed sets, kept unread: the honest estimate on many dated articles.
     # Precision 0.521 → 0.506 and 0.642 → 0.643 (scored only): older answers to a question of now
@@ -117,7 +118,8 @@ REACHED = {
     # decide, products = goods, call for = urge).
     # 'what did they agree in X?' asks what happened there: precision +0.008
     # a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
-    "timeline_unseen_questions.yaml": {"hit@1": 0.509, "hit@any": 0.6, "precision": 0.588,
+    # hit@1 0.509 -> 0.527: tariffs on another country than the question's weigh less
+    "timeline_unseen_questions.yaml": {"hit@1": 0.527, "hit@any": 0.6, "precision": 0.597,
                                        "abstention": 0.866, "faithfulness": 1.0},
     # Same round, the subtitle change (scored once, after it was kept on the read set alone):
     # blind 0.58/0.64/0.697 → 0.6/0.66/0.692, unseen2 0.44/0.46/0.516 → 0.46/0.5/0.541.
@@ -141,7 +143,8 @@ REACHED = {
     # (scored only) abstention 0.76 → 0.8: a past-tense question about a year after the newest
     # article ("did China lift the ban in 2025?") is refused, as one about a later month was.
     # a sentence sharing one of the question's words (with its article's lead) is no answer: abstention +1
-    "timeline_blind_questions.yaml": {"hit@1": 0.64, "hit@any": 0.7, "precision": 0.707,
+    # 0.64/0.70/0.708 -> 0.66/0.72/0.723: tariffs on another country than the question's weigh less
+    "timeline_blind_questions.yaml": {"hit@1": 0.66, "hit@any": 0.72, "precision": 0.723,
                                       "abstention": 0.840, "faithfulness": 1.0},
     # A third unread set on the same articles, written after the other two were partly spent
     # (their scores had steered choices): its first score, taken once, is its floor.
@@ -197,7 +200,8 @@ REACHED = {
 # how-it-turned-out questions need half the coverage from an article after the event: precision +0.012
 # extend = prolong, lengthen (alias): precision +0.006
 # a past-tense question about 'the 2026 X' after the newest article is refused: abstention +1
-REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.683, "precision": 0.575,
+# hit@any 0.683 -> 0.70: tariffs on another country than the question's weigh less
+REACHED["timeline_fresh_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.7, "precision": 0.588,
                                            "abstention": 0.900, "faithfulness": 1.0}
 # A fifth, written at the end of the same round by another helper who never saw the engine, kept
 # unread: its first score is its floor.
@@ -252,7 +256,8 @@ REACHED["timeline_fresh2_questions.yaml"] = {"hit@1": 0.616, "hit@any": 0.616, "
 # a country the question names must be named by the answer's article: abstention +1
 # 'how many' wants a count, not a share (unless it asks for points or percent): abstention +1
 # a country named by all the words of its name, possessives too: precision +0.006
-REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.450, "hit@any": 0.5, "precision": 0.474,
+# precision 0.474 -> 0.468: tariffs on another country weigh less (a trade: the sets around rose)
+REACHED["timeline2_unseen_questions.yaml"] = {"hit@1": 0.450, "hit@any": 0.5, "precision": 0.468,
                                              "abstention": 0.866, "faithfulness": 1.0}
 # A training set on the same nine articles, by another helper (first score in its header).
 # 0.345/0.418/0.448 → 0.363/0.436/0.456: "how did it turn out" is answered from an article later
@@ -332,7 +337,8 @@ REACHED["timeline3_unseen_questions.yaml"] = {"hit@1": 0.500, "hit@any": 0.540, 
 # 'what did they agree in X?', 'what was agreed', 'what came out of X' ask what happened there:
 # hit@1 +1, hit@any +1
 # a sentence sharing one of the question's words (with its article's lead) is no answer: precision +0.008
-REACHED["timeline3_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.563, "precision": 0.565,
+# precision 0.565 -> 0.579: tariffs on another country than the question's weigh less
+REACHED["timeline3_questions.yaml"] = {"hit@1": 0.418, "hit@any": 0.563, "precision": 0.579,
                                       "abstention": 0.840, "faithfulness": 1.0}
 # "The lemma round" (2026-12-02): irregular verb forms analyse as their base ("met" → "meet",
 # lemminflect), "goods" is not "good", a leading "give me" is how a request asks.
@@ -382,7 +388,8 @@ REACHED["timeline3_blind_questions.yaml"] = {"hit@1": 0.52, "hit@any": 0.58, "pr
 # in May, was it eventually…") comes from after that period's first report of it; "supposed" is a
 # chat word.
 # session = negotiation (alias): precision +0.007
-REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.64, "precision": 0.507,
+# hit@any 0.64 -> 0.66: tariffs on another country than the question's weigh less
+REACHED["timeline_blind2_questions.yaml"] = {"hit@1": 0.5, "hit@any": 0.66, "precision": 0.521,
                                             "abstention": 0.72, "faithfulness": 1.0}
 
 # A fourth held-out set on the four articles (2026-12-02, fourth round), by a helper who never saw

@@ -1,0 +1,44 @@
+"""Which way a tariff goes (``knowledge.direction``), read with the timeline articles' analysis
+(their alias table makes "Chinese", "Beijing" and "China" one term)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.direction import goes_elsewhere
+from knowledge.question import read_question, tariffs_on
+
+
+@pytest.mark.parametrize(
+    ("text", "countries"),
+    [
+        ("What is the tariff on China now?", {"china"}),
+        ("the tariff Trump put on China", {"china"}),
+        ("tariffs on $200 billion of Chinese goods", {"china"}),
+        ("Beijing's duties on imports from the United States", {"u.s"}),
+        ("a levy on American soybeans", {"u.s"}),
+        ("cut US tariffs on Chinese imports to 30% and China's tariffs on US goods to 10%",
+         {"china", "u.s"}),
+        ("tariffs on Japanese cars", {"japan"}),
+        # no country after "on", or "on" too far off or in another clause
+        ("Trump raised tariffs on Friday after the talks", set()),
+        ("The tariffs stay. On China, the ministry said nothing", set()),
+        ("tariffs that the administration had been weighing for months on China", set()),
+        ("China will buy more soybeans", set()),
+    ],
+)
+def test_the_countries_a_text_puts_tariffs_on(timeline_kb, text, countries):
+    assert tariffs_on(timeline_kb, text) == countries
+
+
+def test_a_question_asks_which_way_round(timeline_kb):
+    assert read_question(timeline_kb, "whats the tariff on china rn").tariffs_on == {"china"}
+    assert read_question(timeline_kb, "is china negotiating?").tariffs_on == frozenset()
+
+
+def test_a_sentence_goes_elsewhere_only_when_all_its_tariffs_do():
+    china, us = frozenset({"china"}), frozenset({"u.s"})
+    assert goes_elsewhere(china, us)
+    assert not goes_elsewhere(china, china | us)  # both directions: it answers either
+    assert not goes_elsewhere(china, frozenset())  # says nothing either way
+    assert not goes_elsewhere(frozenset(), us)  # the question asks no direction
