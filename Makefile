@@ -24,7 +24,7 @@ test: $(STAMP)
 eval: $(STAMP)
 	@for set in tests/data/*_questions.yaml; do \
 		echo "== $$set"; \
-		$(PY) -m bot eval $$set -v --by-time || exit 1; \
+		$(PY) -m bot eval $$set -v --by-time --by-overlap || exit 1; \
 	done
 
 bench: $(STAMP)

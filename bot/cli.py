@@ -150,6 +150,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="hit@1, hit@any and unanswered by the time each question asks about (now, later…)",
     )
+    evaluation.add_argument(
+        "--by-overlap",
+        action="store_true",
+        help="the same by how much of each question its gold sentences say in its own words",
+    )
     evaluation.set_defaults(handler=cmd_eval)
 
     why = command(
@@ -450,10 +455,12 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     questions = load_question_set(args.file)
     kb = load(args, questions.knowledge)
-    report = evaluate(kb, questions, by_time=args.by_time)
+    report = evaluate(kb, questions, by_time=args.by_time, by_overlap=args.by_overlap)
     print(report.table())
     if args.by_time:
         print(report.time_table())
+    if args.by_overlap:
+        print(report.overlap_table())
     if questions.held_out:
         print("(a held-out set: its questions are never listed)")
     elif not args.scores_only and (args.verbose or not report.meets_targets()):

@@ -297,6 +297,20 @@ def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) ->
     return Ranking(read, shares, keys, tuple(found), tuple(searched), dropped)
 
 
+def words_shared(
+    kb: KnowledgeBase, question: str, context: Sequence[str], sentences: Iterable[int]
+) -> float:
+    """The largest share of ``question``'s informative weight (as the ranking weighs its terms)
+    that one of ``sentences`` holds in its own words, without its article's lead or a sentence
+    it leans on: how far words alone can find it (``evaluation``'s ``by_overlap``). 0 for a
+    question refused before any search."""
+    read = _read(kb, question, context)
+    if isinstance(read, Answer):
+        return 0.0
+    weighted = tuple(_weights(kb, read).items())
+    return max((_coverage(weighted, frozenset(kb.terms[i])) for i in sentences), default=0.0)
+
+
 def quotes_under(kb: KnowledgeBase, ranking: Ranking, weights: Sequence[float]) -> list[Quote]:
     """The quotes ``answer`` would give under other feature weights (``ranking.FEATURES``
     order): what ``knowledge.fitting`` scores weights by."""

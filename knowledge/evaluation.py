@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from knowledge.answers import answer, is_verbatim
+from knowledge.answers import answer, is_verbatim, words_shared
 from knowledge.config import ConfigError, read_yaml
 from knowledge.index import KnowledgeBase
 from knowledge.model import Answer
@@ -55,6 +55,9 @@ class Report:
     # "later", "period"…): where the misses are, told without showing a question, so a held-out
     # set can say it too
     by_time: dict[str, Tally] = field(default_factory=dict)
+    # the same counts by how much of each question its gold sentences say in its words
+    # (``OVERLAPS``): how much of a set the words alone can answer, told without a question
+    by_overlap: dict[str, Tally] = field(default_factory=dict)
 
     def meets_targets(self) -> bool:
         return all(self.scores[k] >= v for k, v in TARGETS.items())
@@ -72,14 +75,35 @@ class Report:
 
     def time_table(self) -> str:
         """hit@1, hit@any and unanswered in-scope questions by the time each asks about."""
-        lines = [f"{'time asked':<14}{'questions':>10}{'hit@1':>8}{'hit@any':>9}{'no answer':>11}"]
-        for when, tally in sorted(self.by_time.items()):
-            scores = tally.scores()
-            lines.append(
-                f"{when:<14}{tally.questions:>10}{scores['hit@1']:>8.3f}{scores['hit@any']:>9.3f}"
-                f"{tally.unanswered:>11}"
-            )
-        return "\n".join(lines)
+        return _tally_table("time asked", sorted(self.by_time.items()))
+
+    def overlap_table(self) -> str:
+        """hit@1, hit@any and unanswered in-scope questions by how much of each question's
+        informative weight its best gold sentence holds in its own words (``OVERLAPS``)."""
+        order = {label: k for k, (_, label) in enumerate(OVERLAPS)}
+        return _tally_table("gold shares", sorted(self.by_overlap.items(), key=lambda i: order[i[0]]))
+
+
+def _tally_table(title: str, rows: Sequence[tuple[str, Tally]]) -> str:
+    lines = [f"{title:<14}{'questions':>10}{'hit@1':>8}{'hit@any':>9}{'no answer':>11}"]
+    for label, tally in rows:
+        scores = tally.scores()
+        lines.append(
+            f"{label:<14}{tally.questions:>10}{scores['hit@1']:>8.3f}{scores['hit@any']:>9.3f}"
+            f"{tally.unanswered:>11}"
+        )
+    return "\n".join(lines)
+
+
+# The bands of ``Report.by_overlap``: the share of a question's informative weight (its words
+# as the ranking weighs them) that its best gold sentence holds in its own words, without its
+# article's lead or a sentence it leans on. Below the coverage bar (0.35) the words alone do
+# not find the answer: what is found there is found through its article, or not at all.
+OVERLAPS = ((0.2, "under 0.20"), (0.35, "0.20-0.35"), (float("inf"), "0.35 and up"))
+
+
+def _overlap_band(share: float) -> str:
+    return next(label for upper, label in OVERLAPS if share < upper)
 
 
 def load_question_set(path: Path) -> QuestionSet:
@@ -125,13 +149,16 @@ def evaluate(
     questions: QuestionSet,
     ask: Callable[[KnowledgeBase, str, tuple[str, ...]], Answer] | None = None,
     by_time: bool = False,
+    by_overlap: bool = False,
 ) -> Report:
     """The scores of ``questions``; ``by_time``: their in-scope counts by the time each asks
-    about too (``Report.by_time``)."""
+    about too (``Report.by_time``); ``by_overlap``: by how much of each its gold sentences say in
+    its words (``Report.by_overlap``)."""
     ask = ask or (lambda kb, q, ctx: answer(kb, q, ctx))
     faithful = total_quotes = 0
     tally = Tally()
     times: dict[str, Tally] = {}
+    overlaps: dict[str, Tally] = {}
     misses: list[str] = []
     for item in questions.in_scope:
         result = ask(kb, item.question, item.context)
@@ -139,6 +166,9 @@ def evaluate(
         if by_time:
             when = read_question(kb, item.question, item.context).time.when.value
             times.setdefault(when, Tally()).add(texts, item.gold, item.ok)
+        if by_overlap:
+            shared = words_shared(kb, item.question, item.context, _holding(kb, item.gold))
+            overlaps.setdefault(_overlap_band(shared), Tally()).add(texts, item.gold, item.ok)
         if not tally.add(texts, item.gold, item.ok):
             got = texts[0][:70] if texts else f"(no answer: {result.reason})"
             misses.append(f"hit@1 miss: {item.question!r} → {got}")
@@ -157,7 +187,7 @@ def evaluate(
         "in_scope": float(len(questions.in_scope)),
         "out_of_scope": float(len(questions.out_of_scope)),
     }
-    return Report(scores, misses, times)
+    return Report(scores, misses, times, overlaps)
 
 
 @dataclass
@@ -190,6 +220,12 @@ class Tally:
             "hit@any": self.hit_any / n,
             "precision": self.relevant / self.quoted if self.quoted else 1.0,
         }
+
+
+def _holding(kb: KnowledgeBase, keys: tuple[str, ...]) -> list[int]:
+    """The sentences whose text holds one of ``keys``."""
+    text = kb.sentences.text
+    return [i for i in range(len(kb.sentences)) if _contains_any(text(i), keys)]
 
 
 def _contains_any(text: str, keys: tuple[str, ...]) -> bool:

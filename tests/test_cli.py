@@ -196,6 +196,29 @@ def test_eval_by_time_counts_each_kind_of_question_without_showing_one(tmp_path:
     assert "capital" not in result.stdout
 
 
+def test_eval_by_overlap_counts_how_much_of_each_question_its_gold_says(tmp_path: Path):
+    """How many of a held-out set's questions the words alone could answer, told in counts: a
+    gold sentence naming the question's words, one sharing none of them (a refused question
+    shares nothing)."""
+    questions = tmp_path / "held_out.yaml"
+    questions.write_text(
+        "held_out: true\n"
+        "gold_keys: {s3: Guo Jiakun}\n"
+        "in_scope:\n"
+        "  - {q: 'who is the foreign ministry spokesman?', gold: [s3]}\n"
+        "  - {q: 'what is the capital of France right now?', gold: [s3]}\n"
+        "out_of_scope: []\n"
+    )
+    result = run("eval", str(questions), "--by-overlap")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    table = lines[lines.index(next(x for x in lines if x.startswith("gold shares"))) + 1:]
+    rows = {line[:14].strip(): line[14:].split() for line in table if not line.startswith("(")}
+    assert rows == {"under 0.20": ["1", "0.000", "0.000", "1"],
+                    "0.35 and up": ["1", "1.000", "1.000", "0"]}
+    assert "capital" not in result.stdout
+
+
 def _project_with_seeds(folder: Path, files: dict[str, bytes]) -> Path:
     """A knowledge config whose seeds folder holds ``files``; returns the config's path."""
     seeds = folder / "seeds"
