@@ -176,8 +176,9 @@ def test_eval_lists_misses_only_when_asked_and_never_for_a_held_out_set(tmp_path
     assert_one_line_error(run("eval", str(bad)), str(bad), "held_out: expected true or false")
 
 
-def test_eval_by_time_counts_each_kind_of_question_without_showing_one(tmp_path: Path):
-    """Where a held-out set's misses are (questions of now, of a period…), told in counts."""
+def _held_out_breakdown(tmp_path: Path, option: str, title: str) -> dict[str, list[str]]:
+    """``eval --by-…`` on a held-out set of two questions (one answered, one refused): its
+    table's rows by label, after checking that no question is shown."""
     questions = tmp_path / "held_out.yaml"
     questions.write_text(
         "held_out: true\n"
@@ -187,36 +188,27 @@ def test_eval_by_time_counts_each_kind_of_question_without_showing_one(tmp_path:
         "  - {q: 'what is the capital of France right now?', gold: [s3]}\n"
         "out_of_scope: []\n"
     )
-    result = run("eval", str(questions), "--by-time")
+    result = run("eval", str(questions), option)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    table = lines[lines.index(next(x for x in lines if x.startswith("time asked"))) + 1:]
-    rows = {line.split()[0]: line.split()[1:] for line in table if not line.startswith("(")}
-    assert rows == {"present": ["1", "1.000", "1.000", "0"], "now": ["1", "0.000", "0.000", "1"]}
     assert "capital" not in result.stdout
+    lines = result.stdout.splitlines()
+    table = lines[lines.index(next(x for x in lines if x.startswith(title))) + 1:]
+    return {line[:14].strip(): line[14:].split() for line in table if not line.startswith("(")}
+
+
+def test_eval_by_time_counts_each_kind_of_question_without_showing_one(tmp_path: Path):
+    """Where a held-out set's misses are (questions of now, of a period…), told in counts."""
+    rows = _held_out_breakdown(tmp_path, "--by-time", "time asked")
+    assert rows == {"present": ["1", "1.000", "1.000", "0"], "now": ["1", "0.000", "0.000", "1"]}
 
 
 def test_eval_by_overlap_counts_how_much_of_each_question_its_gold_says(tmp_path: Path):
     """How many of a held-out set's questions the words alone could answer, told in counts: a
     gold sentence naming the question's words, one sharing none of them (a refused question
     shares nothing)."""
-    questions = tmp_path / "held_out.yaml"
-    questions.write_text(
-        "held_out: true\n"
-        "gold_keys: {s3: Guo Jiakun}\n"
-        "in_scope:\n"
-        "  - {q: 'who is the foreign ministry spokesman?', gold: [s3]}\n"
-        "  - {q: 'what is the capital of France right now?', gold: [s3]}\n"
-        "out_of_scope: []\n"
-    )
-    result = run("eval", str(questions), "--by-overlap")
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    table = lines[lines.index(next(x for x in lines if x.startswith("gold shares"))) + 1:]
-    rows = {line[:14].strip(): line[14:].split() for line in table if not line.startswith("(")}
+    rows = _held_out_breakdown(tmp_path, "--by-overlap", "gold shares")
     assert rows == {"under 0.20": ["1", "0.000", "0.000", "1"],
                     "0.35 and up": ["1", "1.000", "1.000", "0"]}
-    assert "capital" not in result.stdout
 
 
 def _project_with_seeds(folder: Path, files: dict[str, bytes]) -> Path:
