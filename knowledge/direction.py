@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable, Mapping
 
 _LEVY = re.compile(r"\b(?:tariffs?|dut(?:y|ies)|lev(?:y|ies)|import tax(?:es)?)\b", re.IGNORECASE)
-# "on" a few words after the levy word ("the tariff Trump put on China"), no clause between
-_ON = re.compile(r"[^.;:?!]{0,45}?\bon\s", re.IGNORECASE)
+# "on" a few words after the levy word ("the tariff Trump put on China", "duties of 7.5% on"),
+# no clause between
+_ON = re.compile(r"(?:[^.;:?!]|\.(?=\S)){0,45}?\bon\s", re.IGNORECASE)
 # the country is among the first words after "on": "on $200 billion of Chinese goods",
 # "on imports from the United States"
 WORDS_AFTER_ON = 7

@@ -20,6 +20,7 @@ from knowledge.question import read_question, tariffs_on
         ("cut US tariffs on Chinese imports to 30% and China's tariffs on US goods to 10%",
          {"china", "u.s"}),
         ("tariffs on Japanese cars", {"japan"}),
+        ("duties of 7.5% on U.S. soybeans", {"u.s"}),
         # no country after "on", or "on" too far off or in another clause
         ("Trump raised tariffs on Friday after the talks", set()),
         ("The tariffs stay. On China, the ministry said nothing", set()),
