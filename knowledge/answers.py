@@ -299,23 +299,25 @@ def ranking_of(kb: KnowledgeBase, question: str, context: Sequence[str] = ()) ->
 
 def words_shared(
     kb: KnowledgeBase, question: str, context: Sequence[str], sentences: Iterable[int]
-) -> float:
+) -> float | None:
     """The largest share of ``question``'s informative weight (as the ranking weighs its terms)
     that one of ``sentences`` holds in its own words, without its article's lead or a sentence
-    it leans on: how far words alone can find it (``evaluation``'s ``by_overlap``). 0 for a
-    question refused before any search."""
+    it leans on: how far words alone can find it (``evaluation``'s ``by_overlap``). None where
+    there is nothing to measure: no sentences, or a question answered without a search (a
+    refusal, a question about the articles themselves)."""
     read = _read(kb, question, context)
     if isinstance(read, Answer):
-        return 0.0
+        return None
     weighted = tuple(_weights(kb, read).items())
-    return max((_coverage(weighted, frozenset(kb.terms[i])) for i in sentences), default=0.0)
+    return max((_coverage(weighted, frozenset(kb.terms[i])) for i in sentences), default=None)
 
 
 def quotes_under(kb: KnowledgeBase, ranking: Ranking, weights: Sequence[float]) -> list[Quote]:
     """The quotes ``answer`` would give under other feature weights (``ranking.FEATURES``
     order): what ``knowledge.fitting`` scores weights by."""
     ranked = [
-        (c.bm25 * multiplier(weights, c.features), c.sentence) for c in ranking.candidates
+        (c.bm25 * multiplier(weights, c.features) * c.factor, c.sentence)
+        for c in ranking.candidates
     ]
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return _compose(kb, ranking.query, ranked, ranking.shares, ranking.keys)
@@ -331,6 +333,9 @@ class Candidate:
     features: tuple[float, ...]  # in the order of ``ranking.FEATURES``
     score: float  # bm25 × the features' multiplier under the weights ranked with
     coverage: float = 0.0  # the share of the question's weight it covers (see ``_admit``)
+    # what the cue stage multiplies its score by beside the weighted features: a fixed factor
+    # (``TARIFF_ELSEWHERE``), not a feature a fit could turn into a bonus
+    factor: float = 1.0
 
 
 def _rank(
@@ -414,8 +419,8 @@ def _rank(
             _most_cues(query), query.time.when in _OF_NEWS, query.time.when in _OF_NOW,
             retrieval.min_coverage, CONTEXT_COVERAGE, ARTICLE_COVERAGE,
             query.thread, PICKED_COVERAGE,
-            *sharing, tariffs_on=bool(query.tariffs_on),
-        ), candidates, relevance, keep, lambda i: _cues_of(kb, i, query))
+            *sharing, weighs_direction=bool(query.tariffs_on),
+        ), candidates, relevance, keep, lambda i: _cue_stage(kb, i, query))
         if fast is not None:
             return fast
     # Each candidate's terms among those the ranking asks about (and those of the sentence each
@@ -447,16 +452,18 @@ def _rank(
         score *= multiplier(weights, features)
         if score * most_cues < keep * best_so_far["any" if lead else "body"]:
             continue  # cannot be quoted even with every cue: its cues (regexes) are not worked out
-        cues = _cues_of(kb, i, query)
-        if cues is None:
+        stage = _cue_stage(kb, i, query)
+        if stage is None:
             if trace is not None:
                 trace[i] = NO_REQUIRED.format(", ".join(sorted(query.cues & REQUIRED)))
             continue
+        cues, factor = stage
         score *= math.exp(weights[CUES] * cues) if cues else 1.0
+        score *= factor
         ranked.append((score, i))
         if collect is not None:
             collect.append(Candidate(
-                i, bm25, (*features[:CUES], cues, *features[CUES + 1:]), score, coverage
+                i, bm25, (*features[:CUES], cues, *features[CUES + 1:]), score, coverage, factor
             ))
         best_so_far["any"] = max(best_so_far["any"], score)
         if not lead:
@@ -642,9 +649,10 @@ def _in_thread(kb: KnowledgeBase, i: int, source: str, thread: tuple[int, ...]) 
     return value
 
 
-def _cues_of(kb: KnowledgeBase, i: int, query: Question) -> float | None:
-    """Sentence ``i``'s cue feature: the question's cues it offers, graded; None when the
-    question requires one it lacks ("when" needs a date, "how many" a number)."""
+def _cue_stage(kb: KnowledgeBase, i: int, query: Question) -> tuple[float, float] | None:
+    """Sentence ``i``'s cue feature (the question's cues it offers, graded) and the fixed
+    factor its score takes besides (``TARIFF_ELSEWHERE`` or 1); None when the question requires
+    a cue it lacks ("when" needs a date, "how many" a number)."""
     offered = kb.cues.offers(i, query.cues)
     if Cue.PLACE in offered and not _names_a_new_place(kb, i, query):
         offered -= {Cue.PLACE}  # "where in Stockholm…?" is not answered by "in Stockholm"
@@ -658,19 +666,21 @@ def _cues_of(kb: KnowledgeBase, i: int, query: Question) -> float | None:
     elsewhere = bool(query.tariffs_on) and goes_elsewhere(
         query.tariffs_on, tariffs_on(kb, kb.sentences.text(i))
     )
-    return graded(
+    cues = graded(
         CUE_BONUS,
         len(query.cues & offered) + VENUE_CUES * venue
         + (_more_people(kb, i, query) if Cue.PERSON in offered else 0),
-    ) + (TARIFF_ELSEWHERE if elsewhere else 0.0)
+    )
+    return cues, TARIFF_ELSEWHERE if elsewhere else 1.0
 
 
 # A sentence whose tariffs all fall on another country than the one the question asks about
 # ("what's the tariff on China?" and "China will keep a 10% tariff on American goods") offers
-# the other side's answer: its cue feature takes this. Read sets: hit@1 +2, hit@any +2, no hit
-# lost; held-out: hit@1 +3, hit@any +3, one precision -0.006. (ln 0.6: read hit@1 and hit@any
-# one fewer each; 0.8 fewer still; 0.2–0.3 as 0.4.)
-TARIFF_ELSEWHERE = math.log(0.4)
+# the other side's answer: its score takes this factor, fixed (a weight of the cue feature
+# would let a fit turn it into a bonus). Read sets: hit@1 +2, hit@any +2, no hit lost; held-out:
+# hit@1 +3, hit@any +3, one precision -0.006. (0.6: read hit@1 and hit@any one fewer each; 0.8
+# fewer still; 0.2–0.3 as 0.4.)
+TARIFF_ELSEWHERE = 0.4
 
 
 # "Who" asks for people the question does not name: each further one a sentence names, up to
@@ -699,7 +709,7 @@ VENUE_CUES = 5
 
 
 def _most_cues(query: Question) -> int:
-    """The most cue units a sentence can offer the question (``_cues_of``): one a cue,
+    """The most cue units a sentence can offer the question (``_cue_stage``): one a cue,
     ``VENUE_CUES`` more where a venue is asked for, and more people where a person is."""
     return (len(query.cues) + VENUE_CUES * query.venue
             + (MOST_PEOPLE - 1) * (Cue.PERSON in query.cues))

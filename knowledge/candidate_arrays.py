@@ -82,6 +82,7 @@ _HEADLINE, _BACKSTORY, _NAME_MISSING, _TOGETHER, _THROUGH_ARTICLE, _ARTICLE_RELE
         "older",
     )
 )
+_NO_CUES = (0.0, 1.0)  # the cue stage of a question asking for no cue, nor which way tariffs go
 _PAIRS = [graded(PAIR_BONUS, count) for count in range(MAX_PAIRS + 1)]  # ``together``'s values
 _PAIRS_ARRAY = np.array(_PAIRS)
 _NO_RELEVANCE = np.zeros((0, 0))
@@ -125,9 +126,9 @@ class Asked:
     # hold between them (``answers.MIN_TERMS_SHARED``; 0: no such filter)
     min_shared: int = 0
     shared_terms: tuple[str, ...] = ()
-    # it asks about tariffs on a country: the cue stage (``cues_of``) weighs which way a
+    # it asks about tariffs on a country: the cue stage (``cue_stage``) weighs which way a
     # sentence's tariffs go, even where no cue is asked for
-    tariffs_on: bool = False
+    weighs_direction: bool = False
 
 
 def rank(
@@ -136,14 +137,15 @@ def rank(
     candidates: Sequence[tuple[int, float]],
     relevance: Mapping[str, dict[str, float]],
     keep: float,
-    cues_of: Callable[[int], float | None],
+    cue_stage: Callable[[int], tuple[float, float] | None],
 ) -> list[tuple[float, int]] | None:
     """What ``answers._rank`` returns for ``candidates`` (best BM25 first, no-match floor
     taken off) when it is not collecting every candidate: (score, sentence), best first, the
     same quotable candidates with the same scores. ``keep``: the share of the best below which
-    a candidate is never quoted; ``cues_of(i)``: sentence ``i``'s cue feature, None when it
-    lacks a cue the question requires. None when this path does not apply (more question terms
-    than a mask holds, features it does not know)."""
+    a candidate is never quoted; ``cue_stage(i)``: sentence ``i``'s cue feature and the fixed
+    factor its score takes besides, None when it lacks a cue the question requires. None when
+    this path does not apply (more question terms than a mask holds, features it does not
+    know)."""
     if FEATURES != KNOWN_FEATURES or kb.rows is None:
         return None
     terms = list(
@@ -159,7 +161,7 @@ def rank(
     )
     if len(terms) > _MASK_BITS or not candidates:
         return None if candidates else []
-    return _Candidates(kb, asked, terms, candidates, relevance).ranked(keep, cues_of)
+    return _Candidates(kb, asked, terms, candidates, relevance).ranked(keep, cue_stage)
 
 
 @dataclass(frozen=True)
@@ -418,7 +420,7 @@ class _Candidates:
         self._boost = self._multiplier
 
     def ranked(
-        self, keep: float, cues_of: Callable[[int], float | None]
+        self, keep: float, cue_stage: Callable[[int], tuple[float, float] | None]
     ) -> list[tuple[float, int]]:
         """``answers._rank``'s loop over the candidates best bound first: each one that may
         still reach the bar (``keep`` of the best so far) scored exactly."""
@@ -427,7 +429,7 @@ class _Candidates:
         best_any = best_body = 0.0  # the bars for a lead sentence and a body sentence
         most_cues = math.exp(max(0.0, weights[CUES] * graded(CUE_BONUS, self.asked.cues)))
         bounds, lead_kinds, ids, scores = self.bound, self.lead_kind, self.ids, self.scores
-        multiplier, cued = self._boost, bool(self.asked.cues) or self.asked.tariffs_on
+        multiplier, cued = self._boost, bool(self.asked.cues) or self.asked.weighs_direction
         for k in self.order:
             bound, lead = bounds[k], lead_kinds[k]
             if bound < keep * best_body:
@@ -441,10 +443,12 @@ class _Candidates:
             score = scores[k] * boost
             if score * most_cues < keep * (best_any if lead else best_body):
                 continue  # cannot be quoted even with every cue: its cues are not worked out
-            cues = cues_of(i) if cued else 0.0  # no cue asked for: none offered
-            if cues is None:
+            stage = cue_stage(i) if cued else _NO_CUES  # no cue asked for: none offered
+            if stage is None:
                 continue
+            cues, factor = stage
             score *= math.exp(weights[CUES] * cues) if cues else 1.0
+            score *= factor
             ranked.append((score, i))
             if score > best_any:
                 best_any = score

@@ -56,7 +56,8 @@ class Report:
     # set can say it too
     by_time: dict[str, Tally] = field(default_factory=dict)
     # the same counts by how much of each question its gold sentences say in its words
-    # (``OVERLAPS``): how much of a set the words alone can answer, told without a question
+    # (``overlap_bands``), in the bands' order: how much of a set the words alone can answer,
+    # told without a question
     by_overlap: dict[str, Tally] = field(default_factory=dict)
 
     def meets_targets(self) -> bool:
@@ -79,9 +80,8 @@ class Report:
 
     def overlap_table(self) -> str:
         """hit@1, hit@any and unanswered in-scope questions by how much of each question's
-        informative weight its best gold sentence holds in its own words (``OVERLAPS``)."""
-        order = {label: k for k, (_, label) in enumerate(OVERLAPS)}
-        return _tally_table("gold shares", sorted(self.by_overlap.items(), key=lambda i: order[i[0]]))
+        informative weight its best gold sentence holds in its own words (``overlap_bands``)."""
+        return _tally_table("gold shares", list(self.by_overlap.items()))
 
 
 def _tally_table(title: str, rows: Sequence[tuple[str, Tally]]) -> str:
@@ -95,15 +95,30 @@ def _tally_table(title: str, rows: Sequence[tuple[str, Tally]]) -> str:
     return "\n".join(lines)
 
 
-# The bands of ``Report.by_overlap``: the share of a question's informative weight (its words
-# as the ranking weighs them) that its best gold sentence holds in its own words, without its
-# article's lead or a sentence it leans on. Below the coverage bar (0.35) the words alone do
-# not find the answer: what is found there is found through its article, or not at all.
-OVERLAPS = ((0.2, "under 0.20"), (0.35, "0.20-0.35"), (float("inf"), "0.35 and up"))
+# Where a question's gold sentences could not be measured: it is answered without a search (a
+# refusal, a question about the articles themselves), or no one sentence holds a gold key.
+UNMEASURED = "unmeasured"
+LOW_OVERLAP = 0.2
 
 
-def _overlap_band(share: float) -> str:
-    return next(label for upper, label in OVERLAPS if share < upper)
+def overlap_bands(bar: float) -> tuple[tuple[float, str], ...]:
+    """The bands of ``Report.by_overlap`` (upper bound, label), lowest first: the share of a
+    question's informative weight (its words as the ranking weighs them) that its best gold
+    sentence holds in its own words, without its article's lead or a sentence it leans on.
+    Below the coverage bar (``bar``) the words alone do not find the answer: what is found
+    there is found through its article, or not at all."""
+    return (
+        (LOW_OVERLAP, f"under {LOW_OVERLAP:.2f}"),
+        (bar, f"{LOW_OVERLAP:.2f}-{bar:.2f}"),
+        (float("inf"), f"{bar:.2f} and up"),
+    )
+
+
+def overlap_band(share: float | None, bar: float) -> str:
+    """The label of the band ``share`` falls in (``overlap_bands``)."""
+    if share is None:
+        return UNMEASURED
+    return next(label for upper, label in overlap_bands(bar) if share < upper)
 
 
 def load_question_set(path: Path) -> QuestionSet:
@@ -158,7 +173,9 @@ def evaluate(
     faithful = total_quotes = 0
     tally = Tally()
     times: dict[str, Tally] = {}
-    overlaps: dict[str, Tally] = {}
+    bar = kb.retrieval.min_coverage
+    overlaps = {label: Tally() for label in (*(b for _, b in overlap_bands(bar)), UNMEASURED)}
+    holding = _holding(kb, {k for item in questions.in_scope for k in item.gold}) if by_overlap else {}
     misses: list[str] = []
     for item in questions.in_scope:
         result = ask(kb, item.question, item.context)
@@ -167,8 +184,9 @@ def evaluate(
             when = read_question(kb, item.question, item.context).time.when.value
             times.setdefault(when, Tally()).add(texts, item.gold, item.ok)
         if by_overlap:
-            shared = words_shared(kb, item.question, item.context, _holding(kb, item.gold))
-            overlaps.setdefault(_overlap_band(shared), Tally()).add(texts, item.gold, item.ok)
+            gold = {i for key in item.gold for i in holding[key]}
+            shared = words_shared(kb, item.question, item.context, gold)
+            overlaps[overlap_band(shared, bar)].add(texts, item.gold, item.ok)
         if not tally.add(texts, item.gold, item.ok):
             got = texts[0][:70] if texts else f"(no answer: {result.reason})"
             misses.append(f"hit@1 miss: {item.question!r} → {got}")
@@ -187,7 +205,7 @@ def evaluate(
         "in_scope": float(len(questions.in_scope)),
         "out_of_scope": float(len(questions.out_of_scope)),
     }
-    return Report(scores, misses, times, overlaps)
+    return Report(scores, misses, times, {k: t for k, t in overlaps.items() if t.questions})
 
 
 @dataclass
@@ -222,10 +240,16 @@ class Tally:
         }
 
 
-def _holding(kb: KnowledgeBase, keys: tuple[str, ...]) -> list[int]:
-    """The sentences whose text holds one of ``keys``."""
+def _holding(kb: KnowledgeBase, keys: set[str]) -> dict[str, list[int]]:
+    """The sentences whose text holds each of ``keys``: one pass over the sentences."""
+    found: dict[str, list[int]] = {key: [] for key in keys}
     text = kb.sentences.text
-    return [i for i in range(len(kb.sentences)) if _contains_any(text(i), keys)]
+    for i in range(len(kb.sentences)):
+        sentence = text(i)
+        for key in keys:
+            if key in sentence:
+                found[key].append(i)
+    return found
 
 
 def _contains_any(text: str, keys: tuple[str, ...]) -> bool:

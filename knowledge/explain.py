@@ -63,14 +63,17 @@ def _read(ranking: Ranking) -> list[str]:
         f"  terms: {shares or '-'}; key terms: {listed(ranking.keys)}",
         f"  cues: {listed(query.cues)}; focus: {listed(query.focus)}; "
         f"predicate: {listed(query.predicate)}; time: {query.time.when.name.lower()}"
-        + (f" ({query.time.label})" if query.time.label else ""),
+        + (f" ({query.time.label})" if query.time.label else "")
+        + (f"; tariffs on: {listed(query.tariffs_on)}" if query.tariffs_on else ""),
     ]
 
 
 def _candidate(kb: KnowledgeBase, c: Candidate, weights: Sequence[float]) -> str:
     parts = [f"{name} {value:.2f}" for name, value in zip(FEATURES, c.features, strict=True)
              if value]
-    factor = multiplier(weights, c.features)
+    if c.factor != 1.0:
+        parts.append(f"tariffs elsewhere ×{c.factor:.2f}")
+    factor = multiplier(weights, c.features) * c.factor
     return (f"{c.score:6.2f} = {c.bm25:.2f} × {factor:.2f} [{', '.join(parts) or 'no features'}] "
             f"covers {c.coverage:.2f} {_where(kb, c.sentence)}")
 

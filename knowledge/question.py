@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
 
 from knowledge.analysis import normalise, surface_tokens
 from knowledge.cues import MONTH_NAMES, WHAT_PERIOD, Cue, question_cues, question_focus
-from knowledge.direction import tariff_targets
+from knowledge.direction import mentions_levy, tariff_targets
 from knowledge.index import KnowledgeBase
 from knowledge.model import Kind
 from knowledge.spelling import english_frequency, is_english, is_given_name, near_english
@@ -516,7 +516,7 @@ def _country_names(question: str) -> list[str]:
     return found
 
 
-def country_terms(kb: KnowledgeBase) -> dict[str, str]:
+def country_terms(kb: KnowledgeBase) -> Mapping[str, str]:
     """The terms that name a country in these articles' analysis, each to its country's name's
     term ("japanes" → "japan"; "Chinese" and "Beijing" are "china" already, by the alias
     table): each name or demonym that is one term. Worked out once per knowledge base."""
@@ -538,12 +538,9 @@ def country_terms(kb: KnowledgeBase) -> dict[str, str]:
 
 def tariffs_on(kb: KnowledgeBase, text: str) -> frozenset[str]:
     """The countries ``text`` puts tariffs on (``direction.tariff_targets``), as terms."""
-    if not _LEVY_WORD.search(text):  # most questions: the country lists are not read
+    if not mentions_levy(text):  # most texts: the country lists are not read
         return frozenset()
     return tariff_targets(text, kb.analyzer.terms, country_terms(kb))
-
-
-_LEVY_WORD = re.compile(r"\b(?:tariff|dut(?:y|ies)|lev(?:y|ies)|import tax)", re.IGNORECASE)
 
 
 def _countries_named(kb: KnowledgeBase, question: str) -> tuple[frozenset[str], ...]:

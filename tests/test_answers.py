@@ -263,6 +263,22 @@ def test_a_tariff_on_one_country_is_not_answered_with_the_other_sides(
     assert timeline_kb.day(result.quotes[0].sentence.source) == max(timeline_kb.dates)
 
 
+def test_the_other_sides_tariff_is_a_fixed_factor_no_fitted_weight_can_turn(timeline_kb):
+    """The penalty is no part of the weighted cue feature: ranked under a negative cue weight
+    (``bot fit`` may try one), the other side's sentence still weighs less, not more."""
+    from knowledge.answers import TARIFF_ELSEWHERE, quotes_under
+    from knowledge.ranking import CUES, RankingWeights
+
+    ranking = ranking_of(timeline_kb, "whats the tariff on china rn")
+    other_side = [c for c in ranking.candidates if "tariff on American goods" in
+                  timeline_kb.sentences.text(c.sentence)]
+    assert other_side and all(c.factor == TARIFF_ELSEWHERE for c in other_side)
+    assert all(c.features[CUES] >= 0 for c in ranking.candidates)
+    weights = RankingWeights(cues=-1.0).vector()
+    first = quotes_under(timeline_kb, ranking, weights)[0]
+    assert "tariff on American goods" not in first.text
+
+
 def test_a_change_over_time_shows_the_newer_answer_then_the_older(timeline_kb):
     from bot.formatting import render_answer
 

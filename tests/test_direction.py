@@ -21,6 +21,17 @@ from knowledge.question import read_question, tariffs_on
          {"china", "u.s"}),
         ("tariffs on Japanese cars", {"japan"}),
         ("duties of 7.5% on U.S. soybeans", {"u.s"}),
+        # an abbreviation's dot before "on" ends no clause
+        ("what tariff did the U.S. put on china", {"china"}),
+        ("tariffs imposed Jan. 1 on China", {"china"}),
+        # a list of countries, each of them; a country named later is not a target
+        ("tariffs on Mexico, Canada and China", {"mexico", "canada", "china"}),
+        ("tariffs on steel and aluminum imports from Canada and China", {"canada", "china"}),
+        ("tariffs on Mexican and Chinese goods", {"mexico", "china"}),
+        ("levies on ships operated by Chinese interests, collected at American ports", {"china"}),
+        ("levies on ships run by Chinese interests still collected at American ports", {"china"}),
+        # a comma that starts a new clause ends the words read
+        ("China kept tariffs on soybeans, the commerce ministry in Beijing said", set()),
         # no country after "on", or "on" too far off or in another clause
         ("Trump raised tariffs on Friday after the talks", set()),
         ("The tariffs stay. On China, the ministry said nothing", set()),

@@ -496,3 +496,32 @@ def test_eval_catches_a_bad_engine(kb):
                       ask=first_sentence)
     assert report.scores["abstention"] == 0.0 and report.scores["hit@1"] < 0.2
     assert not report.meets_targets()
+
+
+def test_overlap_bands_meet_at_the_coverage_bar():
+    """A question whose gold shares exactly the bar's share is one the words alone can find."""
+    from knowledge.evaluation import UNMEASURED, overlap_band
+
+    assert overlap_band(0.0, 0.35) == "under 0.20"
+    assert overlap_band(0.2, 0.35) == "0.20-0.35"
+    assert overlap_band(0.349, 0.35) == "0.20-0.35"
+    assert overlap_band(0.35, 0.35) == "0.35 and up"
+    assert overlap_band(1.0, 0.5) == "0.50 and up"
+    assert overlap_band(None, 0.35) == UNMEASURED
+
+
+def test_by_overlap_measures_the_gold_sentences_own_words(kb):
+    """The share is the gold sentence's own words' ("what does china want before it
+    negotiates?": "want" is not among them), in the band it falls in."""
+    from knowledge.answers import words_shared
+    from knowledge.evaluation import InScope, QuestionSet, evaluate, overlap_band
+
+    gold = ("unwilling to engage in negotiations unless",)
+    item = InScope("what does china want before it negotiates?", gold, ())
+    report = evaluate(kb, QuestionSet((item,), ()), by_overlap=True)
+    ids = [i for i in range(len(kb.sentences)) if gold[0] in kb.sentences.text(i)]
+    shared = words_shared(kb, item.question, (), ids)
+    assert shared is not None and 0.35 < shared < 1.0
+    assert list(report.by_overlap) == [overlap_band(shared, kb.retrieval.min_coverage)]
+    assert words_shared(kb, "what is the capital of France?", (), ids) is None  # refused
+    assert words_shared(kb, item.question, (), []) is None  # no gold sentence
