@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from knowledge.cues import MONTH_NAMES
 from knowledge.dates import MONTHS, format_day
 
 
@@ -219,9 +220,7 @@ def _range(question: str, dates: Sequence[dt.date]) -> TimeAsked | None:
 
 # A month named in full, not joined to other words: not "Mar-a-Lago", not "the jan 6 fallout"
 _MONTH_NAMED = re.compile(
-    r"(?<![\w-])(?P<month>january|february|march|april|may|june|july|august|september|october|"
-    r"november|december)(?![\w-])",
-    re.IGNORECASE,
+    rf"(?<![\w-])(?P<month>{'|'.join(MONTH_NAMES)})(?![\w-])", re.IGNORECASE
 )
 
 
